@@ -1,0 +1,125 @@
+// The policy format and what evaluation produces. The JSON Schema in policy/policy.schema.json
+// is the published form of `PolicyDocument`; keep the two in step.
+
+import type { Bus, Confidence, DeviceKind } from "../probes/types.ts";
+
+/**
+ * Rule ids are the contract with the central endpoint: never rename one.
+ * Each is described in policy/rules.ts with the guidance it enforces.
+ */
+export type RuleId =
+  | "unapproved-peripheral"
+  | "personal-storage"
+  | "phone-charging"
+  | "device-charging"
+  | "approval-expired"
+  | "vehicle-pairing";
+
+export type Severity = "critical" | "high" | "medium" | "low" | "informational";
+
+/**
+ * - allowed: built in, or infrastructure (hubs); not a peripheral in the guidance's sense
+ * - approved: supplied or approved by the organisation (approvedDevices, or a business approval)
+ * - exempt: a valid accessibility approval
+ * - violation: breaks a rule; see its findings
+ * - review: eca cannot tell what it is; a person should look
+ */
+export type VerdictName = "allowed" | "approved" | "exempt" | "violation" | "review";
+
+/** Every field given must equal the device's; hex ids and addresses compare case-insensitively. */
+export interface DeviceMatch {
+  bus?: Bus;
+  vendorId?: string;
+  productId?: string;
+  serial?: string;
+  address?: string;
+  name?: string;
+}
+
+export interface ApprovedDevice {
+  match: DeviceMatch;
+  description: string;
+}
+
+export interface Approval {
+  /** The documented approval's reference, e.g. a ticket number. */
+  reference: string;
+  kind: "accessibility" | "business";
+  approvedBy: string;
+  /** ISO date, YYYY-MM-DD. */
+  approvedOn: string;
+  /** Optional earlier end than the 12-month limit, YYYY-MM-DD. */
+  expiresOn?: string;
+  match: DeviceMatch;
+  description?: string;
+}
+
+export interface Policy {
+  id: string;
+  version: string;
+  description?: string;
+  /** How long an approval lasts from `approvedOn`; the guidance caps it at 12. */
+  approvalValidityMonths: number;
+  approvedDevices: ApprovedDevice[];
+  approvals: Approval[];
+}
+
+/** A policy with where it came from, as shown by `scan` and `status` and sent with every event. */
+export interface LoadedPolicy {
+  policy: Policy;
+  /** "built-in" or the file's path. */
+  source: string;
+  /** sha256 of the file's bytes (or of the built-in policy's JSON), to tell versions apart. */
+  digest: string;
+}
+
+/** The facts about a device that findings, reports and events carry. */
+export interface DeviceRef {
+  id: string;
+  bus: Bus;
+  kind: DeviceKind;
+  name: string;
+  vendorId?: string;
+  productId?: string;
+  serial?: string;
+  address?: string;
+  portPath?: string;
+}
+
+export interface Finding {
+  /** Stable: the same device and rule give the same id across scans, restarts and hosts' reinstalls. */
+  id: string;
+  rule: RuleId;
+  severity: Severity;
+  title: string;
+  /** The part of the guidance the finding breaks. */
+  statement: string;
+  evidence: string[];
+  remediation: string;
+  device: DeviceRef;
+}
+
+export interface DeviceVerdict {
+  device: DeviceRef;
+  builtIn: boolean;
+  confidence: Confidence;
+  verdict: VerdictName;
+  /** One sentence: why this verdict. */
+  reason: string;
+  /** Classification evidence. */
+  evidence: string[];
+  findings: RuleId[];
+  approval?: { reference: string; kind: Approval["kind"]; approvedOn: string; validUntil: string };
+  approvedAs?: string;
+  /** Bluetooth only. */
+  classOfDevice?: number;
+  paired?: boolean;
+  connected?: boolean;
+  warnings?: string[];
+}
+
+export interface Evaluation {
+  compliant: boolean;
+  devices: DeviceVerdict[];
+  findings: Finding[];
+}

@@ -1,0 +1,145 @@
+// The device model: one observation type per bus, shared by every OS and every source.
+// Probes produce observations; they never judge them. Classification and policy come after.
+
+export type Bus = "usb" | "bluetooth";
+
+/** Which reader produced an observation, so IT support can tell where a fact came from. */
+export type SourceName =
+  | "linux-sysfs"
+  | "linux-typec"
+  | "bluez-dbus"
+  | "bluez-store"
+  | "hci"
+  | "systeminformation"
+  | "libusb"
+  | "macos-ioreg"
+  | "windows-pnp"
+  | "replay";
+
+/** A USB interface descriptor; class, subclass and protocol are lowercase 2-hex strings ("08", "ff"). */
+export interface UsbInterface {
+  class: string;
+  subclass: string;
+  protocol: string;
+  name?: string;
+}
+
+export interface UsbObservation {
+  bus: "usb";
+  source: SourceName;
+  /** Stable across scans and reboots: vendor:product:serial, or vendor:product@portPath without a serial. */
+  id: string;
+  /** Lowercase 4-hex, e.g. "05ac". Absent when the attribute could not be read. */
+  vendorId?: string;
+  productId?: string;
+  serial?: string;
+  manufacturer?: string;
+  product?: string;
+  /** bDeviceClass/SubClass/Protocol as lowercase 2-hex strings; class "00" means "see the interfaces". */
+  deviceClass?: { class: string; subclass: string; protocol: string };
+  interfaces: UsbInterface[];
+  /** Link speed in Mbit/s (1.5, 12, 480, 5000 ...). */
+  speedMbps?: number;
+  /** Declared bMaxPower of the active configuration, in mA. */
+  maxPowerMilliamps?: number;
+  /** Kernel port path: "1-2.3" (bus 1, root port 2, hub port 3); "usb1" for a root hub. */
+  portPath: string;
+  /** Port paths of the hubs above this device, nearest last: ["usb1", "1-2"]. */
+  parents: string[];
+  isRootHub: boolean;
+  /** Linux `removable`: "removable", "fixed" or "unknown" (the platform cannot tell). */
+  removable?: "removable" | "fixed" | "unknown";
+  /** Linux hub-port `connect_type`: "hotplug", "hardwired", "not used" or "unknown". */
+  connectType?: "hotplug" | "hardwired" | "not used" | "unknown";
+  /** Attributes that could not be read or made no sense: the device is still reported. */
+  warnings?: string[];
+}
+
+/** A USB Type-C port where the laptop supplies power to an attached partner. */
+export interface PowerObservation {
+  bus: "usb";
+  source: SourceName;
+  kind: "typec-partner";
+  /** e.g. "typec:port0". */
+  id: string;
+  port: string;
+  /** The laptop's role on this port: "source" means the laptop is supplying power. */
+  powerRole: "source" | "sink" | "unknown";
+  dataRole?: "host" | "device" | "unknown";
+  partnerPresent: boolean;
+  /** Port paths of USB devices the kernel links to this Type-C port, when it says. */
+  linkedUsbPorts: string[];
+  warnings?: string[];
+}
+
+export interface BluetoothObservation {
+  bus: "bluetooth";
+  source: SourceName;
+  /** "bt:" + address in uppercase: stable as long as the device keeps its public or bonded address. */
+  id: string;
+  /** "AA:BB:CC:DD:EE:FF", uppercase. */
+  address: string;
+  addressType?: "public" | "random";
+  /** Adapter address or name ("hci0"). */
+  adapter?: string;
+  name?: string;
+  alias?: string;
+  /** 24-bit Class of Device (BR/EDR). */
+  classOfDevice?: number;
+  /** 16-bit GAP Appearance (LE). */
+  appearance?: number;
+  /** Service UUIDs, lowercase 128-bit form ("0000111e-0000-1000-8000-00805f9b34fb"). */
+  uuids: string[];
+  /** Device ID modalias, e.g. "bluetooth:v004Cp0320d0100". */
+  modalias?: string;
+  paired: boolean;
+  bonded: boolean;
+  connected: boolean;
+  trusted?: boolean;
+  warnings?: string[];
+}
+
+export type DeviceObservation = UsbObservation | BluetoothObservation;
+export type Observation = DeviceObservation | PowerObservation;
+
+export function isPowerObservation(o: Observation): o is PowerObservation {
+  return "kind" in o && o.kind === "typec-partner";
+}
+
+/** What a probe sees at one moment. */
+export interface Snapshot {
+  observations: Observation[];
+  /** Sources that were tried and could not answer, with the reason; the scan carries on without them. */
+  unavailable: { source: SourceName; reason: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification: what a device is. Pure functions of an observation (see probes/classify/).
+
+export type DeviceKind =
+  | "phone"
+  | "storage"
+  | "keyboard"
+  | "mouse"
+  | "security-key"
+  | "hub"
+  | "camera"
+  | "audio"
+  | "network"
+  | "vehicle"
+  | "computer"
+  | "charger"
+  | "other";
+
+/** How sure the classifier is. Policy only raises violations on "medium" or better. */
+export type Confidence = "certain" | "strong" | "medium" | "low";
+
+export interface Classification {
+  kind: DeviceKind;
+  builtIn: boolean;
+  confidence: Confidence;
+  /** Facts that led to the kind and the built-in decision, in words IT support can check. */
+  evidence: string[];
+}
+
+export type ClassifiedDevice = { observation: Observation } & Classification;
