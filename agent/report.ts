@@ -1,5 +1,5 @@
-import type { Snapshot } from "../probes/types.ts";
 import type { DeviceVerdict, Evaluation, Finding, LoadedPolicy } from "../policy/types.ts";
+import type { Snapshot } from "../probes/types.ts";
 
 /** What `eca scan --json` prints and what `eca status` and the daemon's events are built from. */
 export interface ScanReport {

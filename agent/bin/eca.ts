@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The `eca` command line. Exit codes: 0 compliant, 1 findings, 2 error (bad input or a failure).
+
+import { Command, CommanderError } from "commander";
+import { DocumentError } from "../../policy/document.ts";
+import { EXIT_ERROR } from "../cli/exit-codes.ts";
+import { registerPolicyCommand } from "../cli/policy-command.ts";
+import { registerScanCommand } from "../cli/scan-command.ts";
+import { AGENT_VERSION } from "../version.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("eca")
+    .description(
+      "Endpoint Compliance Agent: checks USB and Bluetooth devices against the personal devices guidance",
+    )
+    .version(AGENT_VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+  registerScanCommand(program);
+  registerPolicyCommand(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_ERROR;
+      return;
+    }
+    if (error instanceof DocumentError) {
+      process.stderr.write(`eca: ${error.message}\n`);
+    } else {
+      process.stderr.write(`eca: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exitCode = EXIT_ERROR;
+  }
+}
+
+await main();

@@ -1,0 +1,84 @@
+// Human output for IT support at the laptop: what is connected, what is wrong, why, what to do.
+
+import type { DeviceVerdict, Finding } from "../../policy/types.ts";
+import type { ScanReport } from "../report.ts";
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+function ids(device: DeviceVerdict["device"]): string {
+  if (device.address) return device.address;
+  if (device.vendorId)
+    return `${device.vendorId}:${device.productId ?? "????"}${device.serial ? ` ${device.serial}` : ""}`;
+  return device.id;
+}
+
+const VERDICT_WORDS: Record<DeviceVerdict["verdict"], string> = {
+  allowed: "allowed",
+  approved: "approved",
+  exempt: "exempt",
+  violation: "VIOLATION",
+  review: "REVIEW",
+};
+
+/** Root hubs are the laptop's own plumbing: shown in --json, left out here to keep the table readable. */
+function isRootHub(device: DeviceVerdict): boolean {
+  return (
+    device.builtIn &&
+    device.device.kind === "hub" &&
+    device.device.bus === "usb" &&
+    !device.device.portPath?.includes("-")
+  );
+}
+
+export function renderDevices(devices: DeviceVerdict[]): string {
+  const shown = devices.filter((d) => !isRootHub(d));
+  if (shown.length === 0) return "No USB or Bluetooth devices found.";
+  const rows = shown.map((d) => [
+    d.device.bus,
+    d.device.kind,
+    d.device.name,
+    ids(d.device),
+    d.builtIn ? "yes" : "no",
+    VERDICT_WORDS[d.verdict],
+    d.reason,
+  ]);
+  return table(["BUS", "KIND", "NAME", "IDS", "BUILT-IN", "VERDICT", "WHY"], rows);
+}
+
+export function renderFinding(finding: Finding, index: number): string {
+  const device = `${finding.device.name} (${finding.device.bus} ${ids(finding.device)})`;
+  return [
+    `${index + 1}. [${finding.severity}] ${finding.title}: ${device}`,
+    `   rule:      ${finding.rule}   id: ${finding.id}`,
+    `   guidance:  ${finding.statement}`,
+    `   evidence:  ${finding.evidence.join("; ")}`,
+    `   what to do: ${finding.remediation}`,
+  ].join("\n");
+}
+
+export function renderFindings(findings: Finding[]): string {
+  if (findings.length === 0) return "No findings: this laptop is compliant.";
+  return [
+    `${findings.length} finding${findings.length === 1 ? "" : "s"}:`,
+    ...findings.map(renderFinding),
+  ].join("\n\n");
+}
+
+export function renderReport(report: ScanReport): string {
+  const header = `eca ${report.agent.version} on ${report.host.hostname}, ${report.scannedAt}\npolicy ${report.policy.id} ${report.policy.version} (${report.policy.source})`;
+  const sections = [header, renderDevices(report.devices), renderFindings(report.findings)];
+  if (report.unavailable.length > 0) {
+    sections.push(
+      `Not checked (source unavailable):\n${report.unavailable.map((u) => `  - ${u.source}: ${u.reason}`).join("\n")}`,
+    );
+  }
+  return `${sections.join("\n\n")}\n`;
+}

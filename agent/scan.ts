@@ -1,0 +1,68 @@
+// One scan: probes → observations → classification → verdicts → report. Probes are the only I/O;
+// everything after `collect` is pure, so the daemon and `eca scan` share it.
+
+import { hostname } from "node:os";
+import { evaluate } from "../policy/evaluate.ts";
+import type { LoadedPolicy } from "../policy/types.ts";
+import { classifyAll } from "../probes/classify/classify.ts";
+import { createProbe } from "../probes/create.ts";
+import { mergeBluetoothObservations } from "../probes/merge-bluetooth.ts";
+import type { Probe, ProbeOptions } from "../probes/probe.ts";
+import type { BluetoothObservation, Observation, Snapshot } from "../probes/types.ts";
+import { buildReport, type ScanReport } from "./report.ts";
+import { AGENT_VERSION } from "./version.ts";
+
+export async function openProbes(backends: string[], options: ProbeOptions): Promise<Probe[]> {
+  return Promise.all(backends.map((name) => createProbe(name, options)));
+}
+
+/** Asks every probe at once; a probe that fails is reported unavailable, never fatal. */
+export async function collect(probes: Probe[]): Promise<Snapshot> {
+  const results = await Promise.all(
+    probes.map((probe) =>
+      probe.snapshot().catch(
+        (error: unknown): Snapshot => ({
+          observations: [],
+          unavailable: [
+            { source: probe.name, reason: error instanceof Error ? error.message : String(error) },
+          ],
+        }),
+      ),
+    ),
+  );
+  const observations = results.flatMap((r) => r.observations);
+  const bluetooth = observations.filter((o): o is BluetoothObservation => o.bus === "bluetooth");
+  const others: Observation[] = observations.filter((o) => o.bus !== "bluetooth");
+  return {
+    observations: [...others, ...mergeBluetoothObservations(bluetooth)],
+    unavailable: results.flatMap((r) => r.unavailable),
+  };
+}
+
+/** Pure: a snapshot and a policy in, the report out. */
+export function judgeSnapshot(
+  snapshot: Snapshot,
+  policy: LoadedPolicy,
+  now: Date,
+  host: string = hostname(),
+): ScanReport {
+  const evaluation = evaluate(classifyAll(snapshot.observations), policy.policy, now);
+  return buildReport(evaluation, policy, snapshot.unavailable, {
+    hostname: host,
+    version: AGENT_VERSION,
+    now,
+  });
+}
+
+export async function scanOnce(
+  backends: string[],
+  options: ProbeOptions,
+  policy: LoadedPolicy,
+): Promise<ScanReport> {
+  const probes = await openProbes(backends, options);
+  try {
+    return judgeSnapshot(await collect(probes), policy, new Date());
+  } finally {
+    await Promise.all(probes.map((p) => p.stop()));
+  }
+}

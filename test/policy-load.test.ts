@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY } from "../policy/default-policy.ts";
+import { DocumentError } from "../policy/document.ts";
+import { loadPolicy } from "../policy/load.ts";
+
+const corpus = join(import.meta.dirname, "fixtures/policies");
+const now = new Date("2026-11-22T12:00:00Z");
+
+describe("good policies load", () => {
+  for (const name of readdirSync(join(corpus, "good"))) {
+    it(name, async () => {
+      const loaded = await loadPolicy(join(corpus, "good", name), now);
+      expect(loaded.source).toBe(join(corpus, "good", name));
+      expect(loaded.digest).toMatch(/^[0-9a-f]{64}$/);
+      expect(loaded.policy.approvalValidityMonths).toBeLessThanOrEqual(12);
+    });
+  }
+
+  it("fills sections left out from the built-in policy", async () => {
+    const loaded = await loadPolicy(join(corpus, "good/only-approvals.json"), now);
+    expect(loaded.policy.id).toBe(DEFAULT_POLICY.id);
+    expect(loaded.policy.approvedDevices).toEqual([]);
+    expect(loaded.policy.approvals).toHaveLength(1);
+  });
+
+  it("uses the built-in policy when no file is given", async () => {
+    const loaded = await loadPolicy(undefined, now);
+    expect(loaded.source).toBe("built-in");
+    expect(loaded.policy).toEqual(DEFAULT_POLICY);
+  });
+});
+
+describe("bad policies are refused with the place, the problem and the fix", () => {
+  for (const name of readdirSync(join(corpus, "bad"))) {
+    const file = join(corpus, "bad", name);
+    const expected =
+      readFileSync(file, "utf8")
+        .split("\n")[0]
+        ?.replace(/^# expect: /, "") ?? "";
+    it(name, async () => {
+      const error = await loadPolicy(file, now).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DocumentError);
+      expect((error as DocumentError).message).toContain(file);
+      expect((error as DocumentError).message).toContain(expected);
+    });
+  }
+
+  it("reports every problem at once, not just the first", async () => {
+    const error = (await loadPolicy(join(corpus, "bad/missing-file.yaml"), now).catch(
+      (e: unknown) => e,
+    )) as DocumentError;
+    expect(error.message).toContain("cannot be read (ENOENT)");
+    expect(error.message).toContain("leave --policy out to use the built-in policy");
+  });
+});
