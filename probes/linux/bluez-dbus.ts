@@ -1,0 +1,257 @@
+// Bluetooth devices as BlueZ knows them now, over the D-Bus system bus (org.bluez, ObjectManager on /).
+
+import { Probe, type ProbeOptions } from "../probe.ts";
+import type { BluetoothObservation, Snapshot, SourceName } from "../types.ts";
+import { systemBusAddress } from "./dbus/address.ts";
+import { DBusConnection, DBusError } from "./dbus/connection.ts";
+import type { Message } from "./dbus/message.ts";
+import { type DBusValue, unwrapVariant } from "./dbus/values.ts";
+
+/** A scan must not stall on a hung bus: connect+auth+Hello and the call each get this long. */
+export const connectTimeoutMs = 60;
+export const callTimeoutMs = 90;
+/** How long watch() waits before trying the bus again after it failed or went away. */
+const rewatchDelayMs = 30_000;
+
+const deviceInterface = "org.bluez.Device1";
+
+const matchRules = [
+  "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesAdded'",
+  "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesRemoved'",
+  "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path_namespace='/org/bluez'",
+  // BlueZ starting or stopping changes what a scan sees.
+  "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.bluez'",
+];
+
+/** Properties that matter for classification; RSSI and the like change constantly and are ignored. */
+const relevantProperties = new Set([
+  "Address",
+  "AddressType",
+  "Name",
+  "Alias",
+  "Class",
+  "Appearance",
+  "UUIDs",
+  "Paired",
+  "Bonded",
+  "Connected",
+  "Trusted",
+  "Modalias",
+]);
+
+type Properties = Map<DBusValue, DBusValue>;
+
+/** Turns one object's org.bluez.Device1 properties into an observation; undefined without an address. */
+export function observationFromDevice1(
+  path: string,
+  properties: Properties,
+  source: SourceName = "bluez-dbus",
+): BluetoothObservation | undefined {
+  const get = (name: string) => unwrapVariant(properties.get(name));
+  const text = (name: string) => {
+    const value = get(name);
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  const flag = (name: string) => get(name) === true;
+  const warnings: string[] = [];
+
+  const rawAddress = text("Address");
+  if (!rawAddress) return undefined;
+  const address = rawAddress.toUpperCase();
+  if (!/^([0-9A-F]{2}:){5}[0-9A-F]{2}$/.test(address))
+    warnings.push(`Address "${rawAddress}" is not a BD_ADDR`);
+
+  const observation: BluetoothObservation = {
+    bus: "bluetooth",
+    source,
+    id: `bt:${address}`,
+    address,
+    uuids: [],
+    paired: flag("Paired"),
+    // Bonded exists since BlueZ 5.73; before that a paired BR/EDR device is bonded in practice,
+    // but we only claim what BlueZ says (the store probe fills this from link keys).
+    bonded: flag("Bonded"),
+    connected: flag("Connected"),
+  };
+
+  const addressType = text("AddressType");
+  if (addressType === "public" || addressType === "random") observation.addressType = addressType;
+  const adapter = text("Adapter");
+  if (adapter) observation.adapter = adapter.split("/").pop() ?? adapter;
+  const name = text("Name");
+  if (name) observation.name = name;
+  const alias = text("Alias");
+  if (alias) observation.alias = alias;
+
+  const classOfDevice = get("Class");
+  if (typeof classOfDevice === "number" && classOfDevice !== 0)
+    observation.classOfDevice = classOfDevice & 0xffffff;
+  const appearance = get("Appearance");
+  if (typeof appearance === "number" && appearance !== 0) observation.appearance = appearance & 0xffff;
+
+  const uuids = get("UUIDs");
+  if (Array.isArray(uuids)) {
+    for (const uuid of uuids) {
+      if (typeof uuid === "string") observation.uuids.push(uuid.toLowerCase());
+      else warnings.push("UUIDs holds a value that is not a string");
+    }
+  } else if (uuids !== undefined) {
+    warnings.push("UUIDs is not an array of strings");
+  }
+
+  const trusted = get("Trusted");
+  if (typeof trusted === "boolean") observation.trusted = trusted;
+  const modalias = text("Modalias");
+  if (modalias) observation.modalias = modalias;
+
+  if (warnings.length > 0) observation.warnings = warnings.map((warning) => `${path}: ${warning}`);
+  return observation;
+}
+
+/** Every Device1 in a GetManagedObjects reply (a{oa{sa{sv}}}). */
+export function observationsFromManagedObjects(objects: DBusValue | undefined): BluetoothObservation[] {
+  if (!(objects instanceof Map)) return [];
+  const observations: BluetoothObservation[] = [];
+  for (const [path, interfaces] of objects) {
+    if (!(interfaces instanceof Map)) continue;
+    const device = interfaces.get(deviceInterface);
+    if (!(device instanceof Map)) continue;
+    const observation = observationFromDevice1(String(path), device);
+    if (observation) observations.push(observation);
+  }
+  return observations;
+}
+
+function describeFailure(error: unknown, address: string): string {
+  if (error instanceof DBusError) {
+    if (
+      error.errorName === "org.freedesktop.DBus.Error.ServiceUnknown" ||
+      error.errorName.endsWith("NameHasNoOwner")
+    ) {
+      return "BlueZ (org.bluez) is not running on the system bus";
+    }
+    if (error.errorName === "org.freedesktop.DBus.Error.AccessDenied") {
+      return `the system bus denied access to BlueZ: ${error.message}`;
+    }
+    return `BlueZ answered with an error: ${error.message}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `system bus not reachable at ${address}: ${message}`;
+}
+
+class BluezDbusProbe extends Probe {
+  readonly name = "bluez-dbus" as const;
+  private readonly address: string;
+  private watchConnection: DBusConnection | undefined;
+  private watching = false;
+  private rewatchTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: ProbeOptions) {
+    super();
+    this.address = systemBusAddress(options.systemBusAddress);
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const shared = this.watchConnection && !this.watchConnection.isClosed ? this.watchConnection : undefined;
+    let connection = shared;
+    try {
+      connection ??= await DBusConnection.connect(this.address, { timeoutMs: connectTimeoutMs });
+      const reply = await connection.call({
+        destination: "org.bluez",
+        path: "/",
+        interface: "org.freedesktop.DBus.ObjectManager",
+        member: "GetManagedObjects",
+        timeoutMs: callTimeoutMs,
+        noAutoStart: true,
+      });
+      return { observations: observationsFromManagedObjects(reply.body[0]), unavailable: [] };
+    } catch (error) {
+      return {
+        observations: [],
+        unavailable: [{ source: this.name, reason: describeFailure(error, this.address) }],
+      };
+    } finally {
+      if (connection && connection !== shared) connection.close();
+    }
+  }
+
+  override watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    void this.subscribe();
+  }
+
+  private async subscribe(): Promise<void> {
+    if (!this.watching) return;
+    try {
+      const connection = await DBusConnection.connect(this.address, { timeoutMs: 2_000 });
+      if (!this.watching) {
+        connection.close();
+        return;
+      }
+      this.watchConnection = connection;
+      connection.on("signal", (message) => this.onSignal(message));
+      connection.on("close", () => {
+        if (this.watchConnection === connection) this.watchConnection = undefined;
+        this.scheduleResubscribe();
+      });
+      for (const rule of matchRules) await connection.addMatch(rule, 2_000);
+    } catch (error) {
+      this.reportError(error);
+      this.watchConnection?.close();
+      this.scheduleResubscribe();
+    }
+  }
+
+  private scheduleResubscribe(): void {
+    if (!this.watching || this.rewatchTimer) return;
+    this.rewatchTimer = setTimeout(() => {
+      this.rewatchTimer = undefined;
+      void this.subscribe();
+    }, rewatchDelayMs);
+    this.rewatchTimer.unref();
+  }
+
+  private onSignal(message: Message): void {
+    switch (message.member) {
+      case "InterfacesAdded":
+      case "InterfacesRemoved":
+        this.emit("change", `bluez-dbus: ${message.member} ${String(message.body[0] ?? "")}`);
+        return;
+      case "PropertiesChanged": {
+        if (message.body[0] !== deviceInterface) return;
+        const changed = message.body[1] instanceof Map ? [...message.body[1].keys()].map(String) : [];
+        const invalidated = Array.isArray(message.body[2]) ? message.body[2].map(String) : [];
+        const relevant = [...changed, ...invalidated].filter((name) => relevantProperties.has(name));
+        if (relevant.length > 0) {
+          this.emit("change", `bluez-dbus: ${message.path ?? "device"} changed ${relevant.join(", ")}`);
+        }
+        return;
+      }
+      case "NameOwnerChanged":
+        this.emit("change", `bluez-dbus: org.bluez ${message.body[2] ? "appeared" : "went away"}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private reportError(error: unknown): void {
+    // An EventEmitter throws on an unheard "error"; watching is best effort.
+    if (this.listenerCount("error") > 0) {
+      this.emit("error", new Error(`bluez-dbus watch: ${describeFailure(error, this.address)}`));
+    }
+  }
+
+  override async stop(): Promise<void> {
+    this.watching = false;
+    if (this.rewatchTimer) clearTimeout(this.rewatchTimer);
+    this.rewatchTimer = undefined;
+    this.watchConnection?.close();
+    this.watchConnection = undefined;
+  }
+}
+
+export function createBluezDbusProbe(options: ProbeOptions): Probe {
+  return new BluezDbusProbe(options);
+}
