@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: checks (and as root on Debian, installs) the system packages the tests
+# drive for real — umockdev for recorded USB devices, a private D-Bus with python3-dbusmock for
+# BlueZ, openssl for the test CA — then lints and runs vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command : Debian package that provides it
+needed=(
+  "umockdev-run:umockdev"
+  "dbus-daemon:dbus"
+  "openssl:openssl"
+  "lsusb:usbutils"
+)
+missing=()
+for pair in "${needed[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+python3 -c "import dbusmock" >/dev/null 2>&1 || missing+=("python3-dbusmock")
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test/run.sh: installing missing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "test/run.sh: missing Debian packages: ${missing[*]}" >&2
+    echo "  install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+fi
+
+npm run --silent lint
+npx vitest run "$@"
