@@ -1,0 +1,202 @@
+// Sends a batch as one HTTPS POST. TLS material and the token are re-read when their files change,
+// so rotating a certificate or token needs no restart. Proxies come from HTTPS_PROXY / NO_PROXY
+// through Node's built-in proxy support (the agent's `proxyEnv`).
+
+import { readFileSync, statSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
+import type { Logger } from "pino";
+import type { OutboxEvent } from "../outbox/outbox.ts";
+import type { Sink } from "./deliverer.ts";
+import type { SendResult } from "./policy.ts";
+
+const gzip = promisify(gzipCallback);
+
+export type WireFormat = "ocsf" | "splunk-hec";
+
+export interface EndpointConfig {
+  url: string;
+  /** "ocsf": a JSON array of events; "splunk-hec": HEC event envelopes, one per line. Default "ocsf". */
+  format?: WireFormat;
+  /** File holding the bearer token (HEC token for splunk-hec); re-read when it changes. */
+  tokenFile?: string;
+  /** PEM CA bundle to trust instead of the system's. */
+  caFile?: string;
+  /** PEM client certificate and key for mutual TLS. */
+  certFile?: string;
+  keyFile?: string;
+  /** Whole-request timeout. Default 30 s. */
+  timeoutMs?: number;
+  /** Bodies larger than this are gzip-encoded. Default 4 KiB. */
+  gzipThresholdBytes?: number;
+}
+
+export interface HttpSinkOptions {
+  logger: Logger;
+  agentVersion: string;
+  /** The `host` field of Splunk HEC envelopes. */
+  hostname: string;
+  /**
+   * Where HTTPS_PROXY / NO_PROXY are read from; default process.env. Null disables proxies.
+   * Injectable so tests can point at a proxy without touching the process environment.
+   */
+  proxyEnv?: NodeJS.ProcessEnv | null;
+}
+
+export interface HttpSink extends Sink {
+  close(): void;
+}
+
+interface Credentials {
+  version: string;
+  agent: http.Agent;
+  token?: string;
+}
+
+export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions): HttpSink {
+  const url = new URL(config.url);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+    throw new Error(`endpoint must be https (plain http only to loopback): ${config.url}`);
+  }
+  const format = config.format ?? "ocsf";
+  const timeoutMs = config.timeoutMs ?? 30_000;
+  const gzipThreshold = config.gzipThresholdBytes ?? 4096;
+  const files = [config.tokenFile, config.caFile, config.certFile, config.keyFile].filter(
+    (file): file is string => file !== undefined,
+  );
+  const proxyEnv = options.proxyEnv === undefined ? process.env : options.proxyEnv;
+  let credentials: Credentials | undefined;
+
+  function filesVersion(): string {
+    return files
+      .map((file) => {
+        try {
+          const stat = statSync(file);
+          return `${file}:${stat.mtimeMs}:${stat.size}`;
+        } catch {
+          return `${file}:missing`;
+        }
+      })
+      .join("|");
+  }
+
+  function currentCredentials(): Credentials {
+    const version = filesVersion();
+    if (credentials && credentials.version === version) return credentials;
+    credentials?.agent.destroy();
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+    const agentOptions: https.AgentOptions = {
+      keepAlive: true,
+      maxSockets: 1,
+      ca: read(config.caFile),
+      cert: read(config.certFile),
+      key: read(config.keyFile),
+      ...(proxyEnv ? { proxyEnv } : {}),
+    };
+    const agent = url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const token = read(config.tokenFile)?.toString("utf8").trim();
+    credentials = { version, agent, ...(token ? { token } : {}) };
+    if (files.length > 0) options.logger.info({ files }, "endpoint credentials loaded");
+    return credentials;
+  }
+
+  return {
+    credentialsVersion: filesVersion,
+
+    async send(batch, signal) {
+      let current: Credentials;
+      try {
+        current = currentCredentials();
+      } catch (error) {
+        // A missing or unreadable key or CA is a configuration problem: retry later, keep events.
+        return { error: `cannot read endpoint credentials: ${(error as Error).message}` };
+      }
+      const raw = Buffer.from(encodeBody(batch, format, options.hostname));
+      const compress = raw.length > gzipThreshold;
+      const body = compress ? await gzip(raw) : raw;
+      const headers: Record<string, string> = {
+        "Content-Type": "application/json",
+        "Content-Length": String(body.length),
+        "User-Agent": `eca/${options.agentVersion}`,
+        "X-ECA-Event-Count": String(batch.length),
+      };
+      if (compress) headers["Content-Encoding"] = "gzip";
+      if (current.token) {
+        headers.Authorization =
+          format === "splunk-hec" ? `Splunk ${current.token}` : `Bearer ${current.token}`;
+      }
+      const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
+      return post(url, body, headers, current.agent, AbortSignal.any(signals));
+    },
+
+    close() {
+      credentials?.agent.destroy();
+      credentials = undefined;
+    },
+  };
+}
+
+/** The request body for a batch; payloads are already JSON and are sent as stored. */
+export function encodeBody(
+  batch: Pick<OutboxEvent, "payload">[],
+  format: WireFormat,
+  hostname: string,
+): string {
+  if (format === "ocsf") return `[${batch.map((event) => event.payload).join(",")}]`;
+  const host = JSON.stringify(hostname);
+  return batch
+    .map((event) => {
+      const time = (JSON.parse(event.payload) as { time?: number }).time ?? Date.now();
+      // HEC wants epoch seconds; OCSF `time` is milliseconds.
+      return `{"time":${time / 1000},"host":${host},"source":"eca","sourcetype":"ocsf","event":${event.payload}}`;
+    })
+    .join("\n");
+}
+
+function post(
+  url: URL,
+  body: Buffer,
+  headers: Record<string, string>,
+  agent: http.Agent,
+  signal: AbortSignal,
+): Promise<SendResult> {
+  const request = url.protocol === "https:" ? https.request : http.request;
+  return new Promise((resolve) => {
+    const req = request(url, { method: "POST", headers, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      res.on("data", (chunk: Buffer) => {
+        // Only the start of an error body is worth keeping for the log and `eca status`.
+        if (kept < 1024) {
+          chunks.push(chunk);
+          kept += chunk.length;
+        }
+      });
+      res.on("end", () => {
+        const status = res.statusCode ?? 0;
+        const retryAfter = res.headers["retry-after"];
+        const text = Buffer.concat(chunks).toString("utf8").slice(0, 200).trim();
+        resolve({
+          status,
+          ...(retryAfter ? { retryAfter } : {}),
+          ...(status >= 300 && text ? { error: text } : {}),
+        });
+      });
+      res.on("error", (error) => resolve({ error: describe(error) }));
+    });
+    req.on("error", (error) => resolve({ error: describe(error) }));
+    req.end(body);
+  });
+}
+
+function describe(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (error.name === "AbortError" || error.name === "TimeoutError") return "request timed out or was aborted";
+  return code ? `${code}: ${error.message}` : error.message;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]" || hostname === "::1";
+}
