@@ -1,0 +1,200 @@
+// The Linux USB probe: collects /sys/bus/usb/devices (and /sys/class/typec) and hands the raw
+// attribute text to the pure parser. Every path goes through `options.root`, so `--root DIR`
+// reads a recorded tree exactly as umockdev-run presents one at "/".
+
+import { type FSWatcher, watch } from "node:fs";
+import { join } from "node:path";
+import { Probe, type ProbeOptions } from "../probe.ts";
+import type { Observation, Snapshot, SourceName } from "../types.ts";
+import { listDirectory, readAttribute } from "./sysfs-read.ts";
+import { collectTypecPorts } from "./typec.ts";
+import {
+  comparePortPaths,
+  hubPortAttributePath,
+  INTERFACE_NAME_CLASSES,
+  interfaceOwner,
+  isUsbDeviceName,
+  parseUsbDevice,
+  type RawAttribute,
+  type RawUsbDevice,
+  type RawUsbInterface,
+} from "./usb-sysfs-parse.ts";
+
+const DEVICE_ATTRIBUTES = [
+  "idVendor",
+  "idProduct",
+  "serial",
+  "manufacturer",
+  "product",
+  "bDeviceClass",
+  "bDeviceSubClass",
+  "bDeviceProtocol",
+  "speed",
+  "bMaxPower",
+  "removable",
+] as const;
+
+async function collectInterface(devicesDirectory: string, name: string): Promise<RawUsbInterface> {
+  const directory = join(devicesDirectory, name);
+  const [bInterfaceClass, bInterfaceSubClass, bInterfaceProtocol] = await Promise.all([
+    readAttribute(join(directory, "bInterfaceClass")),
+    readAttribute(join(directory, "bInterfaceSubClass")),
+    readAttribute(join(directory, "bInterfaceProtocol")),
+  ]);
+  const raw: RawUsbInterface = { name, bInterfaceClass, bInterfaceSubClass, bInterfaceProtocol };
+  // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the rest.
+  if ("text" in bInterfaceClass && INTERFACE_NAME_CLASSES.has(bInterfaceClass.text.trim().toLowerCase())) {
+    raw.interface = await readAttribute(join(directory, "interface"));
+  }
+  return raw;
+}
+
+async function collectConnectType(devicesDirectory: string, name: string) {
+  // The device's `port` link points at its hub port; older kernels lack the link, so fall back
+  // to the port's documented place under the parent hub's interface.
+  const viaLink = await readAttribute(join(devicesDirectory, name, "port/connect_type"));
+  if (!("missing" in viaLink)) return viaLink;
+  const fallback = hubPortAttributePath(name, "connect_type");
+  return fallback ? readAttribute(join(devicesDirectory, fallback)) : viaLink;
+}
+
+async function collectDevice(
+  devicesDirectory: string,
+  name: string,
+  interfaceNames: string[],
+): Promise<RawUsbDevice> {
+  const directory = join(devicesDirectory, name);
+  const isRootHub = name.startsWith("usb");
+  const [attributes, connectType, interfaces] = await Promise.all([
+    Promise.all(DEVICE_ATTRIBUTES.map((attribute) => readAttribute(join(directory, attribute)))),
+    isRootHub ? undefined : collectConnectType(devicesDirectory, name),
+    Promise.all(interfaceNames.map((interfaceName) => collectInterface(devicesDirectory, interfaceName))),
+  ]);
+  const byName = Object.fromEntries(
+    DEVICE_ATTRIBUTES.map((attribute, index) => [attribute, attributes[index] ?? { missing: true }]),
+  ) as Record<(typeof DEVICE_ATTRIBUTES)[number], RawAttribute>;
+  const raw: RawUsbDevice = { name, ...byName, interfaces };
+  if (connectType) raw.connectType = connectType;
+  return raw;
+}
+
+/** Reads every USB device under `root` into raw attribute records. Throws only if the bus directory cannot be listed. */
+export async function collectUsbDevices(root: string): Promise<RawUsbDevice[]> {
+  const devicesDirectory = join(root, "sys/bus/usb/devices");
+  const entries = await listDirectory(devicesDirectory);
+  const interfacesByDevice = new Map<string, string[]>();
+  const deviceNames: string[] = [];
+  for (const { name } of entries) {
+    if (isUsbDeviceName(name)) {
+      deviceNames.push(name);
+      continue;
+    }
+    const owner = interfaceOwner(name);
+    if (owner === undefined) continue;
+    const list = interfacesByDevice.get(owner);
+    if (list) list.push(name);
+    else interfacesByDevice.set(owner, [name]);
+  }
+  deviceNames.sort(comparePortPaths);
+  return Promise.all(
+    deviceNames.map((name) => collectDevice(devicesDirectory, name, interfacesByDevice.get(name) ?? [])),
+  );
+}
+
+class LinuxUsbProbe extends Probe {
+  readonly name: SourceName = "linux-sysfs";
+  readonly #root: string;
+  readonly #watchers = new Map<string, FSWatcher>();
+
+  constructor(options: ProbeOptions) {
+    super();
+    this.#root = options.root || "/";
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const unavailable: Snapshot["unavailable"] = [];
+    const [devices, powerPorts] = await Promise.all([
+      collectUsbDevices(this.#root).catch((error: NodeJS.ErrnoException) => {
+        unavailable.push({
+          source: "linux-sysfs",
+          reason: `cannot list ${join(this.#root, "sys/bus/usb/devices")}: ${error.code ?? error.message}`,
+        });
+        return [];
+      }),
+      collectTypecPorts(this.#root),
+    ]);
+    const observations: Observation[] = devices.map(parseUsbDevice);
+    observations.push(...powerPorts);
+    return { observations, unavailable };
+  }
+
+  /**
+   * Watches usbfs device nodes (/dev/bus/usb/BBB/DDD): udev creates and removes one per attach and
+   * detach, so inotify tells us within milliseconds. No such directory: nothing to do, the daemon polls.
+   */
+  override watch(): void {
+    if (this.#watchers.size > 0) return;
+    const top = join(this.#root, "dev/bus/usb");
+    if (!this.#watchDirectory(top, (_event, filename) => this.#onTopLevelChange(top, filename))) return;
+    void this.#watchBusDirectories(top);
+  }
+
+  override async stop(): Promise<void> {
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+  }
+
+  async #watchBusDirectories(top: string): Promise<void> {
+    let entries: { name: string; isDirectory: boolean }[];
+    try {
+      entries = await listDirectory(top);
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory) this.#watchBus(join(top, entry.name), entry.name);
+    }
+  }
+
+  #watchBus(path: string, bus: string): void {
+    if (this.#watchers.has(path)) return;
+    this.#watchDirectory(path, (_event, filename) => {
+      this.emit("change", `usb device node ${bus}/${filename ?? "?"} added or removed`);
+    });
+  }
+
+  #onTopLevelChange(top: string, filename: string | null): void {
+    // A new bus directory appears when a host controller (a dock, a Thunderbolt bridge) arrives.
+    this.emit("change", `usb bus directory ${filename ?? "?"} added or removed`);
+    if (filename) {
+      const path = join(top, filename);
+      listDirectory(path).then(
+        () => this.#watchBus(path, filename),
+        () => {
+          this.#watchers.get(path)?.close();
+          this.#watchers.delete(path);
+        },
+      );
+    }
+  }
+
+  #watchDirectory(path: string, listener: (event: string, filename: string | null) => void): boolean {
+    try {
+      const watcher = watch(path, { persistent: false }, listener);
+      watcher.on("error", (error) => {
+        this.#watchers.delete(path);
+        watcher.close();
+        // A bus directory vanishing with its controller is expected, not an error.
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.emit("error", error);
+      });
+      this.#watchers.set(path, watcher);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function createLinuxUsbProbe(options: ProbeOptions): Probe {
+  return new LinuxUsbProbe(options);
+}
