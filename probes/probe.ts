@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { SourceName, Snapshot } from "./types.ts";
+import type { Snapshot, SourceName } from "./types.ts";
 
 /** Events a probe may emit while watching. */
 export interface ProbeEventMap {

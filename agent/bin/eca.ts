@@ -6,6 +6,7 @@ import { DocumentError } from "../../policy/document.ts";
 import { EXIT_ERROR } from "../cli/exit-codes.ts";
 import { registerPolicyCommand } from "../cli/policy-command.ts";
 import { registerScanCommand } from "../cli/scan-command.ts";
+import { registerStatusCommand } from "../cli/status-command.ts";
 import { AGENT_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerScanCommand(program);
+  registerStatusCommand(program);
   registerPolicyCommand(program);
   return program;
 }

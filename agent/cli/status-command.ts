@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { loadConfig } from "../config/config.ts";
+import { requestStatus } from "../daemon/status-socket.ts";
+import type { DaemonStatus } from "../daemon/status-types.ts";
+import { EXIT_COMPLIANT, EXIT_FINDINGS } from "./exit-codes.ts";
+import { renderDevices, renderFindings, renderReport } from "./render.ts";
+
+interface StatusFlags {
+  json?: boolean;
+  config?: string;
+  socket?: string;
+}
+
+function ago(iso: string | undefined, now: number): string {
+  if (!iso) return "never";
+  const seconds = Math.round((now - Date.parse(iso)) / 1000);
+  if (seconds < 120) return `${iso} (${seconds} s ago)`;
+  if (seconds < 7200) return `${iso} (${Math.round(seconds / 60)} min ago)`;
+  return `${iso} (${Math.round(seconds / 3600)} h ago)`;
+}
+
+export function renderStatus(status: DaemonStatus, now: number = Date.now()): string {
+  const d = status.delivery;
+  const policyProblem = status.policy.problem ? `\n  ! ${status.policy.problem}` : "";
+  const lines = [
+    `eca ${status.version} is running (pid ${status.pid}, up ${Math.round(status.uptimeSeconds / 60)} min)`,
+    `policy:         ${status.policy.id} ${status.policy.version} (${status.policy.source})${policyProblem}`,
+    `last scan:      ${ago(status.lastScan?.at, now)}${status.lastScan ? `, after ${status.lastScan.trigger}` : ""}`,
+    `posture:        ${status.compliant ? "compliant" : `NOT compliant, ${status.findings.length} open finding(s)`}`,
+    `endpoint:       ${d.endpoint ?? "none configured: events wait in the outbox"}`,
+    `outbox:         ${d.outboxDepth} event(s) waiting${d.droppedEvents ? `, ${d.droppedEvents} dropped to stay within the size bound` : ""}`,
+    `last delivery:  ${ago(d.lastSuccessAt, now)}`,
+    `last error:     ${d.lastError ?? "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
+    `dead letters:   ${d.deadLetters}`,
+  ];
+  for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
+  return `${lines.join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings)}\n`;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command("status")
+    .description("ask the running agent what it sees; falls back to a live scan when it is not running")
+    .option("--json", "print one JSON document")
+    .option("--config <file>", "agent configuration, to find the status socket and state")
+    .option("--socket <path>", "status socket path (overrides the configuration)")
+    .action(async (flags: StatusFlags) => {
+      const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
+      const answer = await requestStatus(config.socketPath);
+      if (answer.running) {
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(answer.status, null, 2)}\n` : renderStatus(answer.status),
+        );
+        process.exitCode = answer.status.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+        return;
+      }
+      // Not running: say so plainly, then show what a live scan sees right now.
+      const { loadPolicy } = await import("../../policy/load.ts");
+      const { scanOnce } = await import("../scan.ts");
+      const policy = await loadPolicy(config.policyFile);
+      const report = await scanOnce(config.backends, { root: config.root }, policy);
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({ running: false, reason: answer.reason, scan: report }, null, 2)}\n`,
+        );
+      } else {
+        process.stdout.write(
+          `eca is NOT running (${answer.reason}).\nLive scan instead:\n\n${renderReport(report)}`,
+        );
+      }
+      process.exitCode = report.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+    });
+}

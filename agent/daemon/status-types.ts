@@ -1,0 +1,25 @@
+import type { DeviceVerdict, Finding } from "../../policy/types.ts";
+import type { Snapshot } from "../../probes/types.ts";
+
+/** What the daemon answers on its status socket; `eca status --json` prints it as is. */
+export interface DaemonStatus {
+  running: true;
+  version: string;
+  pid: number;
+  startedAt: string;
+  uptimeSeconds: number;
+  compliant: boolean;
+  policy: { id: string; version: string; source: string; digest: string; problem?: string };
+  lastScan?: { at: string; durationMs: number; trigger: string; unavailable: Snapshot["unavailable"] };
+  devices: DeviceVerdict[];
+  findings: (Finding & { openedAt: string })[];
+  delivery: {
+    endpoint?: string;
+    outboxDepth: number;
+    lastSuccessAt?: string;
+    lastError?: string;
+    pausedForAuth: boolean;
+    deadLetters: number;
+    droppedEvents: number;
+  };
+}
