@@ -1,0 +1,191 @@
+// The bluez-dbus probe end to end: our D-Bus client against a real dbus-daemon with python-dbusmock's
+// bluez5 template on a private bus. Needs the Debian packages dbus and python3-dbusmock.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classifyBluetooth } from "../probes/classify/bluetooth.ts";
+import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
+import { variant } from "../probes/linux/dbus/values.ts";
+import type { BluetoothObservation } from "../probes/types.ts";
+import { type MockBluez, type PrivateBus, startMockBluez, startPrivateBus } from "./helpers/mock-bluez.ts";
+
+const car = {
+  address: "00:1E:AE:4C:A2:01",
+  name: "MY VW 4821",
+  classOfDevice: 0x240420,
+  uuids: ["111e", "112e", "1133", "110b", "110e"],
+  paired: true,
+  bonded: true,
+  connected: true,
+  trusted: true,
+  modalias: "bluetooth:v004Bp0001d0100",
+};
+const hfCar = {
+  address: "02:AA:BB:CC:DD:01",
+  name: "Family car",
+  uuids: ["111e", "112e", "110b"],
+  paired: true,
+};
+const headset = {
+  address: "00:1B:66:AA:BB:01",
+  name: "WH-1000XM4",
+  classOfDevice: 0x240404,
+  uuids: ["111e", "110b", "1108", "110e"],
+  paired: true,
+  modalias: "bluetooth:v0082p0001d0001",
+};
+const phone = {
+  address: "A4:C3:F0:11:22:33",
+  name: "Pixel 7",
+  classOfDevice: 0x5a020c,
+  uuids: ["111f", "112f", "110a", "1105", "1132"],
+  paired: false,
+};
+const keyboard = {
+  address: "F0:F0:F0:00:00:01",
+  name: "MX Keys",
+  classOfDevice: 0x002540,
+  uuids: ["1124"],
+  paired: true,
+};
+
+describe("bluez-dbus probe against mock BlueZ", () => {
+  let bluez: MockBluez;
+  beforeAll(async () => {
+    bluez = await startMockBluez();
+    for (const device of [car, hfCar, headset, phone, keyboard]) await bluez.addDevice(device);
+  }, 20_000);
+  afterAll(async () => {
+    await bluez?.stop();
+  });
+
+  it("returns every device with its properties", async () => {
+    const probe = createBluezDbusProbe({ root: "/", systemBusAddress: bluez.address });
+    const snapshot = await probe.snapshot();
+    expect(snapshot.unavailable).toEqual([]);
+    const byAddress = new Map(
+      (snapshot.observations as BluetoothObservation[]).map((observation) => [
+        observation.address,
+        observation,
+      ]),
+    );
+    expect([...byAddress.keys()].sort()).toEqual(
+      [car, hfCar, headset, phone, keyboard].map((d) => d.address.toUpperCase()).sort(),
+    );
+    expect(byAddress.get(car.address)).toMatchObject({
+      bus: "bluetooth",
+      source: "bluez-dbus",
+      id: `bt:${car.address}`,
+      adapter: "hci0",
+      addressType: "public",
+      name: "MY VW 4821",
+      classOfDevice: 0x240420,
+      paired: true,
+      bonded: true,
+      connected: true,
+      trusted: true,
+      modalias: "bluetooth:v004Bp0001d0100",
+    });
+    expect(byAddress.get(car.address)?.uuids).toContain("0000112e-0000-1000-8000-00805f9b34fb");
+    expect(byAddress.get(phone.address)?.paired).toBe(false);
+    await probe.stop();
+  });
+
+  it("classifies the car, the hands-free car, the headset, the phone and the keyboard", async () => {
+    const probe = createBluezDbusProbe({ root: "/", systemBusAddress: bluez.address });
+    const snapshot = await probe.snapshot();
+    const kinds = Object.fromEntries(
+      (snapshot.observations as BluetoothObservation[]).map((observation) => {
+        const { kind, confidence } = classifyBluetooth(observation);
+        return [observation.name, `${kind}/${confidence}`];
+      }),
+    );
+    expect(kinds).toEqual({
+      "MY VW 4821": "vehicle/certain",
+      "Family car": "vehicle/strong",
+      "WH-1000XM4": "audio/strong",
+      "Pixel 7": "phone/strong",
+      "MX Keys": "keyboard/strong",
+    });
+    const carEvidence = classifyBluetooth(
+      (snapshot.observations as BluetoothObservation[]).find(
+        (o) => o.name === "MY VW 4821",
+      ) as BluetoothObservation,
+    ).evidence;
+    expect(carEvidence).toContain("Class of Device 0x240420: Audio/Video, Car audio");
+  });
+
+  it("emits change when a device is added, changes or goes away", async () => {
+    const probe = createBluezDbusProbe({ root: "/", systemBusAddress: bluez.address });
+    const reasons: string[] = [];
+    probe.on("change", (reason) => reasons.push(reason));
+    probe.watch();
+    // Let the match rules land before causing signals.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const path = await bluez.addDevice({
+      address: "02:00:00:00:00:99",
+      name: "Rental car",
+      classOfDevice: 0x240420,
+    });
+    await bluez.updateDevice(path, { Paired: variant("b", true) });
+    await bluez.removeDevice(path);
+    await waitFor(async () => reasons.some((reason) => reason.includes("InterfacesRemoved")));
+    expect(
+      reasons.some(
+        (reason) => reason.includes("InterfacesAdded") && reason.includes("dev_02_00_00_00_00_99"),
+      ),
+    ).toBe(true);
+    expect(reasons.some((reason) => reason.includes("changed") && reason.includes("Paired"))).toBe(true);
+    await probe.stop();
+  });
+});
+
+describe("bluez-dbus probe fails fast", () => {
+  let bus: PrivateBus;
+  beforeAll(async () => {
+    bus = await startPrivateBus();
+  }, 10_000);
+  afterAll(async () => {
+    await bus?.stop();
+  });
+
+  it("reports the source unavailable when the bus socket does not exist", async () => {
+    const probe = createBluezDbusProbe({
+      root: "/",
+      systemBusAddress: "unix:path=/nonexistent/eca/system_bus_socket",
+    });
+    const snapshot = await probe.snapshot();
+    expect(snapshot.observations).toEqual([]);
+    expect(snapshot.unavailable).toEqual([
+      { source: "bluez-dbus", reason: expect.stringContaining("system bus not reachable") },
+    ]);
+  });
+
+  it("reports the source unavailable when BlueZ is not on the bus", async () => {
+    const probe = createBluezDbusProbe({ root: "/", systemBusAddress: bus.address });
+    const snapshot = await probe.snapshot();
+    expect(snapshot.unavailable).toEqual([
+      { source: "bluez-dbus", reason: "BlueZ (org.bluez) is not running on the system bus" },
+    ]);
+  });
+
+  it("falls back to DBUS_SYSTEM_BUS_ADDRESS when no address is given", async () => {
+    const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = bus.address;
+    try {
+      const snapshot = await createBluezDbusProbe({ root: "/" }).snapshot();
+      expect(snapshot.unavailable[0]?.reason).toBe("BlueZ (org.bluez) is not running on the system bus");
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+      else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("condition not met in time");
+}
