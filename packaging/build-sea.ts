@@ -1,0 +1,261 @@
+// Builds the shipped artefact: one executable with Node inside, no node_modules needed.
+//
+//   npm run build:sea                      -> dist/eca (dist/eca.exe on Windows)
+//   node packaging/build-sea.ts --out-dir /tmp/x [--allow-missing]
+//
+// 1. esbuild bundles agent/bin/eca.ts (and everything it imports, lazily or not) into one ES module,
+//    inlining JSON imports and the JavaScript of every npm dependency.
+// 2. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
+//    for this platform are embedded as SEA assets; their `require("node-gyp-build")(dir)` is replaced
+//    by packaging/native-addon.ts, which extracts and dlopens the asset on first use.
+// 3. `node --build-sea` (the pinned Node, i.e. the Node running this script) writes the executable.
+//
+// Works offline: nothing is downloaded; the Node inside the artefact is the one running this script.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { addonAssetKey } from "./native-addon.ts";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface BuildOptions {
+  /** The program to bundle. Default: agent/bin/eca.ts. */
+  entry?: string;
+  /** The executable's base name. Default: eca. */
+  name?: string;
+  /** Where the bundle, the SEA config and the executable go. Default: <repo>/dist. */
+  outDir?: string;
+  /** The Node binary put into the artefact. Default: the Node running this script (the pinned one). */
+  node?: string;
+  /** Build even if local files imported somewhere are missing (they throw when loaded). */
+  allowMissing?: boolean;
+  /** Print progress to stderr. */
+  verbose?: boolean;
+}
+
+export interface BuildResult {
+  executable: string;
+  bytes: number;
+  bundleBytes: number;
+  addons: string[];
+  missingModules: string[];
+  milliseconds: number;
+}
+
+/** The optional native dependencies, by the name their addon gets inside the artefact. */
+const NATIVE_PACKAGES: Record<string, string> = {
+  usb: "usb",
+  "bluetooth-hci-socket": "@stoprocent/bluetooth-hci-socket",
+};
+
+function isGlibc(): boolean {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime !== undefined;
+}
+
+/** The prebuilt addon for this platform inside an npm package, as node-gyp-build would pick it. */
+export function findPrebuild(
+  packageDir: string,
+  platform = process.platform,
+  arch = process.arch,
+): string | undefined {
+  const prebuilds = join(packageDir, "prebuilds");
+  if (!existsSync(prebuilds)) return undefined;
+  const dir = readdirSync(prebuilds).find((name) => {
+    const [os, archs] = name.split("-", 2);
+    return os === platform && (archs ?? "").split("+").includes(arch);
+  });
+  if (!dir) return undefined;
+  const files = readdirSync(join(prebuilds, dir)).filter((f) => f.endsWith(".node"));
+  let pick = files;
+  if (platform === "linux") {
+    const libc = isGlibc() ? "glibc" : "musl";
+    const tagged = files.filter((f) => f.split(".").includes(libc));
+    const untagged = files.filter((f) => !f.split(".").some((t) => t === "glibc" || t === "musl"));
+    pick = tagged.length > 0 ? tagged : untagged;
+  }
+  // Prefer N-API builds over ABI-specific ones.
+  const chosen = pick.find((f) => f.includes("napi")) ?? pick[0];
+  return chosen ? join(prebuilds, dir, chosen) : undefined;
+}
+
+function nativeAddonPlugin(addons: Map<string, string>): esbuild.Plugin {
+  const shim = join(REPO, "packaging", "native-addon.ts");
+  const packageDirs = Object.entries(NATIVE_PACKAGES).map(([name, pkg]) => ({
+    name,
+    dir: join(REPO, "node_modules", ...pkg.split("/")) + sep,
+  }));
+  return {
+    name: "eca-native-addons",
+    setup(build) {
+      // node-gyp-build, when called from one of our native packages, becomes the SEA asset loader.
+      build.onResolve({ filter: /^node-gyp-build$/ }, (args) => {
+        const owner = packageDirs.find((p) => args.importer.startsWith(p.dir));
+        if (!owner) {
+          return {
+            errors: [
+              { text: `node-gyp-build imported from ${args.importer}: no prebuild is embedded for it` },
+            ],
+          };
+        }
+        return { path: owner.name, namespace: "eca-native" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "eca-native" }, (args) => {
+        const present = addons.has(args.path);
+        const body = present
+          ? `module.exports = function nodeGypBuild() { return require(${JSON.stringify(shim)}).loadEmbeddedAddon(${JSON.stringify(args.path)}); };`
+          : `module.exports = function nodeGypBuild() { throw new Error(${JSON.stringify(`native addon ${args.path} has no prebuild for ${process.platform}-${process.arch} in this executable`)}); };`;
+        return { contents: body, loader: "js", resolveDir: REPO };
+      });
+      // The HCI socket package picks a driver at run time; only the native (Linux) one is wanted, and
+      // leaving index.js alone would drag in serialport and its own native addon.
+      build.onResolve({ filter: /^@stoprocent\/bluetooth-hci-socket$/ }, () => {
+        const dir = join(REPO, "node_modules", "@stoprocent", "bluetooth-hci-socket", "lib");
+        const driver = process.platform === "linux" ? "native.js" : "unsupported.js";
+        return { path: join(dir, driver) };
+      });
+    },
+  };
+}
+
+/**
+ * While the tree is being built up, an import of a local file that does not exist yet can be let
+ * through (allowMissing): the file becomes a module that throws when it is evaluated, exactly like
+ * Node does at run time in development (lazily imported modules fail only when imported). It is a
+ * CommonJS stub so named imports from it still bundle. A release build leaves this off.
+ */
+function missingModulePlugin(missing: string[]): esbuild.Plugin {
+  return {
+    name: "eca-missing-modules",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+        if (args.namespace !== "file" || args.pluginData === "eca-missing-probe") return undefined;
+        const found = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: "eca-missing-probe",
+        });
+        if (found.errors.length === 0) return undefined;
+        const target = resolve(args.resolveDir, args.path);
+        missing.push(relative(REPO, target));
+        return { path: target, namespace: "eca-missing" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "eca-missing" }, (args) => ({
+        contents: `module.exports = {};\nthrow new Error(${JSON.stringify(`${relative(REPO, args.path)} is not built into this executable`)});`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+// In an ES module bundle, esbuild turns the CommonJS `require` of bundled packages into `__require`,
+// which uses a `require` in scope. Only built-in modules may be required: everything else is bundled,
+// and the artefact must never pick up a node_modules lying next to it.
+const BANNER = `const require = (id) => {
+  const m = process.getBuiltinModule(id);
+  if (m === undefined) throw Object.assign(new Error("Cannot find module '" + id + "' (not bundled into eca)"), { code: "MODULE_NOT_FOUND" });
+  return m;
+};`;
+
+export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
+  const started = performance.now();
+  const outDir = resolve(options.outDir ?? join(REPO, "dist"));
+  const node = options.node ?? process.execPath;
+  const log = (line: string) => {
+    if (options.verbose) process.stderr.write(`build-sea: ${line}\n`);
+  };
+  mkdirSync(outDir, { recursive: true });
+
+  const addons = new Map<string, string>();
+  for (const [name, pkg] of Object.entries(NATIVE_PACKAGES)) {
+    const prebuild = findPrebuild(join(REPO, "node_modules", ...pkg.split("/")));
+    if (prebuild) addons.set(name, prebuild);
+    log(prebuild ? `embedding ${relative(REPO, prebuild)}` : `no prebuild of ${pkg} for this platform`);
+  }
+
+  const name = options.name ?? "eca";
+  const bundle = join(outDir, `${name}.bundle.mjs`);
+  const missingModules: string[] = [];
+  const result = await esbuild.build({
+    absWorkingDir: REPO,
+    nodePaths: [join(REPO, "node_modules")],
+    entryPoints: [resolve(options.entry ?? join(REPO, "agent", "bin", "eca.ts"))],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node26",
+    banner: { js: BANNER },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: "eof",
+    logLevel: "silent",
+    metafile: true,
+    // CommonJS packages (e.g. the HCI socket's lib/native.js) use these; in an ES module bundle they are
+    // import.meta's (in the artefact: the executable's own path).
+    define: {
+      "process.env.NODE_ENV": '"production"',
+      __dirname: "import.meta.dirname",
+      __filename: "import.meta.filename",
+    },
+    plugins: [
+      nativeAddonPlugin(addons),
+      ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
+    ],
+  });
+  for (const warning of result.warnings) log(`esbuild warning: ${warning.text}`);
+  for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
+  const bundleBytes = statSync(bundle).size;
+  log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
+
+  const executable = join(outDir, process.platform === "win32" ? `${name}.exe` : name);
+  rmSync(executable, { force: true });
+  const config = {
+    main: bundle,
+    mainFormat: "module",
+    executable: node,
+    output: executable,
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache: false,
+    // The artefact runs as root/SYSTEM: do not let NODE_OPTIONS-style environment extend its Node flags.
+    execArgvExtension: "none",
+    assets: Object.fromEntries([...addons].map(([name, file]) => [addonAssetKey(name), file])),
+  };
+  const configFile = join(outDir, `${name}.sea-config.json`);
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  execFileSync(node, ["--build-sea", configFile], { stdio: options.verbose ? "inherit" : "pipe" });
+
+  if (process.platform === "darwin") {
+    // --build-sea invalidates the Node binary's signature; macOS refuses unsigned arm64 code.
+    execFileSync("codesign", ["--sign", "-", "--force", executable], { stdio: "inherit" });
+  }
+  const bytes = statSync(executable).size;
+  return {
+    executable,
+    bytes,
+    bundleBytes,
+    addons: [...addons.keys()],
+    missingModules,
+    milliseconds: Math.round(performance.now() - started),
+  };
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf("--out-dir");
+  const outDir = at > 0 ? process.argv[at + 1] : undefined;
+  const allowMissing = process.argv.includes("--allow-missing");
+  const built = await buildSea({ ...(outDir ? { outDir } : {}), allowMissing, verbose: true });
+  process.stdout.write(
+    `${relative(process.cwd(), built.executable) || built.executable}: ${mebibytes(built.bytes)} (${built.bytes} bytes; bundle ${(built.bundleBytes / 1024).toFixed(0)} KiB; addons: ${built.addons.join(", ") || "none"}) in ${(built.milliseconds / 1000).toFixed(1)} s\n`,
+  );
+}
