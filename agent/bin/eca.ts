@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { DocumentError } from "../../policy/document.ts";
 import { EXIT_ERROR } from "../cli/exit-codes.ts";
 import { registerPolicyCommand } from "../cli/policy-command.ts";
+import { registerRunCommand } from "../cli/run-command.ts";
 import { registerScanCommand } from "../cli/scan-command.ts";
 import { registerStatusCommand } from "../cli/status-command.ts";
 import { AGENT_VERSION } from "../version.ts";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerScanCommand(program);
+  registerRunCommand(program);
   registerStatusCommand(program);
   registerPolicyCommand(program);
   return program;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadConfig } from "../config/config.ts";
+import { loadConfig, probeOptions } from "../config/config.ts";
 import { requestStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { EXIT_COMPLIANT, EXIT_FINDINGS } from "./exit-codes.ts";
@@ -58,7 +58,7 @@ export function registerStatusCommand(program: Command): void {
       const { loadPolicy } = await import("../../policy/load.ts");
       const { scanOnce } = await import("../scan.ts");
       const policy = await loadPolicy(config.policyFile);
-      const report = await scanOnce(config.backends, { root: config.root }, policy);
+      const report = await scanOnce(config.backends, probeOptions(config), policy);
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({ running: false, reason: answer.reason, scan: report }, null, 2)}\n`,

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkAgainstSchema, DocumentError, type JsonSchema, parseDocument } from "../../policy/document.ts";
 import { defaultBackends } from "../../probes/create.ts";
+import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
 
@@ -18,6 +19,7 @@ export interface AgentConfig {
   socketPath: string;
   statusGroup?: string;
   backends: string[];
+  replayFile?: string;
   outboxMaxMegabytes: number;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
@@ -108,6 +110,12 @@ export async function loadConfig(
     source: document === undefined ? "defaults" : path,
   };
   delete (config as ConfigOverrides).endpointUrl;
+  if (config.replayFile) config.backends = ["replay"];
   if (endpointUrl) config.endpoint = { format: "ocsf", ...fromFile.endpoint, url: endpointUrl };
   return config;
+}
+
+/** What the probes need from the configuration. */
+export function probeOptions(config: AgentConfig): ProbeOptions {
+  return { root: config.root, ...(config.replayFile ? { replayFile: config.replayFile } : {}) };
 }
