@@ -95,7 +95,7 @@ function describe(observation: UsbObservation): string {
 function kindFacts(observation: UsbObservation, products: ProductFingerprint[]): KindFact[] {
   const facts: KindFact[] = [];
   for (const fingerprint of products) {
-    facts.push({ kind: fingerprint.kind, fact: `${vendorProduct(observation)} is a ${fingerprint.label}` });
+    facts.push({ kind: fingerprint.kind, fact: `${vendorProduct(observation)} is listed as ${fingerprint.label}` });
   }
   for (const usbInterface of observation.interfaces) {
     for (const fingerprint of INTERFACE_FINGERPRINTS) {
@@ -173,7 +173,7 @@ class BuiltInResolver {
       return {
         builtIn: true,
         confidence: "certain",
-        evidence: [`${observation.portPath} is the root hub of a host controller inside the laptop`],
+        evidence: ["a root hub is part of the laptop's USB host controller"],
       };
     }
     // A hub is only as built-in as the hubs above it: a dock's ports say "fixed" for its own parts.
@@ -212,7 +212,7 @@ class BuiltInResolver {
         builtIn: true,
         confidence: "medium",
         evidence: [
-          `${portFact}, but ${vendorProduct(observation)} is a ${component.label}, which is only found inside laptops: built in`,
+          `${portFact}, but ${vendorProduct(observation)} is listed as ${component.label}, a part only found inside laptops: built in`,
         ],
       };
     }
@@ -227,7 +227,7 @@ class BuiltInResolver {
         builtIn: true,
         confidence: "medium",
         evidence: [
-          `${portFact}: the port does not say; ${vendorProduct(observation)} is a ${component.label} on an internal port, so built in`,
+          `${portFact}: the port does not say; ${vendorProduct(observation)} is listed as ${component.label} and sits on an internal port, so built in`,
         ],
       };
     }

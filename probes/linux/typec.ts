@@ -79,12 +79,20 @@ async function collectTypecPort(classDirectory: string, name: string): Promise<R
 
 /** All Type-C ports; none (not an error) when the laptop or kernel has no typec class. */
 export async function collectTypecPorts(root: string): Promise<PowerObservation[]> {
-  const classDirectory = join(root, "sys/class/typec");
+  // Real kernels list ports in the typec class. umockdev-run files "typec" recordings as a bus, so
+  // fall back to /sys/bus/typec/devices, where real kernels keep only alternate modes ("port0.0"),
+  // which the name filter below leaves out.
+  let classDirectory = join(root, "sys/class/typec");
   let entries: { name: string }[];
   try {
     entries = await listDirectory(classDirectory);
   } catch {
-    return [];
+    try {
+      classDirectory = join(root, "sys/bus/typec/devices");
+      entries = await listDirectory(classDirectory);
+    } catch {
+      return [];
+    }
   }
   const ports = entries
     .map((entry) => entry.name)
