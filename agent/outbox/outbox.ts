@@ -91,6 +91,8 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** Dead letters kept, oldest removed first. Default 10,000. */
   maxDeadLetters?: number;
+  /** SQLite synchronous mode; FULL unless measuring (see openChecked). */
+  synchronous?: "FULL" | "NORMAL";
   now?: () => number;
 }
 
@@ -143,6 +145,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDeadLetters = options.maxDeadLetters ?? 10_000;
   const now = options.now ?? Date.now;
+  const synchronous = options.synchronous ?? "FULL";
   const path = join(stateDir, DB_FILE);
 
   let db: DatabaseSync;
@@ -152,13 +155,13 @@ export function openOutbox(options: OutboxOptions): Outbox {
   function open(): void {
     try {
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      db = openChecked(path);
+      db = openChecked(path, synchronous);
       durable = true;
     } catch (error) {
       if (isCorruption(error)) {
         moveAside(path, now(), logger, error);
         try {
-          db = openChecked(path);
+          db = openChecked(path, synchronous);
           durable = true;
         } catch (again) {
           fallBackToMemory(again);
@@ -527,7 +530,7 @@ interface EventRow {
   attempts: number | bigint;
 }
 
-function openChecked(path: string): DatabaseSync {
+function openChecked(path: string, synchronous: "FULL" | "NORMAL"): DatabaseSync {
   const db = new DatabaseSync(path);
   try {
     db.exec("PRAGMA busy_timeout = 5000");
@@ -536,7 +539,7 @@ function openChecked(path: string): DatabaseSync {
     // loss can lose the last commits. Events are few (device changes, one heartbeat every few
     // minutes), so the fsync per commit costs nothing that matters; bench/results/delivery.md
     // has the measured enqueue cost of both.
-    db.exec("PRAGMA synchronous = FULL");
+    db.exec(`PRAGMA synchronous = ${synchronous}`);
     const check = db.prepare("PRAGMA quick_check").get() as { quick_check: string } | undefined;
     if (check?.quick_check !== "ok") {
       throw Object.assign(new Error(`quick_check failed: ${check?.quick_check ?? "no answer"}`), {
