@@ -48,7 +48,8 @@ export function parseRecording(text: string): RecordedDevice[] {
       const name = equals === -1 ? rest : rest.slice(0, equals);
       const value = equals === -1 ? "" : rest.slice(equals + 1);
       if (type === "P:") device.path = rest.trim();
-      else if (type === "A:") device.attributes.push({ name, value: Buffer.from(unescapeAttribute(value), "latin1") });
+      else if (type === "A:")
+        device.attributes.push({ name, value: Buffer.from(unescapeAttribute(value), "latin1") });
       else if (type === "H:") device.attributes.push({ name, value: Buffer.from(value, "hex") });
       else if (type === "L:") device.links.push({ name, target: value });
       else if (type === "N:") device.node = { name, contents: Buffer.from(value, "hex") };
