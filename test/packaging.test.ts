@@ -1,0 +1,202 @@
+// Builds the single executable once and runs it the way a laptop would: copied out of the repo,
+// with no node on PATH and no node_modules beside it. Slow (a few seconds per build, ~110 MB each):
+// skip with ECA_SKIP_SEA=1.
+
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import packageJson from "../package.json" with { type: "json" };
+import { type BuildResult, buildSea } from "../packaging/build-sea.ts";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PINNED_NODE = join(
+  REPO,
+  "node_modules",
+  "node",
+  "bin",
+  process.platform === "win32" ? "node.exe" : "node",
+);
+const EXE = process.platform === "win32" ? ".exe" : "";
+const BUILD_TIMEOUT = 240_000;
+const RUN_TIMEOUT = 30_000;
+
+const skip = process.env.ECA_SKIP_SEA === "1";
+
+let work = "";
+let built: BuildResult;
+let runDir = "";
+let eca = "";
+
+/** Runs a program with a bare environment: no node on PATH, no NODE_* variables, cwd outside the repo. */
+function run(program: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  return spawnSync(program, args, {
+    cwd: runDir,
+    encoding: "utf8",
+    timeout: RUN_TIMEOUT,
+    env: { PATH: join(runDir, "bin"), HOME: runDir, TMPDIR: join(runDir, "tmp"), LANG: "C", ...env },
+  });
+}
+
+function copyFixture(from: string): string {
+  const to = join(runDir, "fixtures", from.replaceAll("/", "_"));
+  copyFileSync(join(REPO, from), to);
+  return to;
+}
+
+describe.skipIf(skip)("single executable (SEA)", () => {
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "eca-sea-test-"));
+    // allowMissing: while other parts of the tree are still being written, a missing local module
+    // becomes one that throws when loaded; built.missingModules says which, and the tests below
+    // only tolerate failures that such a module explains.
+    built = await buildSea({ outDir: join(work, "build"), node: PINNED_NODE, allowMissing: true });
+    if (built.missingModules.length > 0) {
+      console.warn(`SEA built without (not in the tree yet): ${built.missingModules.join(", ")}`);
+    }
+    runDir = join(work, "laptop");
+    for (const dir of ["bin", "tmp", "fixtures", "empty-root"])
+      mkdirSync(join(runDir, dir), { recursive: true });
+    eca = join(runDir, "bin", `eca${EXE}`);
+    copyFileSync(built.executable, eca);
+    rmSync(join(work, "build"), { recursive: true, force: true });
+  }, BUILD_TIMEOUT);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("is one self-contained executable with no node to fall back on", () => {
+    expect(built.bytes).toBeGreaterThan(20 * 1024 * 1024);
+    expect(run("node", ["--version"]).error).toBeDefined(); // no node on the PATH the agent sees
+  });
+
+  it("eca --version prints the package version", () => {
+    const result = run(eca, ["--version"]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe(packageJson.version);
+    expect(result.status).toBe(0);
+  });
+
+  it("eca policy check accepts a good policy (exit 0)", () => {
+    const good = copyFixture("test/fixtures/policies/good/full.yaml");
+    const result = run(eca, ["policy", "check", good]);
+    expect(result.stdout).toContain("valid policy");
+    expect(result.status).toBe(0);
+  });
+
+  it("eca policy check rejects a bad policy with the place and the fix (exit 2)", () => {
+    const bad = copyFixture("test/fixtures/policies/bad/wrong-kind.yaml");
+    const result = run(eca, ["policy", "check", bad]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("is not valid");
+    expect(result.stderr).toContain("approvals[0].kind");
+    expect(result.stderr).toContain("fix:");
+  });
+
+  it("eca scan --json on an empty root prints one JSON report (exit 0 or 1)", () => {
+    const result = run(eca, ["scan", "--json", "--root", join(runDir, "empty-root")]);
+    if (result.status === 2 && built.missingModules.length > 0) {
+      expect(result.stderr).toContain("is not built into this executable");
+      return;
+    }
+    expect(result.stderr).toBe("");
+    expect([0, 1]).toContain(result.status);
+    const report = JSON.parse(result.stdout) as { compliant: unknown; unavailable: unknown[] };
+    expect(typeof report.compliant).toBe("boolean");
+    expect(result.status).toBe(report.compliant ? 0 : 1);
+  });
+
+  const example = join(REPO, "examples", "laptop-with-phone-and-stick");
+  it.skipIf(!existsSync(example))("eca scan gives the same report as the development build", () => {
+    const args = ["scan", "--json", "--root", example, "--backend", "linux-sysfs", "bluez-store"];
+    const sea = run(eca, args);
+    const dev = spawnSync(PINNED_NODE, [join(REPO, "agent", "bin", "eca.ts"), ...args], {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: RUN_TIMEOUT,
+    });
+    if (dev.status === 2) return; // the development tree itself cannot scan yet
+    expect(sea.status).toBe(dev.status);
+    const strip = (out: string) => {
+      const { scannedAt: _ignored, ...rest } = JSON.parse(out) as Record<string, unknown>;
+      return rest;
+    };
+    expect(strip(sea.stdout)).toEqual(strip(dev.stdout));
+  });
+
+  it("eca scan --backend hci never crashes: the HCI source is at worst unavailable", () => {
+    const result = run(eca, ["scan", "--json", "--backend", "hci", "--root", join(runDir, "empty-root")]);
+    if (result.status === 2 && built.missingModules.some((m) => m.endsWith("hci.ts"))) return;
+    expect(result.signal).toBeNull();
+    expect([0, 1]).toContain(result.status);
+    expect(typeof (JSON.parse(result.stdout) as { compliant: unknown }).compliant).toBe("boolean");
+  });
+});
+
+describe.skipIf(skip)("native addons embedded in a single executable", () => {
+  let dir = "";
+  let probe = "";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "eca-sea-native-"));
+    const entry = join(dir, "native-entry.ts");
+    // The same lazy imports a probe backend would use; the build replaces node-gyp-build in them.
+    writeFileSync(
+      entry,
+      [
+        "const results: Record<string, string> = {};",
+        "for (const [name, load] of [",
+        '  ["usb", () => import("usb")],',
+        '  ["hci", () => import("@stoprocent/bluetooth-hci-socket")],',
+        "] as const) {",
+        "  try {",
+        "    const m = (await load()) as { default?: unknown };",
+        "    const value = (m.default ?? m) as Record<string, unknown>;",
+        '    results[name] = name === "usb" ? typeof value.getDeviceList : typeof value;',
+        "  } catch (error) {",
+        "    results[name] = \"unavailable: \" + (error as Error).message;",
+        "  }",
+        "}",
+        "process.stdout.write(JSON.stringify(results));",
+      ].join("\n"),
+    );
+    const result = await buildSea({
+      entry,
+      name: "native-probe",
+      outDir: join(dir, "build"),
+      node: PINNED_NODE,
+    });
+    mkdirSync(join(dir, "bin"));
+    probe = join(dir, "bin", `native-probe${EXE}`);
+    copyFileSync(result.executable, probe);
+    rmSync(join(dir, "build"), { recursive: true, force: true });
+  }, BUILD_TIMEOUT);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function runProbe(env: Record<string, string>): Record<string, string> {
+    const result = spawnSync(probe, [], { cwd: dir, encoding: "utf8", timeout: RUN_TIMEOUT, env });
+    expect(result.status).toBe(0);
+    return JSON.parse(result.stdout) as Record<string, string>;
+  }
+
+  it.skipIf(process.platform !== "linux" || process.arch !== "x64")(
+    "loads the prebuilt usb and HCI socket addons from the executable itself",
+    () => {
+      const tmp = join(dir, "tmp");
+      mkdirSync(tmp, { recursive: true });
+      expect(runProbe({ PATH: join(dir, "bin"), TMPDIR: tmp })).toEqual({ usb: "function", hci: "function" });
+    },
+  );
+
+  it("carries on when the addons cannot be written anywhere", () => {
+    const results = runProbe({ PATH: join(dir, "bin"), TMPDIR: join(dir, "does-not-exist") });
+    expect(results.usb).toMatch(/^unavailable: native addon usb/);
+    expect(results.hci).toMatch(/^unavailable: native addon bluetooth-hci-socket/);
+  });
+});
