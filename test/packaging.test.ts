@@ -157,7 +157,7 @@ describe.skipIf(skip)("native addons embedded in a single executable", () => {
         "    const value = (m.default ?? m) as Record<string, unknown>;",
         '    results[name] = name === "usb" ? typeof value.getDeviceList : typeof value;',
         "  } catch (error) {",
-        "    results[name] = \"unavailable: \" + (error as Error).message;",
+        '    results[name] = "unavailable: " + (error as Error).message;',
         "  }",
         "}",
         "process.stdout.write(JSON.stringify(results));",
