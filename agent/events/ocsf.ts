@@ -103,7 +103,6 @@ export function buildFindingEvent(
       eca: {
         policy: context.policy,
         evidence: finding.evidence,
-        peripheral: peripheralDetails(finding.device),
       },
     },
   };
