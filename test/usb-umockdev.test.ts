@@ -60,7 +60,9 @@ describe("Linux USB probe on umockdev recordings", () => {
 describe("example laptops", () => {
   for (const example of ["laptop-with-phone-and-stick", "laptop-approved-keyboard"]) {
     it(`examples/${example} is its recording as a tree (eca scan --root examples/${example})`, async () => {
-      const { stdout } = await run(node, [printer, join(repository, "examples", example)], { cwd: repository });
+      const { stdout } = await run(node, [printer, join(repository, "examples", example)], {
+        cwd: repository,
+      });
       expect(stdout).toBe(await readFile(join(repository, "test/golden", `usb-${example}.json`), "utf8"));
     });
   }

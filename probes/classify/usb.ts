@@ -95,7 +95,10 @@ function describe(observation: UsbObservation): string {
 function kindFacts(observation: UsbObservation, products: ProductFingerprint[]): KindFact[] {
   const facts: KindFact[] = [];
   for (const fingerprint of products) {
-    facts.push({ kind: fingerprint.kind, fact: `${vendorProduct(observation)} is listed as ${fingerprint.label}` });
+    facts.push({
+      kind: fingerprint.kind,
+      fact: `${vendorProduct(observation)} is listed as ${fingerprint.label}`,
+    });
   }
   for (const usbInterface of observation.interfaces) {
     for (const fingerprint of INTERFACE_FINGERPRINTS) {
