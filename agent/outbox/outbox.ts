@@ -233,23 +233,35 @@ export function openOutbox(options: OutboxOptions): Outbox {
     setMeta(key, String(Number(getMeta(key) ?? "0") + amount));
   }
 
-  function insertEvents(events: NewEvent[]): void {
+  interface SerializedEvent {
+    event: NewEvent;
+    payload: string;
+    bytes: number;
+  }
+
+  // Serialised once: the stored text is what is sent on every attempt, and what the bound counts.
+  function serialize(events: NewEvent[]): SerializedEvent[] {
+    return events.map((event) => {
+      const payload = JSON.stringify(event.payload);
+      return { event, payload, bytes: Buffer.byteLength(payload) };
+    });
+  }
+
+  function totalBytes(events: SerializedEvent[]): number {
+    let total = 0;
+    for (const { bytes } of events) total += bytes;
+    return total;
+  }
+
+  function insertEvents(events: SerializedEvent[]): void {
     const insert = db.prepare(
       "INSERT OR IGNORE INTO events (uid, kind, finding_id, payload, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     );
     const createdAt = now();
-    for (const event of events) {
-      const payload = JSON.stringify(event.payload);
-      const bytes = Buffer.byteLength(payload);
+    for (const { event, payload, bytes } of events) {
       const result = insert.run(event.uid, event.kind, event.findingId ?? null, payload, bytes, createdAt);
       if (Number(result.changes) > 0) queuedBytes += bytes;
     }
-  }
-
-  function incomingBytes(events: NewEvent[]): number {
-    let total = 0;
-    for (const event of events) total += Buffer.byteLength(JSON.stringify(event.payload));
-    return total;
   }
 
   // Makes room for `needed` more bytes: first keeps only the newest event of each finding, then
@@ -312,10 +324,11 @@ export function openOutbox(options: OutboxOptions): Outbox {
   return {
     enqueue(events) {
       if (events.length === 0) return;
+      const serialized = serialize(events);
       guarded(() =>
         transaction(() => {
-          makeRoom(incomingBytes(events));
-          insertEvents(events);
+          makeRoom(totalBytes(serialized));
+          insertEvents(serialized);
         }),
       );
     },
@@ -414,6 +427,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
     },
 
     commitFindingChanges(changes) {
+      const serialized = serialize(changes.events);
       guarded(() =>
         transaction(() => {
           const upsert = db.prepare(
@@ -425,9 +439,9 @@ export function openOutbox(options: OutboxOptions): Outbox {
           }
           const remove = db.prepare("DELETE FROM open_findings WHERE id = ?");
           for (const id of changes.resolvedIds) remove.run(id);
-          if (changes.events.length > 0) {
-            makeRoom(incomingBytes(changes.events));
-            insertEvents(changes.events);
+          if (serialized.length > 0) {
+            makeRoom(totalBytes(serialized));
+            insertEvents(serialized);
           }
         }),
       );
