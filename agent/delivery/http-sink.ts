@@ -3,8 +3,8 @@
 // through Node's built-in proxy support (the agent's `proxyEnv`).
 
 import { readFileSync, statSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
+import type https from "node:https";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import type { Logger } from "pino";
@@ -55,6 +55,12 @@ interface Credentials {
   token?: string;
 }
 
+// Loaded on first use, not at start-up: in Node 26 `node:http` pulls in undici (about 20 MB of
+// RSS), and a bundle hoists static imports of built-ins to the top. An agent with no endpoint, and
+// `eca scan`, never pay for them; an https endpoint loads only `node:https`.
+const httpsModule = () => process.getBuiltinModule("node:https") as typeof https;
+const httpModule = () => process.getBuiltinModule("node:http") as typeof http;
+
 export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions): HttpSink {
   const url = new URL(config.url);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
@@ -95,7 +101,10 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
       key: read(config.keyFile),
       ...(proxyEnv ? { proxyEnv } : {}),
     };
-    const agent = url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const agent =
+      url.protocol === "https:"
+        ? new (httpsModule().Agent)(agentOptions)
+        : new (httpModule().Agent)(agentOptions);
     const token = read(config.tokenFile)?.toString("utf8").trim();
     credentials = { version, agent, ...(token ? { token } : {}) };
     if (files.length > 0) options.logger.info({ files }, "endpoint credentials loaded");
@@ -162,7 +171,7 @@ function post(
   agent: http.Agent,
   signal: AbortSignal,
 ): Promise<SendResult> {
-  const request = url.protocol === "https:" ? https.request : http.request;
+  const request = url.protocol === "https:" ? httpsModule().request : httpModule().request;
   return new Promise((resolve) => {
     const req = request(url, { method: "POST", headers, agent, signal }, (res) => {
       const chunks: Buffer[] = [];
