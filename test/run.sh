@@ -16,7 +16,8 @@ missing=()
 for pair in "${needed[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
-python3 -c "import dbusmock" >/dev/null 2>&1 || missing+=("python3-dbusmock")
+# The mock BlueZ runs on the system Python, where Debian installs dbusmock.
+/usr/bin/python3 -c "import dbusmock" >/dev/null 2>&1 || missing+=("python3-dbusmock")
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -31,4 +32,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 npm run --silent lint
-npx vitest run "$@"
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+# One plain closing line that any CI can read: "N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$results" || true
+exit "$status"
