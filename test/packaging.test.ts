@@ -2,7 +2,7 @@
 // with no node on PATH and no node_modules beside it. Slow (a few seconds per build, ~110 MB each):
 // skip with ECA_SKIP_SEA=1.
 
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -125,6 +125,33 @@ describe.skipIf(skip)("single executable (SEA)", () => {
       return rest;
     };
     expect(strip(sea.stdout)).toEqual(strip(dev.stdout));
+  });
+
+  it.skipIf(!existsSync(example))("eca run serves eca status and stops cleanly on SIGTERM", async () => {
+    if (!run(eca, ["--help"]).stdout.includes("run [options]")) return; // no daemon in the tree yet
+    const state = join(runDir, "state");
+    const socket = join(runDir, "eca.sock");
+    const daemon = spawn(
+      eca,
+      ["run", "--state-dir", state, "--socket", socket, "--root", example, "--backend", "linux-sysfs"],
+      {
+        cwd: runDir,
+        env: { PATH: join(runDir, "bin"), HOME: runDir, TMPDIR: join(runDir, "tmp") },
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise<number | null>((done) => daemon.once("exit", (code) => done(code)));
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(socket)).toBe(true);
+      const status = run(eca, ["status", "--json", "--socket", socket]);
+      expect(status.stdout).toContain('"compliant"');
+      expect(() => JSON.parse(status.stdout)).not.toThrow();
+    } finally {
+      daemon.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
   });
 
   it("eca scan --backend hci never crashes: the HCI source is at worst unavailable", () => {
