@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseRole, parseTypecPort } from "../probes/linux/typec.ts";
 import {
   hubPortAttributePath,
+  identityFromUevent,
+  interfaceClassFromModalias,
   interfaceOwner,
   parentPortPaths,
   parseUsbDevice,
@@ -204,5 +206,33 @@ describe("Type-C", () => {
       linkedUsbPorts: ["1-1", "2-1"],
     });
     expect(parsed.warnings).toHaveLength(2);
+  });
+});
+
+describe("uevent and modalias shortcuts", () => {
+  it("reads identity from a usb_device uevent, padding hex and converting decimal classes", () => {
+    expect(identityFromUevent(text("DEVTYPE=usb_device\nPRODUCT=5f3/7/320\nTYPE=239/2/1\n"))).toEqual({
+      idVendor: text("05f3"),
+      idProduct: text("0007"),
+      bDeviceClass: text("ef"),
+      bDeviceSubClass: text("02"),
+      bDeviceProtocol: text("01"),
+    });
+  });
+
+  it("declines an odd uevent so the attributes are read one by one", () => {
+    expect(identityFromUevent(text("PRODUCT=zz/7/320\nTYPE=0/0/0\n"))).toBeUndefined();
+    expect(identityFromUevent(text("PRODUCT=5f3/7/320\n"))).toBeUndefined();
+    expect(identityFromUevent(text("PRODUCT=5f3/7/320\nTYPE=300/0/0\n"))).toBeUndefined();
+    expect(identityFromUevent(missing)).toBeUndefined();
+  });
+
+  it("reads interface classes from a modalias", () => {
+    expect(interfaceClassFromModalias(text("usb:v05F3p0007d0320dc00dsc00dp00ic03isc01ip01in00\n"))).toEqual({
+      bInterfaceClass: text("03"),
+      bInterfaceSubClass: text("01"),
+      bInterfaceProtocol: text("01"),
+    });
+    expect(interfaceClassFromModalias(text("usb:v05F3p0007\n"))).toBeUndefined();
   });
 });

@@ -61,11 +61,9 @@ const PORT_LINK = /^(?:usb\d+-port\d+|\d+-\d+(?:\.\d+)*-port\d+|usb[23]-port)$/;
 
 async function collectTypecPort(classDirectory: string, name: string): Promise<RawTypecPort> {
   const portDirectory = join(classDirectory, name);
-  const [powerRole, dataRole, entries] = await Promise.all([
-    readAttribute(join(portDirectory, "power_role")),
-    readAttribute(join(portDirectory, "data_role")),
-    listDirectory(portDirectory).catch(() => []),
-  ]);
+  const powerRole = readAttribute(join(portDirectory, "power_role"));
+  const dataRole = readAttribute(join(portDirectory, "data_role"));
+  const entries = await listDirectory(portDirectory).catch(() => []);
   const partnerPresent = entries.some((entry) => entry.name === `${name}-partner`);
   // Since Linux 5.14 the port links to the USB ports wired to its connector, by their device names
   // ("usb1-port1"); read each link's target to get the name whatever the link is called.

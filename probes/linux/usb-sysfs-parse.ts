@@ -104,6 +104,51 @@ export function portNameToPortPath(portName: string): string | undefined {
   return undefined;
 }
 
+/** The identity attributes a device's `uevent` can stand in for (one read instead of five). */
+export type UeventIdentity = Pick<
+  RawUsbDevice,
+  "idVendor" | "idProduct" | "bDeviceClass" | "bDeviceSubClass" | "bDeviceProtocol"
+>;
+
+/**
+ * A usb_device `uevent` holds "PRODUCT=vid/pid/bcdDevice" (hex, unpadded) and "TYPE=class/sub/proto"
+ * (decimal): the same facts as five attributes. Undefined unless both are well formed, so anything
+ * odd is read (and warned about) attribute by attribute.
+ */
+export function identityFromUevent(raw: RawAttribute): UeventIdentity | undefined {
+  if (!("text" in raw)) return undefined;
+  const product = /^PRODUCT=([0-9a-fA-F]{1,4})\/([0-9a-fA-F]{1,4})\/[0-9a-fA-F]{1,4}$/m.exec(raw.text);
+  const type = /^TYPE=(\d{1,3})\/(\d{1,3})\/(\d{1,3})$/m.exec(raw.text);
+  if (!product || !type) return undefined;
+  const classes = type.slice(1, 4).map(Number);
+  if (classes.some((value) => value > 255)) return undefined;
+  const hex = (value: number) => ({ text: value.toString(16).padStart(2, "0") });
+  return {
+    idVendor: { text: (product[1] ?? "").padStart(4, "0") },
+    idProduct: { text: (product[2] ?? "").padStart(4, "0") },
+    bDeviceClass: hex(classes[0] ?? 0),
+    bDeviceSubClass: hex(classes[1] ?? 0),
+    bDeviceProtocol: hex(classes[2] ?? 0),
+  };
+}
+
+/**
+ * An interface's `modalias` ("usb:v05F3p0007d0320dc00dsc00dp00ic03isc01ip01in00") holds its class,
+ * subclass and protocol in hex: one read instead of three. Undefined unless well formed.
+ */
+export function interfaceClassFromModalias(
+  raw: RawAttribute,
+): Pick<RawUsbInterface, "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"> | undefined {
+  if (!("text" in raw)) return undefined;
+  const match = /ic([0-9A-Fa-f]{2})isc([0-9A-Fa-f]{2})ip([0-9A-Fa-f]{2})/.exec(raw.text);
+  if (!match) return undefined;
+  return {
+    bInterfaceClass: { text: (match[1] ?? "").toLowerCase() },
+    bInterfaceSubClass: { text: (match[2] ?? "").toLowerCase() },
+    bInterfaceProtocol: { text: (match[3] ?? "").toLowerCase() },
+  };
+}
+
 /** Collects warnings while parsing one device. */
 class Warnings {
   readonly list: string[] = [];

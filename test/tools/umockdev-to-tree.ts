@@ -24,6 +24,8 @@ export interface RecordedDevice {
   attributes: { name: string; value: Buffer }[];
   links: { name: string; target: string }[];
   node?: { name: string; contents: Buffer };
+  /** udev properties in recorded order, which umockdev writes to the device's `uevent`. */
+  properties: string[];
 }
 
 /** GLib g_strcompress, which umockdev applies to "A:" values. */
@@ -40,7 +42,7 @@ export function parseRecording(text: string): RecordedDevice[] {
   for (const block of text.split(/\n\s*\n/)) {
     const lines = block.split("\n").filter((line) => line.length > 0 && !line.startsWith("#"));
     if (lines.length === 0) continue;
-    const device: RecordedDevice = { path: "", attributes: [], links: [] };
+    const device: RecordedDevice = { path: "", attributes: [], links: [], properties: [] };
     for (const line of lines) {
       const type = line.slice(0, 2);
       const rest = line.slice(3);
@@ -53,7 +55,10 @@ export function parseRecording(text: string): RecordedDevice[] {
       else if (type === "H:") device.attributes.push({ name, value: Buffer.from(value, "hex") });
       else if (type === "L:") device.links.push({ name, target: value });
       else if (type === "N:") device.node = { name, contents: Buffer.from(value, "hex") };
-      else if (type === "E:" && name === "SUBSYSTEM") device.subsystem = value;
+      else if (type === "E:") {
+        if (name === "SUBSYSTEM") device.subsystem = value;
+        device.properties.push(name === "DEVNAME" ? `${name}=${value.replace(/^\/dev\//, "")}` : rest);
+      }
     }
     if (device.path) devices.push(device);
   }
@@ -66,6 +71,9 @@ export async function writeTree(devices: RecordedDevice[], outputDirectory: stri
   for (const device of devices) {
     const directory = join(outputDirectory, "sys", device.path);
     await mkdir(directory, { recursive: true });
+    if (device.properties.length > 0 && !device.attributes.some((attribute) => attribute.name === "uevent")) {
+      await writeFile(join(directory, "uevent"), device.properties.map((line) => `${line}\n`).join(""));
+    }
     for (const attribute of device.attributes) {
       await mkdir(dirname(join(directory, attribute.name)), { recursive: true });
       await writeFile(join(directory, attribute.name), attribute.value);
