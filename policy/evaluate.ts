@@ -43,10 +43,14 @@ export function deviceRef(device: ClassifiedDevice): DeviceRef {
   return ref;
 }
 
-/** Bluetooth devices merely seen nearby are not connected to the laptop: nothing to judge. */
+/**
+ * Bluetooth devices merely seen nearby are not connected to the laptop, and a USB-C port with no
+ * partner has nothing on it: nothing to judge.
+ */
 function isAttached(device: ClassifiedDevice): boolean {
   const o = device.observation;
-  if (o.bus === "bluetooth" && !isPowerObservation(o)) return o.paired || o.bonded || o.connected;
+  if (isPowerObservation(o)) return o.partnerPresent;
+  if (o.bus === "bluetooth") return o.paired || o.bonded || o.connected;
   return true;
 }
 
@@ -104,12 +108,11 @@ function judge(
         ],
       };
     }
-    return {
-      verdict: "allowed",
-      reason: "No partner drawing power without a data connection.",
-      rules: [],
-      policyEvidence: [],
-    };
+    const reason =
+      o.powerRole === "source"
+        ? "The device on this USB-C port shows a data connection and is judged on its own."
+        : "The laptop is not supplying power on this port (a charger or dock).";
+    return { verdict: "allowed", reason, rules: [], policyEvidence: [] };
   }
   if (device.builtIn) {
     return { verdict: "allowed", reason: "Built into the laptop.", rules: [], policyEvidence: [] };
@@ -213,7 +216,7 @@ export function evaluate(devices: ClassifiedDevice[], policy: Policy, now: Date)
     const judgement = judge(device, ref, devices, policy, today);
     const o = device.observation;
     const verdict: DeviceVerdict = {
-      device: ref,
+      ...ref,
       builtIn: device.builtIn,
       confidence: device.confidence,
       verdict: judgement.verdict,

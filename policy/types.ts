@@ -99,8 +99,8 @@ export interface Finding {
   device: DeviceRef;
 }
 
-export interface DeviceVerdict {
-  device: DeviceRef;
+/** One device in a report: its identity (flat, for `jq '.devices[].kind'`) and the judgement. */
+export interface DeviceVerdict extends DeviceRef {
   builtIn: boolean;
   confidence: Confidence;
   verdict: VerdictName;

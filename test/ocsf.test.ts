@@ -103,7 +103,7 @@ describe("Compliance Finding events", () => {
 
 describe("heartbeats", () => {
   const verdict: DeviceVerdict = {
-    device: testFinding("h").device,
+    ...testFinding("h").device,
     builtIn: false,
     confidence: "strong",
     verdict: "violation",
@@ -131,7 +131,7 @@ describe("heartbeats", () => {
         eca: {
           posture: "non-compliant",
           agent_version: "0.1.0",
-          peripherals: [{ id: verdict.device.id, vendor_id: "0781", verdict: "violation" }],
+          peripherals: [{ id: verdict.id, vendor_id: "0781", verdict: "violation" }],
           outbox: { depth: 7, dead_letters: 1, dropped: { superseded: 2, heartbeats: 3, total: 5 } },
         },
       },

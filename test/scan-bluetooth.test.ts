@@ -79,14 +79,16 @@ describe("eca scan --json with Bluetooth", () => {
     );
     expect(code).toBe(1);
     expect(report.compliant).toBe(false);
-    const byAddress = Object.fromEntries(report.devices.map((d) => [d.device.address, d]));
+    const byAddress = Object.fromEntries(report.devices.map((d) => [d.address, d]));
     expect(Object.keys(byAddress).sort()).toEqual([
       "00:1B:66:AA:BB:01",
       "00:1E:AE:4C:A2:01",
       "C8:3A:35:00:00:07",
     ]);
     expect(byAddress["00:1E:AE:4C:A2:01"]).toMatchObject({
-      device: { bus: "bluetooth", kind: "vehicle", name: "MY VW 4821" },
+      bus: "bluetooth",
+      kind: "vehicle",
+      name: "MY VW 4821",
       classOfDevice: 0x240420,
       paired: true,
       connected: true,
@@ -94,12 +96,12 @@ describe("eca scan --json with Bluetooth", () => {
       findings: ["vehicle-pairing"],
     });
     expect(byAddress["00:1B:66:AA:BB:01"]).toMatchObject({
-      device: { kind: "audio" },
+      kind: "audio",
       verdict: "violation",
       findings: ["unapproved-peripheral"],
     });
     expect(byAddress["C8:3A:35:00:00:07"]).toMatchObject({
-      device: { kind: "keyboard" },
+      kind: "keyboard",
       verdict: "approved",
       findings: [],
     });
@@ -113,7 +115,7 @@ describe("eca scan --json with Bluetooth", () => {
     const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: "unix:path=/nonexistent/eca-test-bus" };
     const { report } = await scan(["--backend", "bluez-dbus", "bluez-store", "--root", STORE_ROOT], env);
     expect(report.unavailable.map((u) => u.source)).toContain("bluez-dbus");
-    const cars = report.devices.filter((d) => d.device.kind === "vehicle");
+    const cars = report.devices.filter((d) => d.kind === "vehicle");
     expect(cars.length).toBeGreaterThan(0);
     expect(cars.every((d) => d.findings.includes("vehicle-pairing"))).toBe(true);
   });

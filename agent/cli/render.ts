@@ -1,6 +1,6 @@
 // Human output for IT support at the laptop: what is connected, what is wrong, why, what to do.
 
-import type { DeviceVerdict, Finding } from "../../policy/types.ts";
+import type { DeviceRef, DeviceVerdict, Finding } from "../../policy/types.ts";
 import type { ScanReport } from "../report.ts";
 
 function table(headers: string[], rows: string[][]): string {
@@ -13,10 +13,16 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
-function ids(device: DeviceVerdict["device"]): string {
+/** Some sticks report 64-character serials: keep the table readable; --json has them whole. */
+function shortSerial(serial: string): string {
+  return serial.length > 20 ? `${serial.slice(0, 19)}…` : serial;
+}
+
+function ids(device: DeviceRef): string {
   if (device.address) return device.address;
-  if (device.vendorId)
-    return `${device.vendorId}:${device.productId ?? "????"}${device.serial ? ` ${device.serial}` : ""}`;
+  if (device.vendorId) {
+    return `${device.vendorId}:${device.productId ?? "????"}${device.serial ? ` ${shortSerial(device.serial)}` : ""}`;
+  }
   return device.id;
 }
 
@@ -30,22 +36,17 @@ const VERDICT_WORDS: Record<DeviceVerdict["verdict"], string> = {
 
 /** Root hubs are the laptop's own plumbing: shown in --json, left out here to keep the table readable. */
 function isRootHub(device: DeviceVerdict): boolean {
-  return (
-    device.builtIn &&
-    device.device.kind === "hub" &&
-    device.device.bus === "usb" &&
-    !device.device.portPath?.includes("-")
-  );
+  return device.builtIn && device.kind === "hub" && device.bus === "usb" && !device.portPath?.includes("-");
 }
 
 export function renderDevices(devices: DeviceVerdict[]): string {
   const shown = devices.filter((d) => !isRootHub(d));
   if (shown.length === 0) return "No USB or Bluetooth devices found.";
   const rows = shown.map((d) => [
-    d.device.bus,
-    d.device.kind,
-    d.device.name,
-    ids(d.device),
+    d.bus,
+    d.kind,
+    d.name,
+    ids(d),
     d.builtIn ? "yes" : "no",
     VERDICT_WORDS[d.verdict],
     d.reason,

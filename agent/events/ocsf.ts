@@ -167,7 +167,7 @@ export function buildHeartbeat(
  * daemon sends a heartbeat "on change" when this differs from the last one sent.
  */
 export function inventoryDigest(report: Pick<ScanReport, "compliant" | "devices">): string {
-  const entries = report.devices.map((d) => `${d.device.id}|${d.verdict}|${d.findings.join(",")}`).sort();
+  const entries = report.devices.map((d) => `${d.id}|${d.verdict}|${d.findings.join(",")}`).sort();
   return createHash("sha256")
     .update(`${report.compliant}\n${entries.join("\n")}`)
     .digest("hex");
@@ -228,7 +228,7 @@ function peripheralResource(device: DeviceRef): Record<string, unknown> {
 
 function peripheralInventoryEntry(verdict: DeviceVerdict): Record<string, unknown> {
   return {
-    ...peripheralDetails(verdict.device),
+    ...peripheralDetails(verdict),
     built_in: verdict.builtIn,
     verdict: verdict.verdict,
     confidence: verdict.confidence,
