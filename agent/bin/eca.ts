@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from "commander";
 import { DocumentError } from "../../policy/document.ts";
+import { registerConfigCommand } from "../cli/config-command.ts";
 import { EXIT_ERROR } from "../cli/exit-codes.ts";
 import { registerPolicyCommand } from "../cli/policy-command.ts";
 import { registerRunCommand } from "../cli/run-command.ts";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerStatusCommand(program);
   registerPolicyCommand(program);
+  registerConfigCommand(program);
   return program;
 }
 
