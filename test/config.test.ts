@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -42,5 +42,10 @@ describe("agent configuration", () => {
   it("refuses a --config file that does not exist, but runs on defaults when the platform file is absent", async () => {
     const error = (await loadConfig(join(dir, "missing.yaml")).catch((e: unknown) => e)) as DocumentError;
     expect(error.message).toContain("cannot be read (ENOENT)");
+    if (!existsSync("/etc/eca/config.yaml")) {
+      const config = await loadConfig(undefined);
+      expect(config.source).toBe("defaults");
+      expect(config.stateDir).toBe("/var/lib/eca");
+    }
   });
 });
