@@ -10,6 +10,8 @@ const backends: Record<string, () => Promise<(options: ProbeOptions) => Probe>> 
   "bluez-dbus": async () => (await import("./linux/bluez-dbus.ts")).createBluezDbusProbe,
   "bluez-store": async () => (await import("./linux/bluez-store.ts")).createBluezStoreProbe,
   hci: async () => (await import("./linux/hci.ts")).createHciProbe,
+  libusb: async () => (await import("./libusb.ts")).createLibusbProbe,
+  systeminformation: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
 };
 
 export type BackendName = keyof typeof backends;
@@ -21,6 +23,8 @@ export function backendNames(): string[] {
 /** Names of the backends a scan uses by default on this platform. */
 export function defaultBackends(platform: NodeJS.Platform = process.platform): string[] {
   if (platform === "linux") return ["linux-sysfs", "bluez-dbus", "bluez-store"];
+  // libusb reads descriptors; systeminformation adds names, serials and Bluetooth (merge-usb.ts).
+  if (platform === "darwin" || platform === "win32") return ["libusb", "systeminformation"];
   return [];
 }
 
