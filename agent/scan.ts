@@ -7,8 +7,10 @@ import type { LoadedPolicy } from "../policy/types.ts";
 import { classifyAll } from "../probes/classify/classify.ts";
 import { createProbe } from "../probes/create.ts";
 import { mergeBluetoothObservations } from "../probes/merge-bluetooth.ts";
+import { mergeUsbObservations } from "../probes/merge-usb.ts";
 import type { Probe, ProbeOptions } from "../probes/probe.ts";
-import type { BluetoothObservation, Observation, Snapshot } from "../probes/types.ts";
+import type { BluetoothObservation, Observation, Snapshot, UsbObservation } from "../probes/types.ts";
+import { isPowerObservation } from "../probes/types.ts";
 import { buildReport, type ScanReport } from "./report.ts";
 import { AGENT_VERSION } from "./version.ts";
 
@@ -31,10 +33,12 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
     ),
   );
   const observations = results.flatMap((r) => r.observations);
+  // Two sources may see one device (libusb and systeminformation; BlueZ over D-Bus and its store).
   const bluetooth = observations.filter((o): o is BluetoothObservation => o.bus === "bluetooth");
-  const others: Observation[] = observations.filter((o) => o.bus !== "bluetooth");
+  const usb = observations.filter((o): o is UsbObservation => o.bus === "usb" && !isPowerObservation(o));
+  const power: Observation[] = observations.filter(isPowerObservation);
   return {
-    observations: [...others, ...mergeBluetoothObservations(bluetooth)],
+    observations: [...mergeUsbObservations(usb), ...power, ...mergeBluetoothObservations(bluetooth)],
     unavailable: results.flatMap((r) => r.unavailable),
   };
 }

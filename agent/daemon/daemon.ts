@@ -28,6 +28,8 @@ const BACKEND_BUSES: Record<string, Bus[]> = {
   "bluez-dbus": ["bluetooth"],
   "bluez-store": ["bluetooth"],
   hci: ["bluetooth"],
+  libusb: ["usb"],
+  systeminformation: ["usb", "bluetooth"],
   replay: ["usb", "bluetooth"],
 };
 
