@@ -252,3 +252,36 @@ describe("classifyUsb: built in or external", () => {
     expect(classify(dongle)).toMatchObject({ kind: "network", builtIn: false });
   });
 });
+
+// Regression tests for what helper review found on libusb observations (no `removable`, no
+// `connect_type`): an internal hub made every device behind it "external, certain".
+describe("classifyUsb: when the port does not say (libusb, systeminformation)", () => {
+  const intelHub = device("1-1", {
+    vendorId: "8087",
+    productId: "0024",
+    deviceClass: { class: "09", subclass: "00", protocol: "01" },
+    interfaces: [iface("09/00/00")],
+  });
+
+  it("an Intel chipset rate-matching hub is built in from its fingerprint", () => {
+    const result = classify(intelHub);
+    expect(result).toMatchObject({ kind: "hub", builtIn: true, confidence: "medium" });
+  });
+
+  it("an unlisted webcam behind it goes to review (low), not a violation", () => {
+    const webcam = device("1-1.6", {
+      vendorId: "1bcf",
+      productId: "2b8a",
+      interfaces: [iface("0e/01/00"), iface("0e/02/00")],
+    });
+    expect(classify(webcam, [intelHub])).toMatchObject({ kind: "camera", builtIn: false, confidence: "low" });
+  });
+
+  it("a USB stick behind an unknown hub is still judged: storage is almost never built in", () => {
+    const hub = device("1-2", { vendorId: "05e3", productId: "0608", interfaces: [iface("09/00/00")] });
+    const stick = device("1-2.1", { vendorId: "0781", productId: "5581", interfaces: [iface("08/06/50")] });
+    const result = classify(stick, [hub]);
+    expect(result).toMatchObject({ kind: "storage", builtIn: false });
+    expect(result.confidence).not.toBe("low");
+  });
+});

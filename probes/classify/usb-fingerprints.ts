@@ -16,7 +16,12 @@ import type { DeviceKind } from "../types.ts";
 export type ProductRange = readonly [first: string, last: string];
 
 /** A laptop part that ships inside the chassis: these are never peripherals in the guidance's sense. */
-export type BuiltInComponent = "webcam" | "fingerprint-reader" | "bluetooth-controller" | "card-reader";
+export type BuiltInComponent =
+  | "webcam"
+  | "fingerprint-reader"
+  | "bluetooth-controller"
+  | "card-reader"
+  | "chipset-hub";
 
 export interface ProductFingerprint {
   vendorId: string;
@@ -242,6 +247,21 @@ export const PRODUCT_FINGERPRINTS: readonly ProductFingerprint[] = [
     label: "Broadcom ControlVault (fingerprint and smart-card security processor)",
     builtInComponent: "fingerprint-reader",
     source: "usb.ids 0a5c:5800 BCM5880 Secure Applications Processor … 0a5c:5834 ControlVault 2; Dell docs",
+  },
+  // --- Built-in laptop parts: hubs inside the chipset -------------------------------------------
+  {
+    vendorId: "8087",
+    products: [
+      ["0020", "0020"],
+      ["0024", "0024"],
+      ["8000", "8001"],
+      ["8008", "8009"],
+    ],
+    kind: "hub",
+    label: "Intel chipset rate-matching hub",
+    builtInComponent: "chipset-hub",
+    source:
+      "usb.ids 8087 Intel Corp.: 0020/0024/8000/8008/8009 Integrated Rate Matching Hub, 8001 Integrated Hub (behind the EHCI controllers of Intel PCH chipsets)",
   },
   // --- Built-in laptop parts: Bluetooth controllers (the USB side of the Wi-Fi/Bluetooth module) --
   {

@@ -36,7 +36,15 @@ const KIND_PRECEDENCE: readonly DeviceKind[] = [
 const INTERNAL_ONLY_COMPONENTS: ReadonlySet<BuiltInComponent> = new Set([
   "fingerprint-reader",
   "bluetooth-controller",
+  "chipset-hub",
 ]);
+
+/**
+ * When the port does not say (libusb and systeminformation cannot see `removable`), these kinds are
+ * still judged: laptops essentially never contain them. Cameras, keyboards, hubs and radios often
+ * are built in, so without the port's word they go to review rather than to a violation.
+ */
+const RARELY_BUILT_IN: ReadonlySet<DeviceKind> = new Set(["storage", "phone", "security-key"]);
 
 const CONFIDENCE_ORDER: readonly Confidence[] = ["low", "medium", "strong", "certain"];
 
@@ -180,17 +188,32 @@ class BuiltInResolver {
       };
     }
     // A hub is only as built-in as the hubs above it: a dock's ports say "fixed" for its own parts.
+    // A hub only assumed external (its port said nothing) proves nothing about what is behind it:
+    // the device's own port and fingerprint decide then.
+    const doubtfulHubs: string[] = [];
     for (const parentPath of observation.parents) {
       const parent = this.#byPortPath.get(parentPath);
       if (!parent || parent.isRootHub) continue;
-      if (!this.#decideParent(parent).builtIn) {
-        return {
-          builtIn: false,
-          confidence: "certain",
-          evidence: [`behind external hub ${parentPath} (${describe(parent)})`],
-        };
+      const above = this.#decideParent(parent);
+      if (above.builtIn) continue;
+      const hub = `${parentPath} (${describe(parent)})`;
+      if (above.confidence === "certain") {
+        return { builtIn: false, confidence: "certain", evidence: [`behind external hub ${hub}`] };
       }
+      doubtfulHubs.push(hub);
     }
+    const own = this.#decideFromPort(observation, kind, products);
+    if (doubtfulHubs.length > 0) {
+      own.evidence.push(`behind hub ${doubtfulHubs.join(", ")}, which may be external`);
+    }
+    return own;
+  }
+
+  #decideFromPort(
+    observation: UsbObservation,
+    kind: DeviceKind,
+    products: ProductFingerprint[],
+  ): BuiltInDecision {
     const component = componentFingerprint(products, kind);
     const removable = observation.removable ?? "unknown";
     const connectType = observation.connectType ?? "unknown";
@@ -234,10 +257,21 @@ class BuiltInResolver {
         ],
       };
     }
+    if (RARELY_BUILT_IN.has(kind)) {
+      return {
+        builtIn: false,
+        confidence: "medium",
+        evidence: [
+          `${portFact}: the port does not say whether it is internal; a ${kind} is almost never built in, so external`,
+        ],
+      };
+    }
     return {
       builtIn: false,
-      confidence: "medium",
-      evidence: [`${portFact}: the port does not say whether it is internal; assumed external`],
+      confidence: "low",
+      evidence: [
+        `${portFact}: the port does not say whether it is internal, and laptops contain devices of this kind: a person should check`,
+      ],
     };
   }
 
