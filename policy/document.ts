@@ -5,7 +5,8 @@
 // minProperties, items, minLength, pattern, minimum, maximum, format: date, local $ref),
 // plus an "x-hint" keyword carrying the fix in words.
 
-import { parse as parseYaml, YAMLParseError } from "yaml";
+// The YAML parser (a quarter of the bundle) is imported on first use: commands that read no
+// document (eca --version, eca status without a configuration file) never load it.
 
 export interface DocumentProblem {
   /** Place in the document, e.g. "approvals[2].approvedOn"; "" for the whole document. */
@@ -32,7 +33,8 @@ export class DocumentError extends Error {
 }
 
 /** Parses YAML (which includes JSON). Syntax errors carry line and column. */
-export function parseDocument(text: string, file: string): unknown {
+export async function parseDocument(text: string, file: string): Promise<unknown> {
+  const { parse: parseYaml, YAMLParseError } = await import("yaml");
   try {
     // The YAML 1.2 core schema: no implicit dates, so "2026-03-14" stays a string.
     return parseYaml(text, { prettyErrors: true, uniqueKeys: true });

@@ -74,7 +74,7 @@ export async function loadPolicy(file: string | undefined, now: Date = new Date(
     ]);
   }
   return {
-    policy: policyFromDocument(parseDocument(text, file), file, now),
+    policy: policyFromDocument(await parseDocument(text, file), file, now),
     source: file,
     digest: sha256(text),
   };

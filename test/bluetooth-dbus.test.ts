@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyBluetooth } from "../probes/classify/bluetooth.ts";
 import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
+import { DBusConnection } from "../probes/linux/dbus/connection.ts";
 import { variant } from "../probes/linux/dbus/values.ts";
 import type { BluetoothObservation } from "../probes/types.ts";
 import { type MockBluez, type PrivateBus, startMockBluez, startPrivateBus } from "./helpers/mock-bluez.ts";
@@ -136,6 +137,26 @@ describe("bluez-dbus probe against mock BlueZ", () => {
     ).toBe(true);
     expect(reasons.some((reason) => reason.includes("changed") && reason.includes("Paired"))).toBe(true);
     await probe.stop();
+  });
+
+  it("reuses the watch connection for snapshots: no connect, auth and Hello per scan", async () => {
+    // The bus numbers connections in order (":1.N"): connecting once before and once after the
+    // snapshots shows how many connections were made in between.
+    const connectionNumber = async () => {
+      const connection = await DBusConnection.connect(bluez.address, { timeoutMs: 1_000 });
+      connection.close();
+      return Number(connection.uniqueName.split(".")[1]);
+    };
+    const probe = createBluezDbusProbe({ root: "/", systemBusAddress: bluez.address });
+    probe.watch();
+    // Let the watch connection come up (connect, auth, Hello, match rules).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(async () => (await probe.snapshot()).observations.length === 5);
+    const before = await connectionNumber();
+    for (let i = 0; i < 5; i++) expect((await probe.snapshot()).observations).toHaveLength(5);
+    const after = await connectionNumber();
+    await probe.stop();
+    expect(after).toBe(before + 1);
   });
 });
 

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
-import { createLogger } from "../log.ts";
 
 interface RunFlags {
   config?: string;
@@ -50,6 +49,8 @@ export function registerRunCommand(program: Command): void {
         replayFile: flags.replay,
       };
       const config = await loadConfig(flags.config, overrides);
+      // pino (and its worker_threads transport code) is loaded only by the daemon, not by every command.
+      const { createLogger } = await import("../log.ts");
       const logger = createLogger(process.env.ECA_LOG_LEVEL ?? "info");
       const { startDaemon } = await import("../daemon/daemon.ts");
       const daemon = await startDaemon(config, logger);

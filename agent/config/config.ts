@@ -74,7 +74,7 @@ async function readConfigDocument(
       },
     ]);
   }
-  const document = parseDocument(text, file) ?? {};
+  const document = (await parseDocument(text, file)) ?? {};
   const problems = checkAgainstSchema(document, CONFIG_SCHEMA);
   if (problems.length > 0) throw new DocumentError(file, problems);
   return document as Record<string, unknown>;

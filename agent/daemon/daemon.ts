@@ -6,6 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:net";
 import type { Logger } from "pino";
+import type { LoadedPolicy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
 import type { Bus } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
@@ -62,8 +63,18 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
   });
   const host = readHostIdentity();
 
-  async function eventContext(): Promise<EventContext> {
-    const { policy, source, digest } = await policySource.current();
+  /** The events' context for the policy in force: the previous one when the policy did not change. */
+  function eventContext(loaded: LoadedPolicy, previous?: EventContext): EventContext {
+    const { policy, source, digest } = loaded;
+    const same = previous?.policy;
+    if (
+      previous &&
+      same?.digest === digest &&
+      same.source === source &&
+      same.id === policy.id &&
+      same.version === policy.version
+    )
+      return previous;
     return {
       agentVersion: AGENT_VERSION,
       vendorName: "eca",
@@ -72,7 +83,7 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       standards: ["MoJ Personal devices guidance", "MoJ Security Guidance for Using a Personal Device"],
     };
   }
-  let context = await eventContext();
+  let context = eventContext(await policySource.current());
   const tracker: FindingTracker = createFindingTracker(outbox, {
     opened: (open, now) => buildFindingEvent("opened", open, context, now),
     resolved: (open, now) => buildFindingEvent("resolved", open, context, now),
@@ -116,10 +127,11 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
   }
 
   async function runScan(trigger: string): Promise<ScanReport> {
-    const began = performance.now();
+    // process.hrtime, not performance.now(): the `performance` global loads perf_hooks (~1 MB RSS).
+    const began = process.hrtime.bigint();
     const now = new Date();
     const policy = await policySource.current();
-    context = await eventContext();
+    context = eventContext(policy, context);
     const snapshot = await collect(probes);
     const report = judgeSnapshot(snapshot, policy, now, host.hostname);
     const diff = tracker.update(report.findings, now, {
@@ -136,7 +148,7 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
     lastReport = report;
     lastScan = {
       at: now.toISOString(),
-      durationMs: Math.round(performance.now() - began),
+      durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
       trigger,
       unavailable: snapshot.unavailable,
     };
