@@ -66,15 +66,8 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
   /** The events' context for the policy in force: the previous one when the policy did not change. */
   function eventContext(loaded: LoadedPolicy, previous?: EventContext): EventContext {
     const { policy, source, digest } = loaded;
-    const same = previous?.policy;
-    if (
-      previous &&
-      same?.digest === digest &&
-      same.source === source &&
-      same.id === policy.id &&
-      same.version === policy.version
-    )
-      return previous;
+    // The digest covers the policy's whole content, id and version included.
+    if (previous && previous.policy.digest === digest && previous.policy.source === source) return previous;
     return {
       agentVersion: AGENT_VERSION,
       vendorName: "eca",
