@@ -7,7 +7,13 @@ import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
 import { DBusConnection } from "../probes/linux/dbus/connection.ts";
 import { variant } from "../probes/linux/dbus/values.ts";
 import type { BluetoothObservation } from "../probes/types.ts";
-import { type MockBluez, type PrivateBus, startMockBluez, startPrivateBus } from "./helpers/mock-bluez.ts";
+import {
+  type MockBluez,
+  type PrivateBus,
+  startCallMonitor,
+  startMockBluez,
+  startPrivateBus,
+} from "./helpers/mock-bluez.ts";
 
 const car = {
   address: "00:1E:AE:4C:A2:01",
@@ -157,6 +163,133 @@ describe("bluez-dbus probe against mock BlueZ", () => {
     const after = await connectionNumber();
     await probe.stop();
     expect(after).toBe(before + 1);
+  });
+});
+
+describe("bluez-dbus probe answers from its last reply while nothing changed", () => {
+  let bluez: MockBluez;
+  beforeAll(async () => {
+    bluez = await startMockBluez();
+    for (const device of [car, headset]) await bluez.addDevice(device);
+  }, 20_000);
+  afterAll(async () => {
+    await bluez?.stop();
+  });
+
+  /** A watching probe whose first snapshot was read on the subscribed watch connection. */
+  async function watchingProbe(refreshIntervalMs?: number) {
+    const probe = createBluezDbusProbe(
+      { root: "/", systemBusAddress: bluez.address },
+      refreshIntervalMs === undefined ? {} : { refreshIntervalMs },
+    );
+    const reasons: string[] = [];
+    probe.on("change", (reason) => reasons.push(reason));
+    probe.watch();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return { probe, reasons };
+  }
+  const addresses = (snapshot: { observations: unknown[] }) =>
+    (snapshot.observations as BluetoothObservation[]).map((o) => o.address).sort();
+
+  it("makes no GetManagedObjects call for a second snapshot without changes", async () => {
+    const monitor = await startCallMonitor(bluez);
+    const { probe } = await watchingProbe();
+    try {
+      const first = await probe.snapshot();
+      expect(addresses(first)).toEqual([headset.address, car.address].sort());
+      expect(await monitor.settle()).toBe(1);
+      for (let i = 0; i < 5; i++) {
+        const again = await probe.snapshot();
+        expect(again).toEqual(first);
+      }
+      expect(await monitor.settle()).toBe(1);
+      // The copies handed out are the caller's: changing one does not change the next answer.
+      (first.observations[0] as BluetoothObservation).uuids.push("changed by the caller");
+      expect((await probe.snapshot()).observations).not.toEqual(first.observations);
+    } finally {
+      await probe.stop();
+      await monitor.stop();
+    }
+  });
+
+  it("reads again after a device is added, changed or removed on the bus", async () => {
+    const monitor = await startCallMonitor(bluez);
+    const { probe, reasons } = await watchingProbe();
+    const rental = { address: "02:00:00:00:00:77", name: "Rental car", classOfDevice: 0x240420 };
+    let path = "";
+    try {
+      expect(addresses(await probe.snapshot())).toHaveLength(2);
+      await probe.snapshot();
+      expect(await monitor.settle()).toBe(1);
+
+      path = await bluez.addDevice(rental);
+      await waitFor(async () => reasons.some((r) => r.includes("InterfacesAdded")));
+      expect(addresses(await probe.snapshot())).toContain(rental.address);
+
+      await bluez.updateDevice(path, { Alias: variant("s", "Rented from the airport") });
+      await waitFor(async () => reasons.some((r) => r.includes("changed Alias")));
+      const changed = (await probe.snapshot()).observations as BluetoothObservation[];
+      expect(changed.find((o) => o.address === rental.address)?.alias).toBe("Rented from the airport");
+
+      const calls = await monitor.settle();
+      // A property no observation reads (RSSI changes all the time) does not cost a read.
+      await bluez.updateDevice(path, { RSSI: variant("n", -60) });
+      await new Promise((resolve) => setTimeout(resolve, 100)); // for the signal to reach the probe
+      await probe.snapshot();
+      expect(await monitor.settle()).toBe(calls);
+
+      await bluez.removeDevice(path);
+      path = "";
+      await waitFor(async () => reasons.some((r) => r.includes("InterfacesRemoved")));
+      expect(addresses(await probe.snapshot())).toEqual([headset.address, car.address].sort());
+      expect(await monitor.settle()).toBe(calls + 1);
+    } finally {
+      if (path) await bluez.removeDevice(path);
+      await probe.stop();
+      await monitor.stop();
+    }
+  });
+
+  it("reads again once the refresh interval passed, even without a signal", async () => {
+    const monitor = await startCallMonitor(bluez);
+    const { probe } = await watchingProbe(300);
+    try {
+      await probe.snapshot();
+      await probe.snapshot();
+      expect(await monitor.settle()).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await probe.snapshot();
+      await probe.snapshot();
+      expect(await monitor.settle()).toBe(2);
+    } finally {
+      await probe.stop();
+      await monitor.stop();
+    }
+  });
+
+  it("reads again on a new watch connection, and on every snapshot without one", async () => {
+    const monitor = await startCallMonitor(bluez);
+    const unwatched = createBluezDbusProbe({ root: "/", systemBusAddress: bluez.address });
+    await unwatched.snapshot();
+    await unwatched.snapshot();
+    expect(await monitor.settle()).toBe(2);
+
+    const { probe } = await watchingProbe();
+    try {
+      await probe.snapshot();
+      await probe.snapshot();
+      expect(await monitor.settle()).toBe(3);
+      // Stopping drops the watch connection; watching again makes a new one, which reads afresh.
+      await probe.stop();
+      probe.watch();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await probe.snapshot();
+      await probe.snapshot();
+      expect(await monitor.settle()).toBe(4);
+    } finally {
+      await probe.stop();
+      await monitor.stop();
+    }
   });
 });
 

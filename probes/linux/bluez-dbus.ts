@@ -12,6 +12,12 @@ export const connectTimeoutMs = 60;
 export const callTimeoutMs = 90;
 /** How long watch() waits before trying the bus again after it failed or went away. */
 const rewatchDelayMs = 30_000;
+/**
+ * While the watch connection is up and no relevant signal arrived, a snapshot answers from the last
+ * GetManagedObjects reply; it is read again at least this often anyway, so polling stays a safety
+ * net against a signal that was missed (a bus that dropped it, a BlueZ that did not send it).
+ */
+export const defaultRefreshIntervalMs = 30_000;
 
 const deviceInterface = "org.bluez.Device1";
 
@@ -38,6 +44,8 @@ const relevantProperties = new Set([
   "Trusted",
   "Modalias",
 ]);
+/** Properties an observation is built from (observationFromDevice1): a change to one invalidates the cache. */
+const observedProperties = new Set([...relevantProperties, "Adapter"]);
 
 type Properties = Map<DBusValue, DBusValue>;
 
@@ -139,20 +147,55 @@ function describeFailure(error: unknown, address: string): string {
   return `system bus not reachable at ${address}: ${message}`;
 }
 
+export interface BluezDbusTuning {
+  /** The longest a snapshot answers from the last reply without reading it again. Default 30 s. */
+  refreshIntervalMs?: number;
+}
+
+/** The last decoded GetManagedObjects reply, and what it is only good for. */
+interface CachedReply {
+  /** Read on this watch connection, with every match rule in place before the call went out. */
+  connection: DBusConnection;
+  /** `signals` when the call went out: any relevant signal since then makes the reply stale. */
+  signals: number;
+  /** Date.now() and monotonic milliseconds when the call went out. */
+  wallAt: number;
+  monotonicAt: number;
+  observations: BluetoothObservation[];
+}
+
+const monotonicMs = () => Number(process.hrtime.bigint() / 1_000_000n);
+
 class BluezDbusProbe extends Probe {
   readonly name = "bluez-dbus" as const;
   private readonly address: string;
+  private readonly refreshIntervalMs: number;
   private watchConnection: DBusConnection | undefined;
+  /** The watch connection once all its match rules were acknowledged: only then can a reply be kept. */
+  private subscribedConnection: DBusConnection | undefined;
+  /** Relevant signals seen so far (a counter, not a flag, so a signal during a call is not lost). */
+  private signals = 0;
+  private cached: CachedReply | undefined;
   private watching = false;
   private rewatchTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: ProbeOptions) {
+  constructor(options: ProbeOptions, tuning: BluezDbusTuning = {}) {
     super();
     this.address = systemBusAddress(options.systemBusAddress);
+    this.refreshIntervalMs = tuning.refreshIntervalMs ?? defaultRefreshIntervalMs;
   }
 
   async snapshot(): Promise<Snapshot> {
     const shared = this.watchConnection && !this.watchConnection.isClosed ? this.watchConnection : undefined;
+    const fresh = this.freshCache(shared);
+    if (fresh) return { observations: fresh.observations.map(copyObservation), unavailable: [] };
+    this.cached = undefined;
+    // Only a reply read on a fully subscribed watch connection can be kept: then any change after
+    // the call went out arrives as a signal (the bus keeps a connection's messages in order).
+    const cacheable = shared !== undefined && shared === this.subscribedConnection;
+    const signals = this.signals;
+    const wallAt = Date.now();
+    const monotonicAt = monotonicMs();
     let connection = shared;
     try {
       connection ??= await DBusConnection.connect(this.address, { timeoutMs: connectTimeoutMs });
@@ -164,7 +207,12 @@ class BluezDbusProbe extends Probe {
         timeoutMs: callTimeoutMs,
         noAutoStart: true,
       });
-      return { observations: observationsFromManagedObjects(reply.body[0]), unavailable: [] };
+      const observations = observationsFromManagedObjects(reply.body[0]);
+      if (cacheable && shared && !shared.isClosed && this.signals === signals) {
+        this.cached = { connection: shared, signals, wallAt, monotonicAt, observations };
+        return { observations: observations.map(copyObservation), unavailable: [] };
+      }
+      return { observations, unavailable: [] };
     } catch (error) {
       return {
         observations: [],
@@ -173,6 +221,19 @@ class BluezDbusProbe extends Probe {
     } finally {
       if (connection && connection !== shared) connection.close();
     }
+  }
+
+  /** The last reply, if it still stands: same healthy connection, no signal since, not too old. */
+  private freshCache(shared: DBusConnection | undefined): CachedReply | undefined {
+    const cached = this.cached;
+    if (!cached || !shared || cached.connection !== shared || shared !== this.subscribedConnection) return;
+    if (cached.signals !== this.signals) return;
+    // Monotonic time for the interval; the wall clock as well, because the monotonic clock stands
+    // still while the laptop sleeps, and a clock set back counts as "too old" too.
+    const wallAge = Date.now() - cached.wallAt;
+    const monotonicAge = monotonicMs() - cached.monotonicAt;
+    if (wallAge < 0 || wallAge >= this.refreshIntervalMs || monotonicAge >= this.refreshIntervalMs) return;
+    return cached;
   }
 
   override watch(): void {
@@ -193,9 +254,12 @@ class BluezDbusProbe extends Probe {
       connection.on("signal", (message) => this.onSignal(message));
       connection.on("close", () => {
         if (this.watchConnection === connection) this.watchConnection = undefined;
+        if (this.subscribedConnection === connection) this.subscribedConnection = undefined;
+        this.cached = undefined;
         this.scheduleResubscribe();
       });
       for (const rule of matchRules) await connection.addMatch(rule, 2_000);
+      if (this.watchConnection === connection && !connection.isClosed) this.subscribedConnection = connection;
     } catch (error) {
       this.reportError(error);
       this.watchConnection?.close();
@@ -213,6 +277,7 @@ class BluezDbusProbe extends Probe {
   }
 
   private onSignal(message: Message): void {
+    if (invalidates(message)) this.signals++;
     switch (message.member) {
       case "InterfacesAdded":
       case "InterfacesRemoved":
@@ -249,9 +314,27 @@ class BluezDbusProbe extends Probe {
     this.rewatchTimer = undefined;
     this.watchConnection?.close();
     this.watchConnection = undefined;
+    this.subscribedConnection = undefined;
+    this.cached = undefined;
   }
 }
 
-export function createBluezDbusProbe(options: ProbeOptions): Probe {
-  return new BluezDbusProbe(options);
+/** Whether a signal may change what GetManagedObjects would say about devices. */
+function invalidates(message: Message): boolean {
+  if (message.member !== "PropertiesChanged") return true; // InterfacesAdded/Removed, NameOwnerChanged
+  if (message.body[0] !== deviceInterface) return false;
+  const changed = message.body[1] instanceof Map ? [...message.body[1].keys()] : [];
+  const invalidated = Array.isArray(message.body[2]) ? message.body[2] : [];
+  return [...changed, ...invalidated].some((name) => observedProperties.has(String(name)));
+}
+
+/** A copy the caller may change without changing the cached reply. */
+function copyObservation(observation: BluetoothObservation): BluetoothObservation {
+  const copy: BluetoothObservation = { ...observation, uuids: [...observation.uuids] };
+  if (observation.warnings) copy.warnings = [...observation.warnings];
+  return copy;
+}
+
+export function createBluezDbusProbe(options: ProbeOptions, tuning?: BluezDbusTuning): Probe {
+  return new BluezDbusProbe(options, tuning);
 }

@@ -128,6 +128,84 @@ export async function startMockBluez(): Promise<MockBluez> {
   }
 }
 
+export interface CallMonitor {
+  /** How many calls of the member were seen so far, not counting the monitor's own (see settle). */
+  count(): number;
+  /**
+   * Resolves once every call made before it was seen: sends one call of its own (from the mock's
+   * client connection) and waits for the monitor to show it. The bus routes messages in the order it
+   * receives them, so a call whose reply was already awaited has been seen by then.
+   */
+  settle(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Counts method calls of `member` to org.bluez on the mock's bus, as dbus-monitor (a real bus
+ * monitor) sees them: observes what goes over the bus, not what the code under test says it did.
+ */
+export async function startCallMonitor(
+  bluez: MockBluez,
+  member = "GetManagedObjects",
+  iface = "org.freedesktop.DBus.ObjectManager",
+): Promise<CallMonitor> {
+  const monitor = spawn(
+    "dbus-monitor",
+    ["--address", bluez.address, `type='method_call',interface='${iface}',member='${member}'`],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const own = bluez.connection.uniqueName;
+  let text = "";
+  let ready = false;
+  let others = 0;
+  let ours = 0;
+  const waiters = new Set<() => void>();
+  monitor.stdout?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+    let newline = text.indexOf("\n");
+    while (newline >= 0) {
+      const line = text.slice(0, newline);
+      text = text.slice(newline + 1);
+      // A monitor connection is told NameAcquired and NameLost once the bus made it a monitor.
+      if (line.includes("member=NameLost")) ready = true;
+      const call = /^method call .* sender=(\S+) .*member=(\S+)$/.exec(line);
+      if (call && call[2] === member) {
+        if (call[1] === own) ours++;
+        else others++;
+      }
+      newline = text.indexOf("\n");
+    }
+    for (const wake of waiters) wake();
+  });
+  const until = async (condition: () => boolean, what: string) => {
+    if (condition()) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`dbus-monitor: ${what} not seen within 5 s`));
+      }, 5_000);
+      const check = () => {
+        if (!condition()) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+    });
+  };
+  await until(() => ready, "monitor start");
+  return {
+    count: () => others,
+    settle: async () => {
+      const target = ours + 1;
+      await callMock(bluez.connection, "/", iface, member, "", []);
+      await until(() => ours >= target, `the settling ${member} call`);
+      return others;
+    },
+    stop: () => terminate(monitor),
+  };
+}
+
 function fullUuid(uuid: string): string {
   return /^[0-9a-f]{4}$/i.test(uuid)
     ? `0000${uuid.toLowerCase()}-0000-1000-8000-00805f9b34fb`
