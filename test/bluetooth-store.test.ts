@@ -1,6 +1,9 @@
 // The bluez-store probe and its info parser, on fixture files modelled on BlueZ's store
 // (see test/fixtures/bluetooth/README.md).
 
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { classifyBluetooth } from "../probes/classify/bluetooth.ts";
@@ -104,5 +107,55 @@ describe("bluez-store probe", () => {
     expect(snapshot.unavailable).toEqual([
       { source: "bluez-store", reason: expect.stringContaining("does not exist") },
     ]);
+  });
+
+  it("sees every change to the store from one snapshot to the next", async () => {
+    const copy = mkdtempSync(join(tmpdir(), "eca-store-"));
+    try {
+      cpSync(root, copy, { recursive: true });
+      // Files changed over a second ago, as on a laptop: their parse is kept from one snapshot to the next.
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+      await settle();
+      const probe = createBluezStoreProbe({ root: copy });
+      const byAddress = async () =>
+        new Map(((await probe.snapshot()).observations as BluetoothObservation[]).map((o) => [o.address, o]));
+      const first = await byAddress();
+      const pristine = structuredClone(first);
+      expect(first.get("00:1E:AE:4C:A2:01")?.name).toBe("MY VW 4821");
+      // What a caller does with an observation, read or kept, does not leak into the next snapshot.
+      for (const snapshot of [first, await byAddress()]) {
+        const car = snapshot.get("00:1E:AE:4C:A2:01") as BluetoothObservation;
+        car.uuids.push("changed by the caller");
+        car.name = "changed by the caller";
+        expect(await byAddress()).toEqual(pristine);
+      }
+
+      const info = join(copy, "var/lib/bluetooth/00:1A:7D:DA:71:13/00:1E:AE:4C:A2:01/info");
+      const text = readFileSync(info, "utf8");
+      // Same size, written in place right away (the coarse file clock may not tick): still seen.
+      writeFileSync(info, text.replace("MY VW 4821", "MY VW 4822"));
+      expect((await byAddress()).get("00:1E:AE:4C:A2:01")?.name).toBe("MY VW 4822");
+      // The way BlueZ writes: a new file renamed over the old one.
+      writeFileSync(`${info}.tmp`, text.replace("MY VW 4821", "MY SEAT 99"));
+      renameSync(`${info}.tmp`, info);
+      expect((await byAddress()).get("00:1E:AE:4C:A2:01")?.name).toBe("MY SEAT 99");
+      // Garbled now: warnings, as on a first read.
+      writeFileSync(info, `junk\n${text}`);
+      expect((await byAddress()).get("00:1E:AE:4C:A2:01")?.warnings).toEqual([
+        `${info}: line 1 is not a [group] or key=value: "junk"`,
+      ]);
+      // Kept again once a second old; a later change is still seen.
+      await settle();
+      expect((await byAddress()).get("00:1E:AE:4C:A2:01")?.warnings).toHaveLength(1);
+      writeFileSync(info, `JUNK\n${text}`);
+      expect((await byAddress()).get("00:1E:AE:4C:A2:01")?.warnings).toEqual([
+        `${info}: line 1 is not a [group] or key=value: "JUNK"`,
+      ]);
+      rmSync(join(info, ".."), { recursive: true });
+      expect((await byAddress()).has("00:1E:AE:4C:A2:01")).toBe(false);
+      expect([...(await byAddress()).keys()]).toHaveLength(first.size - 1);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,15 @@
 // Bluetooth devices BlueZ has stored, including those paired in the past and not around now:
 // <root>/var/lib/bluetooth/<adapter address>/<device address>/info.
+//
+// Read synchronously, like sysfs attributes (sysfs-read.ts): the store is a handful of small files,
+// and the thread-pool round trips of fs.promises (open, fstat, read, close each) cost more than the
+// reads. An info file is parsed again only when it changed: BlueZ replaces it (a new file renamed
+// over the old one, so a new inode) whenever it writes, and a stat per file per poll is cheap.
+// A file changed within the last second is read every time regardless ("racily clean", as git calls
+// it): file times come from a coarse clock, so two writes in one tick can leave the same mtime.
+// The store is read through --root, not /sys, so umockdev's limits (sysfs-read.ts) do not apply.
 
-import { readdir, readFile } from "node:fs/promises";
+import { type Dirent, readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { BluetoothObservation, Snapshot } from "../types.ts";
@@ -9,9 +17,28 @@ import { parseBluezInfo } from "./bluez-info.ts";
 
 const addressPattern = /^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/;
 
+/** A parse is kept only for a file last changed at least this long before the poll began. */
+const racyMarginMs = 1_000;
+
+/**
+ * What identifies one version of an info file (any change means it is read and parsed again), or
+ * undefined for a file changed too recently to trust that.
+ */
+function fileVersion(stat: Stats, now: number): string | undefined {
+  if (now - stat.mtimeMs < racyMarginMs || now - stat.ctimeMs < racyMarginMs) return undefined;
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
+const addressDirectories = (entries: Dirent[]) =>
+  entries
+    .filter((entry) => entry.isDirectory() && addressPattern.test(entry.name))
+    .map((entry) => entry.name);
+
 class BluezStoreProbe extends Probe {
   readonly name = "bluez-store" as const;
   private readonly storeDirectory: string;
+  /** The observation parsed from each info file, by path, with the file version it came from. */
+  private parsed = new Map<string, { version: string; observation: BluetoothObservation }>();
 
   constructor(options: ProbeOptions) {
     super();
@@ -21,9 +48,7 @@ class BluezStoreProbe extends Probe {
   async snapshot(): Promise<Snapshot> {
     let adapters: string[];
     try {
-      adapters = (await readdir(this.storeDirectory, { withFileTypes: true }))
-        .filter((entry) => entry.isDirectory() && addressPattern.test(entry.name))
-        .map((entry) => entry.name);
+      adapters = addressDirectories(readdirSync(this.storeDirectory, { withFileTypes: true }));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason =
@@ -36,37 +61,62 @@ class BluezStoreProbe extends Probe {
     }
     const observations: BluetoothObservation[] = [];
     const problems: string[] = [];
+    const parsed = new Map<string, { version: string; observation: BluetoothObservation }>();
+    const now = Date.now();
     for (const adapter of adapters) {
+      const adapterDirectory = `${this.storeDirectory}/${adapter}`;
       let devices: string[];
       try {
-        devices = (await readdir(join(this.storeDirectory, adapter), { withFileTypes: true }))
-          .filter((entry) => entry.isDirectory() && addressPattern.test(entry.name))
-          .map((entry) => entry.name);
+        devices = addressDirectories(readdirSync(adapterDirectory, { withFileTypes: true }));
       } catch (error) {
         problems.push(`${adapter}: ${(error as Error).message}`);
         continue;
       }
       for (const device of devices) {
-        const path = join(this.storeDirectory, adapter, device, "info");
-        let text: string;
+        const path = `${adapterDirectory}/${device}/info`;
+        let version: string | undefined;
         try {
-          text = await readFile(path, "utf8");
+          version = fileVersion(statSync(path), now);
+        } catch {
+          // Read anyway: the read reports a missing or unreadable file.
+        }
+        const known = version === undefined ? undefined : this.parsed.get(path);
+        if (known && known.version === version) {
+          parsed.set(path, known);
+          observations.push(copyObservation(known.observation));
+          continue;
+        }
+        let text: string;
+        let readable = true;
+        try {
+          text = readFileSync(path, "utf8");
         } catch (error) {
           // A device directory without a readable info file still tells that the device was known.
           text = "";
+          readable = false;
           const code = (error as NodeJS.ErrnoException).code;
           if (code !== "ENOENT") problems.push(`${path}: ${(error as Error).message}`);
           else continue;
         }
-        observations.push(observationFromInfo(adapter, device, text, path));
+        const observation = observationFromInfo(adapter, device, text, path);
+        if (readable && version !== undefined) parsed.set(path, { version, observation });
+        observations.push(readable ? copyObservation(observation) : observation);
       }
     }
+    this.parsed = parsed;
     const unavailable =
       problems.length > 0
         ? [{ source: this.name, reason: `some of the store could not be read: ${problems.join("; ")}` }]
         : [];
     return { observations, unavailable };
   }
+}
+
+/** A copy the caller may change without changing the parsed one that is kept. */
+function copyObservation(observation: BluetoothObservation): BluetoothObservation {
+  const copy: BluetoothObservation = { ...observation, uuids: [...observation.uuids] };
+  if (observation.warnings) copy.warnings = [...observation.warnings];
+  return copy;
 }
 
 /** One stored device as an observation; `path` only labels warnings. */
