@@ -6,13 +6,11 @@ import { readFileSync, statSync } from "node:fs";
 import type http from "node:http";
 import type https from "node:https";
 import { promisify } from "node:util";
-import { gzip as gzipCallback } from "node:zlib";
+import type zlib from "node:zlib";
 import type { Logger } from "pino";
 import type { OutboxEvent } from "../outbox/outbox.ts";
 import type { Sink } from "./deliverer.ts";
 import type { SendResult } from "./policy.ts";
-
-const gzip = promisify(gzipCallback);
 
 export type WireFormat = "ocsf" | "splunk-hec";
 
@@ -60,6 +58,12 @@ interface Credentials {
 // `eca scan`, never pay for them; an https endpoint loads only `node:https`.
 const httpsModule = () => process.getBuiltinModule("node:https") as typeof https;
 const httpModule = () => process.getBuiltinModule("node:http") as typeof http;
+// node:zlib too (~2 MB of RSS): only a body over the gzip threshold needs it.
+let gzipPromise: ((data: Buffer) => Promise<Buffer>) | undefined;
+const gzip = (data: Buffer) => {
+  gzipPromise ??= promisify((process.getBuiltinModule("node:zlib") as typeof zlib).gzip);
+  return gzipPromise(data);
+};
 
 export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions): HttpSink {
   const url = new URL(config.url);
