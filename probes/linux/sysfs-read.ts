@@ -7,9 +7,10 @@
 //   opendir (isSymbolicLink/isDirectory) are right.
 // - NOT intercepted: fs.readdir / fs.promises.readdir (libuv's scandir fails with ENOENT),
 //   fs.stat / fs.lstat (statx goes straight to the kernel: ENOENT).
-// So: list directories with opendir only, learn types from Dirents, never stat.
+// So: list directories with opendir only, learn types from Dirents, never stat. opendirSync and
+// readlinkSync end in the same libc calls (opendir/readdir, readlink) and are intercepted too.
 
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, opendirSync, openSync, readlinkSync, readSync } from "node:fs";
 import { opendir, readlink } from "node:fs/promises";
 import type { RawAttribute } from "./usb-sysfs-parse.ts";
 
@@ -17,6 +18,27 @@ export interface DirectoryEntry {
   name: string;
   isDirectory: boolean;
   isSymbolicLink: boolean;
+}
+
+/**
+ * Lists a directory synchronously: a scan lists a few sysfs directories, and like attribute reads
+ * (below) the async opendir's thread-pool round trips (open, read, close) cost more than the listing.
+ */
+export function listDirectorySync(path: string): DirectoryEntry[] {
+  const directory = opendirSync(path, { bufferSize: 128 });
+  const entries: DirectoryEntry[] = [];
+  try {
+    for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
+      entries.push({
+        name: entry.name,
+        isDirectory: entry.isDirectory(),
+        isSymbolicLink: entry.isSymbolicLink(),
+      });
+    }
+  } finally {
+    directory.closeSync();
+  }
+  return entries;
 }
 
 export async function listDirectory(path: string): Promise<DirectoryEntry[]> {
@@ -52,6 +74,14 @@ export function readAttribute(path: string): RawAttribute {
     return { error: code ?? String(error) };
   } finally {
     if (descriptor !== undefined) closeSync(descriptor);
+  }
+}
+
+export function readLinkTargetSync(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }
 

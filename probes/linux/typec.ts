@@ -4,7 +4,7 @@
 
 import { basename, join } from "node:path";
 import type { PowerObservation } from "../types.ts";
-import { listDirectory, readAttribute, readLinkTarget } from "./sysfs-read.ts";
+import { type DirectoryEntry, listDirectorySync, readAttribute, readLinkTargetSync } from "./sysfs-read.ts";
 import { portNameToPortPath, type RawAttribute } from "./usb-sysfs-parse.ts";
 
 export interface RawTypecPort {
@@ -59,16 +59,21 @@ function describeBadRole(attribute: string, raw: RawAttribute): string {
 
 const PORT_LINK = /^(?:usb\d+-port\d+|\d+-\d+(?:\.\d+)*-port\d+|usb[23]-port)$/;
 
-async function collectTypecPort(classDirectory: string, name: string): Promise<RawTypecPort> {
-  const portDirectory = join(classDirectory, name);
-  const powerRole = readAttribute(join(portDirectory, "power_role"));
-  const dataRole = readAttribute(join(portDirectory, "data_role"));
-  const entries = await listDirectory(portDirectory).catch(() => []);
+function collectTypecPort(classDirectory: string, name: string): RawTypecPort {
+  const portDirectory = `${classDirectory}/${name}`;
+  const powerRole = readAttribute(`${portDirectory}/power_role`);
+  const dataRole = readAttribute(`${portDirectory}/data_role`);
+  let entries: DirectoryEntry[] = [];
+  try {
+    entries = listDirectorySync(portDirectory);
+  } catch {
+    // No listing: no partner and no links, as before.
+  }
   const partnerPresent = entries.some((entry) => entry.name === `${name}-partner`);
   // Since Linux 5.14 the port links to the USB ports wired to its connector, by their device names
   // ("usb1-port1"); read each link's target to get the name whatever the link is called.
   const links = entries.filter((entry) => entry.isSymbolicLink && PORT_LINK.test(entry.name));
-  const targets = await Promise.all(links.map((entry) => readLinkTarget(join(portDirectory, entry.name))));
+  const targets = links.map((entry) => readLinkTargetSync(`${portDirectory}/${entry.name}`));
   const linkedPortNames = targets.map((target, index) =>
     target ? basename(target) : (links[index]?.name ?? ""),
   );
@@ -83,11 +88,11 @@ export async function collectTypecPorts(root: string): Promise<PowerObservation[
   let classDirectory = join(root, "sys/class/typec");
   let entries: { name: string }[];
   try {
-    entries = await listDirectory(classDirectory);
+    entries = listDirectorySync(classDirectory);
   } catch {
     try {
       classDirectory = join(root, "sys/bus/typec/devices");
-      entries = await listDirectory(classDirectory);
+      entries = listDirectorySync(classDirectory);
     } catch {
       return [];
     }
@@ -96,6 +101,5 @@ export async function collectTypecPorts(root: string): Promise<PowerObservation[
     .map((entry) => entry.name)
     .filter((name) => /^port\d+$/.test(name))
     .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
-  const raw = await Promise.all(ports.map((name) => collectTypecPort(classDirectory, name)));
-  return raw.map(parseTypecPort);
+  return ports.map((name) => parseTypecPort(collectTypecPort(classDirectory, name)));
 }

@@ -6,7 +6,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { join } from "node:path";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { Observation, Snapshot, SourceName } from "../types.ts";
-import { listDirectory, readAttribute } from "./sysfs-read.ts";
+import { listDirectory, listDirectorySync, readAttribute } from "./sysfs-read.ts";
 import { collectTypecPorts } from "./typec.ts";
 import {
   comparePortPaths,
@@ -35,46 +35,48 @@ const DEVICE_ATTRIBUTES = ["serial", "manufacturer", "product", "speed", "bMaxPo
 // Fewer reads is what makes a scan fast (each costs a few syscalls): a device's `uevent` stands in
 // for five identity attributes and an interface's `modalias` for three; both fall back to the
 // individual attributes when missing or odd, so garbled values are still reported one by one.
+// Paths are joined by concatenation, not path.join (whose normalising showed in profiles): every
+// part is a directory entry's name or a fixed relative path, and the base directory is joined once.
 
 function collectInterface(devicesDirectory: string, name: string): RawUsbInterface {
-  const directory = join(devicesDirectory, name);
-  const classes = interfaceClassFromModalias(readAttribute(join(directory, "modalias"))) ?? {
-    bInterfaceClass: readAttribute(join(directory, "bInterfaceClass")),
-    bInterfaceSubClass: readAttribute(join(directory, "bInterfaceSubClass")),
-    bInterfaceProtocol: readAttribute(join(directory, "bInterfaceProtocol")),
+  const directory = `${devicesDirectory}/${name}/`;
+  const classes = interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
+    bInterfaceClass: readAttribute(`${directory}bInterfaceClass`),
+    bInterfaceSubClass: readAttribute(`${directory}bInterfaceSubClass`),
+    bInterfaceProtocol: readAttribute(`${directory}bInterfaceProtocol`),
   };
   const raw: RawUsbInterface = { name, ...classes };
   // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the rest.
   const interfaceClass = classes.bInterfaceClass;
   if ("text" in interfaceClass && INTERFACE_NAME_CLASSES.has(interfaceClass.text.trim().toLowerCase())) {
-    raw.interface = readAttribute(join(directory, "interface"));
+    raw.interface = readAttribute(`${directory}interface`);
   }
   return raw;
 }
 
+/** `directory` ends in "/". */
 function readAll<const Names extends readonly string[]>(
   directory: string,
   names: Names,
 ): Record<Names[number], RawAttribute> {
-  return Object.fromEntries(names.map((name) => [name, readAttribute(join(directory, name))])) as Record<
-    Names[number],
-    RawAttribute
-  >;
+  const attributes: Record<string, RawAttribute> = {};
+  for (const name of names) attributes[name] = readAttribute(directory + name);
+  return attributes as Record<Names[number], RawAttribute>;
 }
 
 function collectConnectType(devicesDirectory: string, name: string): RawAttribute {
   // The device's `port` link points at its hub port; older kernels lack the link, so fall back
   // to the port's documented place under the parent hub's interface.
-  const viaLink = readAttribute(join(devicesDirectory, name, "port/connect_type"));
+  const viaLink = readAttribute(`${devicesDirectory}/${name}/port/connect_type`);
   if (!("missing" in viaLink)) return viaLink;
   const fallback = hubPortAttributePath(name, "connect_type");
-  return fallback ? readAttribute(join(devicesDirectory, fallback)) : viaLink;
+  return fallback ? readAttribute(`${devicesDirectory}/${fallback}`) : viaLink;
 }
 
 function collectDevice(devicesDirectory: string, name: string, interfaceNames: string[]): RawUsbDevice {
-  const directory = join(devicesDirectory, name);
+  const directory = `${devicesDirectory}/${name}/`;
   const identity =
-    identityFromUevent(readAttribute(join(directory, "uevent"))) ?? readAll(directory, IDENTITY_ATTRIBUTES);
+    identityFromUevent(readAttribute(`${directory}uevent`)) ?? readAll(directory, IDENTITY_ATTRIBUTES);
   const attributes = readAll(directory, DEVICE_ATTRIBUTES);
   const interfaces = interfaceNames.map((interfaceName) => collectInterface(devicesDirectory, interfaceName));
   const raw: RawUsbDevice = { name, ...identity, ...attributes, interfaces };
@@ -85,7 +87,7 @@ function collectDevice(devicesDirectory: string, name: string, interfaceNames: s
 /** Reads every USB device under `root` into raw attribute records. Throws only if the bus directory cannot be listed. */
 export async function collectUsbDevices(root: string): Promise<RawUsbDevice[]> {
   const devicesDirectory = join(root, "sys/bus/usb/devices");
-  const entries = await listDirectory(devicesDirectory);
+  const entries = listDirectorySync(devicesDirectory);
   const interfacesByDevice = new Map<string, string[]>();
   const deviceNames: string[] = [];
   for (const { name } of entries) {
