@@ -65,8 +65,13 @@ export function renderFinding(finding: Finding, index: number): string {
   ].join("\n");
 }
 
-export function renderFindings(findings: Finding[]): string {
-  if (findings.length === 0) return "No findings: this laptop is compliant.";
+/** `partial`: some sources could not answer, so "no findings" only covers what was checked. */
+export function renderFindings(findings: Finding[], partial = false): string {
+  if (findings.length === 0) {
+    return partial
+      ? "No findings in what could be checked; some sources did not answer (see below)."
+      : "No findings: this laptop is compliant.";
+  }
   return [
     `${findings.length} finding${findings.length === 1 ? "" : "s"}:`,
     ...findings.map(renderFinding),
@@ -75,7 +80,8 @@ export function renderFindings(findings: Finding[]): string {
 
 export function renderReport(report: ScanReport): string {
   const header = `eca ${report.agent.version} on ${report.host.hostname}, ${report.scannedAt}\npolicy ${report.policy.id} ${report.policy.version} (${report.policy.source})`;
-  const sections = [header, renderDevices(report.devices), renderFindings(report.findings)];
+  const partial = report.unavailable.length > 0;
+  const sections = [header, renderDevices(report.devices), renderFindings(report.findings, partial)];
   if (report.unavailable.length > 0) {
     sections.push(
       `Not checked (source unavailable):\n${report.unavailable.map((u) => `  - ${u.source}: ${u.reason}`).join("\n")}`,

@@ -34,7 +34,7 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
     `dead letters:   ${d.deadLetters}`,
   ];
   for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
-  return `${lines.join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings)}\n`;
+  return `${lines.join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
 }
 
 export function registerStatusCommand(program: Command): void {
