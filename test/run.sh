@@ -11,6 +11,7 @@ needed=(
   "dbus-daemon:dbus"
   "openssl:openssl"
   "lsusb:usbutils"
+  "dbus-monitor:dbus-bin"
 )
 missing=()
 for pair in "${needed[@]}"; do
