@@ -247,13 +247,9 @@ export function openOutbox(options: OutboxOptions): Outbox {
     });
   }
 
-  function totalBytes(events: SerializedEvent[]): number {
-    let total = 0;
-    for (const { bytes } of events) total += bytes;
-    return total;
-  }
-
+  /** Inserts events, first making room for them under the bound. */
   function insertEvents(events: SerializedEvent[]): void {
+    makeRoom(sum(events));
     const insert = db.prepare(
       "INSERT OR IGNORE INTO events (uid, kind, finding_id, payload, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -327,7 +323,6 @@ export function openOutbox(options: OutboxOptions): Outbox {
       const serialized = serialize(events);
       guarded(() =>
         transaction(() => {
-          makeRoom(totalBytes(serialized));
           insertEvents(serialized);
         }),
       );
@@ -440,7 +435,6 @@ export function openOutbox(options: OutboxOptions): Outbox {
           const remove = db.prepare("DELETE FROM open_findings WHERE id = ?");
           for (const id of changes.resolvedIds) remove.run(id);
           if (serialized.length > 0) {
-            makeRoom(totalBytes(serialized));
             insertEvents(serialized);
           }
         }),
