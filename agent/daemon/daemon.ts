@@ -103,12 +103,20 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  /**
+   * Posture from the open findings, not the last scan alone: when a bus's sources could not answer,
+   * its findings stay open and the laptop is not compliant. Heartbeats and `eca status` agree.
+   */
+  function isCompliant(): boolean {
+    return tracker.open().length === 0;
+  }
+
   function enqueueHeartbeat(report: ScanReport, reason: "interval" | "change" | "startup"): void {
     const stats = outbox.stats();
     outbox.enqueue([
       buildHeartbeat(
         {
-          report,
+          report: { ...report, compliant: isCompliant() },
           openFindings: tracker.open().length,
           outbox: { depth: stats.depth, deadLetters: stats.deadLetters, dropped: stats.dropped },
           reason,
@@ -134,7 +142,7 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       logger.warn({ finding: f.id, rule: f.rule, device: f.device.name }, "finding opened");
     for (const f of diff.resolved)
       logger.info({ finding: f.finding.id, rule: f.finding.rule }, "finding resolved");
-    const inventory = inventoryDigest(report);
+    const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant() });
     if (!lastReport) enqueueHeartbeat(report, "startup");
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
     lastInventory = inventory;
@@ -204,7 +212,7 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       pid: process.pid,
       startedAt: startedAt.toISOString(),
       uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-      compliant: tracker.open().length === 0,
+      compliant: isCompliant(),
       policy: { ...report.policy, ...(problem ? { problem } : {}) },
       ...(lastScan ? { lastScan } : {}),
       devices: report.devices,

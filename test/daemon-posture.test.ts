@@ -1,0 +1,59 @@
+// Regression: heartbeats took the posture from the last scan alone, so when a source stopped
+// answering (its findings held open) a heartbeat said "compliant" while `eca status` did not.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import pino from "pino";
+import { expect, it } from "vitest";
+import { loadConfig } from "../agent/config/config.ts";
+import { startDaemon } from "../agent/daemon/daemon.ts";
+
+const stick = {
+  bus: "usb",
+  source: "replay",
+  id: "usb:0781:5581:4C530001",
+  vendorId: "0781",
+  productId: "5581",
+  serial: "4C530001",
+  interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
+  portPath: "1-2",
+  parents: ["usb1"],
+  isRootHub: false,
+  removable: "removable",
+};
+
+it("a heartbeat's posture follows the open findings when a source stops answering", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "eca-posture-"));
+  const replayFile = join(dir, "devices.json");
+  writeFileSync(replayFile, JSON.stringify({ observations: [stick] }));
+  const daemon = await startDaemon(
+    {
+      ...(await loadConfig(undefined)),
+      stateDir: join(dir, "state"),
+      socketPath: join(dir, "eca.sock"),
+      replayFile,
+      backends: ["replay"],
+      pollIntervalSeconds: 3600,
+      heartbeatMinutes: 1440,
+    },
+    pino({ level: "silent" }),
+  );
+  try {
+    writeFileSync(replayFile, "{ not json");
+    await daemon.scanNow("test");
+    expect(daemon.status().compliant).toBe(false);
+    expect(daemon.status().findings.map((f) => f.rule)).toEqual(["personal-storage"]);
+  } finally {
+    await daemon.stop();
+  }
+  const db = new DatabaseSync(join(dir, "state/state.db"), { readOnly: true });
+  const heartbeats = db
+    .prepare("SELECT payload FROM events WHERE kind = 'heartbeat' ORDER BY seq")
+    .all()
+    .map((row) => JSON.parse((row as { payload: string }).payload) as { device: { is_compliant: boolean } });
+  db.close();
+  expect(heartbeats.length).toBeGreaterThanOrEqual(2);
+  expect(heartbeats.map((h) => h.device.is_compliant)).toEqual(heartbeats.map(() => false));
+});
