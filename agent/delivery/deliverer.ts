@@ -4,7 +4,14 @@
 
 import type { Logger } from "pino";
 import type { Outbox, OutboxEvent } from "../outbox/outbox.ts";
-import { DEFAULT_RETRY_POLICY, type Decision, decide, type RetryPolicy, type SendResult } from "./policy.ts";
+import {
+  backoffCeiling,
+  DEFAULT_RETRY_POLICY,
+  type Decision,
+  decide,
+  type RetryPolicy,
+  type SendResult,
+} from "./policy.ts";
 
 export interface Sink {
   send(batch: OutboxEvent[], signal?: AbortSignal): Promise<SendResult>;
@@ -256,16 +263,12 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
       } catch (error) {
         // The state database failed under us (disk full, permissions): back off, never die.
         state.consecutiveFailures++;
-        const delay = Math.max(1, nextDelayFor(state.consecutiveFailures));
+        const delay = Math.max(1, backoffCeiling(state.consecutiveFailures, policy));
         logger.error({ err: error, retryInMs: delay }, "delivery loop error");
         await wait(delay, ["sink"]);
       }
     }
     state.running = false;
-  }
-
-  function nextDelayFor(attempt: number): number {
-    return Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 30));
   }
 
   const running = loop();

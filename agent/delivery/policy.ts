@@ -34,14 +34,18 @@ export type Decision =
   | { action: "dead-letter"; reason: string; status: number }
   | { action: "pause-auth"; delayMs: number; reason: string };
 
-/** Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)). `attempt` counts from 0. */
+/** The exponential backoff's ceiling: min(cap, base * 2^attempt). `attempt` counts from 0. */
+export function backoffCeiling(attempt: number, policy: Pick<RetryPolicy, "baseMs" | "capMs">): number {
+  return Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 52));
+}
+
+/** Exponential backoff with full jitter: uniform in [0, backoffCeiling(attempt)). */
 export function nextDelay(
   attempt: number,
   random: () => number,
   policy: Pick<RetryPolicy, "baseMs" | "capMs">,
 ): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 52));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * backoffCeiling(attempt, policy));
 }
 
 /** Retry-After as delay-seconds or an HTTP date; undefined when absent or unparseable. */
