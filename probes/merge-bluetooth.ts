@@ -16,13 +16,7 @@ function rank(source: SourceName): number {
  * even when BlueZ's D-Bus API predates the Bonded property). UUIDs and warnings are unioned.
  */
 export function mergeBluetoothObservations(list: BluetoothObservation[]): BluetoothObservation[] {
-  const byAddress = new Map<string, BluetoothObservation[]>();
-  for (const observation of list) {
-    const key = observation.address.toUpperCase();
-    const group = byAddress.get(key);
-    if (group) group.push(observation);
-    else byAddress.set(key, [observation]);
-  }
+  const byAddress = Map.groupBy(list, (observation) => observation.address.toUpperCase());
   const merged: BluetoothObservation[] = [];
   for (const [address, group] of byAddress) {
     const ordered = [...group].sort((a, b) => rank(a.source) - rank(b.source));

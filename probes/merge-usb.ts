@@ -54,14 +54,8 @@ export function mergeUsbObservations(list: UsbObservation[]): UsbObservation[] {
   const fillers = list.filter((observation) => observation.source === "systeminformation");
   if (bases.length === 0) return fillers;
 
-  const byVendorProduct = new Map<string, UsbObservation[]>();
-  for (const base of bases) {
-    const key = vendorProduct(base);
-    if (key === undefined) continue;
-    const group = byVendorProduct.get(key);
-    if (group) group.push(base);
-    else byVendorProduct.set(key, [base]);
-  }
+  // Bases without VID:PID land under `undefined`, which no filler is looked up by.
+  const byVendorProduct = Map.groupBy(bases, vendorProduct);
 
   const unmatched: UsbObservation[] = [];
   for (const filler of fillers) {
