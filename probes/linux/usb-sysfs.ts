@@ -87,21 +87,13 @@ function collectDevice(devicesDirectory: string, name: string, interfaceNames: s
 /** Reads every USB device under `root` into raw attribute records. Throws only if the bus directory cannot be listed. */
 export async function collectUsbDevices(root: string): Promise<RawUsbDevice[]> {
   const devicesDirectory = join(root, "sys/bus/usb/devices");
-  const entries = listDirectorySync(devicesDirectory);
-  const interfacesByDevice = new Map<string, string[]>();
-  const deviceNames: string[] = [];
-  for (const { name } of entries) {
-    if (isUsbDeviceName(name)) {
-      deviceNames.push(name);
-      continue;
-    }
-    const owner = interfaceOwner(name);
-    if (owner === undefined) continue;
-    const list = interfacesByDevice.get(owner);
-    if (list) list.push(name);
-    else interfacesByDevice.set(owner, [name]);
-  }
-  deviceNames.sort(comparePortPaths);
+  const names = listDirectorySync(devicesDirectory).map((entry) => entry.name);
+  const deviceNames = names.filter(isUsbDeviceName).sort(comparePortPaths);
+  // Entries that are neither devices nor interfaces land under `undefined`, never looked up.
+  const interfacesByDevice = Map.groupBy(
+    names.filter((name) => !isUsbDeviceName(name)),
+    interfaceOwner,
+  );
   return deviceNames.map((name) => collectDevice(devicesDirectory, name, interfacesByDevice.get(name) ?? []));
 }
 
