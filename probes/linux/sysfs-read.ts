@@ -11,7 +11,7 @@
 // readlinkSync end in the same libc calls (opendir/readdir, readlink) and are intercepted too.
 
 import { closeSync, opendirSync, openSync, readlinkSync, readSync } from "node:fs";
-import { opendir, readlink } from "node:fs/promises";
+import { opendir } from "node:fs/promises";
 import type { RawAttribute } from "./usb-sysfs-parse.ts";
 
 export interface DirectoryEntry {
@@ -80,14 +80,6 @@ export function readAttribute(path: string): RawAttribute {
 export function readLinkTargetSync(path: string): string | undefined {
   try {
     return readlinkSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-export async function readLinkTarget(path: string): Promise<string | undefined> {
-  try {
-    return await readlink(path);
   } catch {
     return undefined;
   }
