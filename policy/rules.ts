@@ -64,5 +64,3 @@ export const RULES: Record<RuleId, RuleSpec> = {
       "Remove the pairing on the laptop (Bluetooth settings, Forget/Remove device), AND delete the laptop from the vehicle's list of paired devices on the car's own screen. Deletion from the car cannot be confirmed, so report the pairing to the Operational Security Team.",
   },
 };
-
-export const RULE_IDS = Object.keys(RULES) as RuleId[];
