@@ -175,7 +175,7 @@ class BuiltInResolver {
   readonly #byPortPath: Map<string, UsbObservation>;
   readonly #memo = new Map<string, BuiltInDecision>();
 
-  constructor(all: UsbObservation[]) {
+  constructor(all: readonly UsbObservation[]) {
     this.#byPortPath = new Map(all.map((observation) => [observation.portPath, observation]));
   }
 
@@ -290,11 +290,24 @@ function lower(a: Confidence, b: Confidence): Confidence {
   return CONFIDENCE_ORDER.indexOf(a) <= CONFIDENCE_ORDER.indexOf(b) ? a : b;
 }
 
+// One resolver per scan (per `all` array), so each hub's decision is made once, not once per
+// device behind it.
+const resolvers = new WeakMap<readonly UsbObservation[], BuiltInResolver>();
+
+function resolverFor(all: readonly UsbObservation[]): BuiltInResolver {
+  let resolver = resolvers.get(all);
+  if (!resolver) {
+    resolver = new BuiltInResolver(all);
+    resolvers.set(all, resolver);
+  }
+  return resolver;
+}
+
 /** Classifies one device; `all` is every USB device of the same scan (to see the hubs above it). */
-export function classifyUsb(observation: UsbObservation, all: UsbObservation[]): Classification {
+export function classifyUsb(observation: UsbObservation, all: readonly UsbObservation[]): Classification {
   const products = matchingProducts(observation);
   const kind = decideKind(observation, kindFacts(observation, products));
-  const builtIn = new BuiltInResolver(all).decide(observation, kind.kind, products);
+  const builtIn = resolverFor(all).decide(observation, kind.kind, products);
   return {
     kind: kind.kind,
     builtIn: builtIn.builtIn,
