@@ -1,23 +1,45 @@
 import type { Probe, ProbeOptions } from "./probe.ts";
+import type { Bus } from "./types.ts";
 
-/**
- * Probe backends by name, lazily imported so a scan only loads what it uses
- * (the HCI socket's native addon is never loaded unless asked for).
- */
-const backends: Record<string, () => Promise<(options: ProbeOptions) => Probe>> = {
-  "linux-sysfs": async () => (await import("./linux/usb-sysfs.ts")).createLinuxUsbProbe,
-  replay: async () => (await import("./replay.ts")).createReplayProbe,
-  "bluez-dbus": async () => (await import("./linux/bluez-dbus.ts")).createBluezDbusProbe,
-  "bluez-store": async () => (await import("./linux/bluez-store.ts")).createBluezStoreProbe,
-  hci: async () => (await import("./linux/hci.ts")).createHciProbe,
-  libusb: async () => (await import("./libusb.ts")).createLibusbProbe,
-  systeminformation: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
+interface Backend {
+  /** Lazily imported, so a scan only loads what it uses (the HCI socket's addon is never loaded unless asked for). */
+  load: () => Promise<(options: ProbeOptions) => Probe>;
+  /** Buses it observes: when every source of a bus fails, that bus's findings stay open. */
+  buses: Bus[];
+}
+
+/** Probe backends by name. New platforms register here; nothing else should learn their names. */
+const backends: Record<string, Backend> = {
+  "linux-sysfs": {
+    load: async () => (await import("./linux/usb-sysfs.ts")).createLinuxUsbProbe,
+    buses: ["usb"],
+  },
+  replay: { load: async () => (await import("./replay.ts")).createReplayProbe, buses: ["usb", "bluetooth"] },
+  "bluez-dbus": {
+    load: async () => (await import("./linux/bluez-dbus.ts")).createBluezDbusProbe,
+    buses: ["bluetooth"],
+  },
+  "bluez-store": {
+    load: async () => (await import("./linux/bluez-store.ts")).createBluezStoreProbe,
+    buses: ["bluetooth"],
+  },
+  hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
+  libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
+  systeminformation: {
+    load: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
+    buses: ["usb", "bluetooth"],
+  },
 };
 
 export type BackendName = keyof typeof backends;
 
 export function backendNames(): string[] {
   return Object.keys(backends);
+}
+
+/** The buses a backend observes; none for an unknown name. */
+export function backendBuses(name: string): Bus[] {
+  return backends[name]?.buses ?? [];
 }
 
 /** Names of the backends a scan uses by default on this platform. */
@@ -29,10 +51,10 @@ export function defaultBackends(platform: NodeJS.Platform = process.platform): s
 }
 
 export async function createProbe(name: string, options: ProbeOptions): Promise<Probe> {
-  const load = backends[name];
-  if (!load) {
+  const backend = backends[name];
+  if (!backend) {
     throw new Error(`Unknown probe backend "${name}". Choose one of: ${backendNames().join(", ")}.`);
   }
-  const factory = await load();
+  const factory = await backend.load();
   return factory(options);
 }

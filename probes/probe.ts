@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { SourceReader } from "./capture/sources.ts";
 import type { Snapshot, SourceName } from "./types.ts";
 
 /** Events a probe may emit while watching. */
@@ -16,6 +17,11 @@ export interface ProbeOptions {
   replayFile?: string;
   /** D-Bus system bus address; defaults to DBUS_SYSTEM_BUS_ADDRESS or the standard socket. */
   systemBusAddress?: string;
+  /**
+   * Where command-based probes (macOS, Windows) get their raw input: the live machine when absent,
+   * or a capture folder (probes/capture/sources.ts). File-based Linux probes use `root` instead.
+   */
+  sources?: SourceReader;
 }
 
 /**

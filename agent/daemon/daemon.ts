@@ -7,6 +7,7 @@ import { mkdir } from "node:fs/promises";
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
+import { backendBuses } from "../../probes/create.ts";
 import type { Probe } from "../../probes/probe.ts";
 import type { Bus } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
@@ -23,17 +24,6 @@ import { openPolicySource, type PolicySource } from "./policy-source.ts";
 import { serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
-/** Which bus each backend observes: when all of a bus's sources fail, its findings stay open. */
-const BACKEND_BUSES: Record<string, Bus[]> = {
-  "linux-sysfs": ["usb"],
-  "bluez-dbus": ["bluetooth"],
-  "bluez-store": ["bluetooth"],
-  hci: ["bluetooth"],
-  libusb: ["usb"],
-  systeminformation: ["usb", "bluetooth"],
-  replay: ["usb", "bluetooth"],
-};
-
 /** Coalesces a burst of attach events (a hub with four devices) into one scan. */
 const DEBOUNCE_MS = 150;
 
@@ -46,9 +36,9 @@ export interface RunningDaemon {
 
 function unobservedBuses(backends: string[], unavailable: ScanReport["unavailable"]): Bus[] {
   const down = new Set<string>(unavailable.map((u) => u.source));
-  const buses = new Set(backends.flatMap((b) => BACKEND_BUSES[b] ?? []));
+  const buses = new Set(backends.flatMap(backendBuses));
   return [...buses].filter((bus) =>
-    backends.filter((b) => BACKEND_BUSES[b]?.includes(bus)).every((b) => down.has(b)),
+    backends.filter((b) => backendBuses(b).includes(bus)).every((b) => down.has(b)),
   );
 }
 
