@@ -6,6 +6,11 @@ interface Backend {
   load: () => Promise<(options: ProbeOptions) => Probe>;
   /** Buses it observes: when every source of a bus fails, that bus's findings stay open. */
   buses: Bus[];
+  /**
+   * Reads only through options.root and options.sources, so it can replay a capture folder
+   * (`eca scan --capture`). Backends that read sockets or libraries directly cannot.
+   */
+  replays?: boolean;
 }
 
 /** Probe backends by name. New platforms register here; nothing else should learn their names. */
@@ -13,15 +18,23 @@ const backends: Record<string, Backend> = {
   "linux-sysfs": {
     load: async () => (await import("./linux/usb-sysfs.ts")).createLinuxUsbProbe,
     buses: ["usb"],
+    replays: true,
   },
   replay: { load: async () => (await import("./replay.ts")).createReplayProbe, buses: ["usb", "bluetooth"] },
   "bluez-dbus": {
     load: async () => (await import("./linux/bluez-dbus.ts")).createBluezDbusProbe,
     buses: ["bluetooth"],
+    replays: true,
   },
   "bluez-store": {
     load: async () => (await import("./linux/bluez-store.ts")).createBluezStoreProbe,
     buses: ["bluetooth"],
+    replays: true,
+  },
+  "macos-usb": {
+    load: async () => (await import("./macos/usb.ts")).createMacosUsbProbe,
+    buses: ["usb"],
+    replays: true,
   },
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
@@ -42,11 +55,23 @@ export function backendBuses(name: string): Bus[] {
   return backends[name]?.buses ?? [];
 }
 
+/** Whether a backend can replay a capture folder (see Backend.replays). */
+export function backendReplays(name: string): boolean {
+  return backends[name]?.replays === true;
+}
+
 /** Names of the backends a scan uses by default on this platform. */
 export function defaultBackends(platform: NodeJS.Platform = process.platform): string[] {
   if (platform === "linux") return ["linux-sysfs", "bluez-dbus", "bluez-store"];
+  // macOS: macos-usb reads ioreg and system_profiler, which hold everything libusb and
+  // systeminformation gave and more (ids, interfaces, serials, the hub tree, storage facts); libusb
+  // is kept only inside macos-usb, for its IOKit hot-plug events (a rescan within a second of a
+  // plug-in instead of at the next poll), never for its descriptors. systeminformation stays only
+  // for Bluetooth (SPBluetoothDataType names and addresses) until "macos-bluetooth" replaces it;
+  // its USB records carry no VID:PID and are dropped by the merge whenever macos-usb answers.
+  if (platform === "darwin") return ["macos-usb", "systeminformation"];
   // libusb reads descriptors; systeminformation adds names, serials and Bluetooth (merge-usb.ts).
-  if (platform === "darwin" || platform === "win32") return ["libusb", "systeminformation"];
+  if (platform === "win32") return ["libusb", "systeminformation"];
   return [];
 }
 

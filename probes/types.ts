@@ -13,6 +13,7 @@ export type SourceName =
   | "systeminformation"
   | "libusb"
   | "macos-ioreg"
+  | "macos-usb"
   | "windows-pnp"
   | "replay";
 

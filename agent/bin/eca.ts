@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from "commander";
 import { DocumentError } from "../../policy/document.ts";
+import { registerCaptureCommand } from "../cli/capture-command.ts";
 import { registerConfigCommand } from "../cli/config-command.ts";
 import { EXIT_ERROR } from "../cli/exit-codes.ts";
 import { registerPolicyCommand } from "../cli/policy-command.ts";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerPolicyCommand(program);
   registerConfigCommand(program);
+  registerCaptureCommand(program);
   return program;
 }
 

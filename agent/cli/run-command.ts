@@ -12,6 +12,7 @@ interface RunFlags {
   socket?: string;
   backend?: string[];
   replay?: string;
+  capture?: string;
 }
 
 function whole(value: string | undefined, flag: string): number | undefined {
@@ -36,6 +37,7 @@ export function registerRunCommand(program: Command): void {
     .option("--socket <path>", "status socket path")
     .option("--backend <name...>", "probe backends to use")
     .option("--replay <file>", "judge recorded observations (JSON) instead of real devices")
+    .option("--capture <dir>", "judge a folder written by `eca capture`, as the platform it was recorded on")
     .action(async (flags: RunFlags) => {
       const overrides: ConfigOverrides = {
         endpointUrl: flags.endpoint,
@@ -47,6 +49,7 @@ export function registerRunCommand(program: Command): void {
         socketPath: flags.socket,
         backends: flags.backend,
         replayFile: flags.replay,
+        captureDir: flags.capture,
       };
       const config = await loadConfig(flags.config, overrides);
       // pino (and its worker_threads transport code) is loaded only by the daemon, not by every command.

@@ -4,6 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkAgainstSchema, DocumentError, type JsonSchema, parseDocument } from "../../policy/document.ts";
+import { captureProbeSetup } from "../../probes/capture/replay-setup.ts";
+import { captureSourceReader } from "../../probes/capture/sources.ts";
 import { defaultBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
@@ -20,6 +22,8 @@ export interface AgentConfig {
   statusGroup?: string;
   backends: string[];
   replayFile?: string;
+  /** A folder written by `eca capture`: judged as its platform, no live source read (flag only). */
+  captureDir?: string;
   outboxMaxMegabytes: number;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
@@ -111,11 +115,13 @@ export async function loadConfig(
   };
   delete (config as ConfigOverrides).endpointUrl;
   if (config.replayFile) config.backends = ["replay"];
+  if (config.captureDir) config.backends = captureProbeSetup(config.captureDir, defined.backends).backends;
   if (endpointUrl) config.endpoint = { format: "ocsf", ...fromFile.endpoint, url: endpointUrl };
   return config;
 }
 
 /** What the probes need from the configuration. */
 export function probeOptions(config: AgentConfig): ProbeOptions {
+  if (config.captureDir) return { root: config.captureDir, sources: captureSourceReader(config.captureDir) };
   return { root: config.root, ...(config.replayFile ? { replayFile: config.replayFile } : {}) };
 }

@@ -17,11 +17,13 @@ export interface CommandSource {
   timeoutMs: number;
   /** Output beyond this is an error, never read whole (a hostile or broken tool cannot exhaust memory). */
   maxBytes: number;
+  /** Tried when this one fails (system_profiler -xml where -json is too new); the first that answers counts. */
+  fallback?: CommandSource;
 }
 
 export type SourceOutput =
   | { ok: true; text: string; durationMs: number }
-  | { ok: false; reason: string; durationMs?: number };
+  | { ok: false; reason: string; durationMs?: number; exitCode?: number };
 
 /** Gives probes their raw input; the only place their I/O happens. */
 export interface SourceReader {
@@ -48,7 +50,7 @@ export function liveSourceReader(): SourceReader {
           { timeout: source.timeoutMs, maxBuffer: source.maxBytes, windowsHide: true, encoding: "utf8" },
           (error, stdout) => {
             if (error) {
-              const code = (error as NodeJS.ErrnoException).code;
+              const code = (error as { code?: unknown }).code;
               const why =
                 code === "ENOENT"
                   ? `${program} is not installed`
@@ -57,7 +59,13 @@ export function liveSourceReader(): SourceReader {
                     : error.killed
                       ? `no answer within ${source.timeoutMs} ms`
                       : error.message.split("\n")[0];
-              resolve({ ok: false, reason: `${source.command.join(" ")}: ${why}`, durationMs: elapsed() });
+              const failed: SourceOutput = {
+                ok: false,
+                reason: `${source.command.join(" ")}: ${why}`,
+                durationMs: elapsed(),
+              };
+              if (typeof code === "number") failed.exitCode = code;
+              resolve(failed);
               return;
             }
             resolve({ ok: true, text: stdout, durationMs: elapsed() });
@@ -109,4 +117,25 @@ export function captureSourceReader(directory: string): SourceReader {
       return { ok: true, text: result.text, durationMs: 0 };
     },
   };
+}
+
+/**
+ * Reads a source, then its fallbacks in turn until one answers. Returns the source that answered
+ * (or the last tried) with its output, and every failure on the way (a capture lists them).
+ */
+export async function readWithFallback(
+  reader: SourceReader,
+  source: CommandSource,
+): Promise<{
+  source: CommandSource;
+  output: SourceOutput;
+  failures: { source: CommandSource; output: SourceOutput }[];
+}> {
+  const failures: { source: CommandSource; output: SourceOutput }[] = [];
+  for (let current: CommandSource | undefined = source; ; ) {
+    const output = await reader.read(current);
+    if (output.ok || !current.fallback) return { source: current, output, failures };
+    failures.push({ source: current, output });
+    current = current.fallback;
+  }
 }

@@ -1,5 +1,7 @@
 // Bluetooth devices as BlueZ knows them now, over the D-Bus system bus (org.bluez, ObjectManager on /).
 
+import { BLUEZ_OBJECTS_SOURCE, managedObjectsFromJson } from "../capture/bluez-objects.ts";
+import type { SourceReader } from "../capture/sources.ts";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { BluetoothObservation, Snapshot, SourceName } from "../types.ts";
 import { systemBusAddress } from "./dbus/address.ts";
@@ -178,14 +180,18 @@ class BluezDbusProbe extends Probe {
   private cached: CachedReply | undefined;
   private watching = false;
   private rewatchTimer: NodeJS.Timeout | undefined;
+  /** Replaying a capture folder: objects come from its bluez-objects.json, never from the bus. */
+  private readonly capture: SourceReader | undefined;
 
   constructor(options: ProbeOptions, tuning: BluezDbusTuning = {}) {
     super();
     this.address = systemBusAddress(options.systemBusAddress);
+    this.capture = options.sources?.kind === "capture" ? options.sources : undefined;
     this.refreshIntervalMs = tuning.refreshIntervalMs ?? defaultRefreshIntervalMs;
   }
 
   async snapshot(): Promise<Snapshot> {
+    if (this.capture) return this.captureSnapshot(this.capture);
     const shared = this.watchConnection && !this.watchConnection.isClosed ? this.watchConnection : undefined;
     const fresh = this.freshCache(shared);
     if (fresh) return { observations: fresh.observations.map(copyObservation), unavailable: [] };
@@ -223,6 +229,20 @@ class BluezDbusProbe extends Probe {
     }
   }
 
+  private async captureSnapshot(capture: SourceReader): Promise<Snapshot> {
+    const output = await capture.read(BLUEZ_OBJECTS_SOURCE);
+    if (!output.ok) return { observations: [], unavailable: [{ source: this.name, reason: output.reason }] };
+    try {
+      return {
+        observations: observationsFromManagedObjects(managedObjectsFromJson(output.text)),
+        unavailable: [],
+      };
+    } catch (error) {
+      const reason = `capture: ${BLUEZ_OBJECTS_SOURCE.file} cannot be used (${(error as Error).message})`;
+      return { observations: [], unavailable: [{ source: this.name, reason }] };
+    }
+  }
+
   /** The last reply, if it still stands: same healthy connection, no signal since, not too old. */
   private freshCache(shared: DBusConnection | undefined): CachedReply | undefined {
     const cached = this.cached;
@@ -237,7 +257,7 @@ class BluezDbusProbe extends Probe {
   }
 
   override watch(): void {
-    if (this.watching) return;
+    if (this.watching || this.capture) return;
     this.watching = true;
     void this.subscribe();
   }

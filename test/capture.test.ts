@@ -1,0 +1,208 @@
+// The capture folder contract (docs/CAPTURE.md): `eca capture` writes what the probes read, and
+// `eca scan --capture` replays it as the platform in the manifest, with no live source consulted.
+
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DocumentError } from "../policy/document.ts";
+import { managedObjectsFromJson, readBluezObjects } from "../probes/capture/bluez-objects.ts";
+import { writeCapture } from "../probes/capture/capture.ts";
+import { redactBluezInfo } from "../probes/capture/linux.ts";
+import { readCaptureManifest } from "../probes/capture/manifest.ts";
+import { captureProbeSetup } from "../probes/capture/replay-setup.ts";
+import { captureSourceReader, type SourceReader } from "../probes/capture/sources.ts";
+import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
+import { type MockBluez, startMockBluez } from "./helpers/mock-bluez.ts";
+
+const run = promisify(execFile);
+const REPO = join(import.meta.dirname, "..");
+const ECA = join(REPO, "agent/bin/eca.ts");
+const EXAMPLE = join(REPO, "examples/laptop-with-phone-and-stick");
+
+async function eca(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return run(process.execPath, [ECA, ...args], { cwd: REPO }).then(
+    (r) => ({ stdout: r.stdout, stderr: r.stderr, code: 0 }),
+    (e: { stdout: string; stderr: string; code: number }) => ({
+      stdout: e.stdout,
+      stderr: e.stderr,
+      code: e.code,
+    }),
+  );
+}
+
+const scratch = () => mkdtempSync(join(tmpdir(), "eca-capture-"));
+
+function writeManifest(directory: string, manifest: unknown): void {
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, "manifest.json"), JSON.stringify(manifest));
+}
+
+const goodManifest = {
+  format: "eca-capture/1",
+  platform: "linux",
+  ecaVersion: "0.1.0",
+  capturedAt: "2026-12-01T09:00:00.000Z",
+  sources: [],
+};
+
+describe("Linux capture and replay", () => {
+  it("a capture of a recorded laptop replays to the same devices and findings as --root on it", async () => {
+    const directory = join(scratch(), "laptop");
+    const manifest = await writeCapture({ directory, platform: "linux", root: EXAMPLE });
+    expect(manifest.sources.map((s) => s.file)).toEqual([
+      "sys/bus/usb/devices",
+      "sys/class/typec",
+      "var/lib/bluetooth",
+      "bluez-objects.json",
+    ]);
+    // --root points at a recording: this machine's D-Bus is no part of it, so it is not read.
+    expect(manifest.sources[3]?.error).toMatch(/not read/);
+    const replayed = JSON.parse((await eca(["scan", "--json", "--capture", directory])).stdout);
+    const direct = JSON.parse(
+      (await eca(["scan", "--json", "--backend", "linux-sysfs", "bluez-store", "--root", EXAMPLE])).stdout,
+    );
+    expect(replayed.devices).toEqual(direct.devices);
+    expect(replayed.findings).toEqual(direct.findings);
+    expect(replayed.unavailable).toEqual([
+      { source: "bluez-dbus", reason: `capture: ${join(directory, "bluez-objects.json")} is missing` },
+    ]);
+  });
+
+  it("pairing keys never leave the laptop: Key= lines in key groups are redacted, the groups kept", () => {
+    const info = "[General]\nName=Car\n\n[LinkKey]\nKey=0123456789ABCDEF0123456789ABCDEF\nType=4\n";
+    const redacted = redactBluezInfo(info);
+    expect(redacted).not.toContain("0123456789ABCDEF");
+    expect(redacted).toContain("[LinkKey]\nKey=REDACTED\nType=4");
+    expect(redacted).toContain("Name=Car");
+  });
+
+  it("refuses a folder that already holds something", async () => {
+    const directory = scratch();
+    writeFileSync(join(directory, "other.txt"), "x");
+    await expect(writeCapture({ directory, platform: "linux", root: EXAMPLE })).rejects.toThrow(/not empty/);
+  });
+});
+
+describe("bluez-objects.json", () => {
+  let bluez: MockBluez;
+  beforeAll(async () => {
+    bluez = await startMockBluez();
+    await bluez.addDevice({
+      address: "00:1E:AE:4C:A2:01",
+      name: "MY VW 4821",
+      classOfDevice: 0x240420,
+      uuids: ["111e", "110b"],
+      paired: true,
+      connected: true,
+    });
+  }, 20_000);
+  afterAll(async () => {
+    await bluez?.stop();
+  });
+
+  it("the bluez-dbus probe replays the recorded GetManagedObjects reply as it read the live bus", async () => {
+    const recorded = await readBluezObjects(bluez.address);
+    if (!("text" in recorded)) throw new Error(recorded.error);
+    const directory = scratch();
+    writeFileSync(join(directory, "bluez-objects.json"), recorded.text);
+    const live = await createBluezDbusProbe({ root: "/", systemBusAddress: bluez.address }).snapshot();
+    // A bus address that answers nothing proves the replay never touches a bus.
+    const replay = createBluezDbusProbe({
+      root: directory,
+      systemBusAddress: "unix:path=/nonexistent/bus",
+      sources: captureSourceReader(directory),
+    });
+    expect(await replay.snapshot()).toEqual(live);
+    expect(live.observations.length).toBe(1);
+  });
+
+  it("a garbled bluez-objects.json makes bluez-dbus unavailable with the reason, not a crash", async () => {
+    const directory = scratch();
+    writeFileSync(join(directory, "bluez-objects.json"), "[1, 2");
+    const snapshot = await createBluezDbusProbe({
+      root: directory,
+      sources: captureSourceReader(directory),
+    }).snapshot();
+    expect(snapshot.observations).toEqual([]);
+    expect(snapshot.unavailable[0]?.reason).toMatch(/bluez-objects\.json cannot be used/);
+    expect(() => managedObjectsFromJson("[]")).toThrow(/object keyed by D-Bus object path/);
+  });
+});
+
+describe("the manifest", () => {
+  it("chooses the platform's replayable backends: no hci, libusb or systeminformation", () => {
+    const directory = scratch();
+    writeManifest(directory, goodManifest);
+    expect(captureProbeSetup(directory).backends).toEqual(["linux-sysfs", "bluez-dbus", "bluez-store"]);
+    writeManifest(directory, { ...goodManifest, platform: "darwin" });
+    expect(captureProbeSetup(directory).backends).toEqual(["macos-usb"]);
+    expect(() => captureProbeSetup(directory, ["libusb"])).toThrow(/libusb reads only live devices/);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["an unknown platform", { ...goodManifest, platform: "beos" }, /platform: .*linux, darwin or win32/],
+    ["another format", { ...goodManifest, format: "other/2" }, /format: .*eca-capture\/1/],
+    [
+      "a file outside the folder",
+      { ...goodManifest, sources: [{ file: "../etc/passwd" }] },
+      /sources\[0\]\.file/,
+    ],
+    ["an absolute file", { ...goodManifest, sources: [{ file: "/etc/passwd" }] }, /sources\[0\]\.file/],
+    ["no capture time", { ...goodManifest, capturedAt: undefined }, /capturedAt/],
+    ["a bad capture time", { ...goodManifest, capturedAt: "yesterday" }, /capturedAt.*ISO 8601/],
+  ];
+  for (const [what, manifest, message] of bad) {
+    it(`refuses ${what}, naming the file, the place and the fix`, () => {
+      const directory = scratch();
+      writeManifest(directory, manifest);
+      let error: unknown;
+      try {
+        readCaptureManifest(directory);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(DocumentError);
+      expect((error as DocumentError).message).toContain(join(directory, "manifest.json"));
+      expect((error as DocumentError).message).toMatch(message);
+      expect((error as DocumentError).message).toContain("fix:");
+    });
+  }
+
+  it("eca scan --capture on a folder without a manifest exits 2 and says what to give it", async () => {
+    const { code, stderr } = await eca(["scan", "--capture", scratch()]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/manifest\.json is missing.*eca capture DIR/);
+  });
+
+  it("eca scan --capture cannot be mixed with --replay", async () => {
+    const { code, stderr } = await eca(["scan", "--capture", scratch(), "--replay", "x.json"]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot be used with/);
+  });
+});
+
+describe("command sources", () => {
+  it("a darwin capture runs each probe command once and writes its output under the documented name", async () => {
+    const ran: string[][] = [];
+    const reader: SourceReader = {
+      kind: "live",
+      async read(source) {
+        ran.push([...source.command]);
+        return { ok: true, text: `output of ${source.command.join(" ")}\n`, durationMs: 3 };
+      },
+    };
+    const directory = join(scratch(), "mac");
+    const manifest = await writeCapture({ directory, platform: "darwin", root: "/", reader });
+    expect(ran[0]).toEqual(["ioreg", "-p", "IOUSB", "-l", "-w0"]);
+    for (const source of manifest.sources) {
+      expect(source.exitCode).toBe(0);
+      expect(readFileSync(join(directory, source.file), "utf8")).toBe(
+        `output of ${source.command?.join(" ")}\n`,
+      );
+    }
+    expect(readCaptureManifest(directory).platform).toBe("darwin");
+  });
+});
