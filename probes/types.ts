@@ -52,6 +52,14 @@ export interface UsbObservation {
   removable?: "removable" | "fixed" | "unknown";
   /** Linux hub-port `connect_type`: "hotplug", "hardwired", "not used" or "unknown". */
   connectType?: "hotplug" | "hardwired" | "not used" | "unknown";
+  /**
+   * What the platform itself says about the port, in its own words, when it is not Linux's
+   * removable/connect_type (macOS: `USBPortType = 2 (internal)`, `"Built-In" = No`). The
+   * built-in evidence then quotes this instead of the Linux attributes.
+   */
+  portFact?: string;
+  /** Kinds the platform states outright (macOS `SupportsIPhoneOS = Yes`), each with its fact. */
+  kindHints?: { kind: DeviceKind; fact: string }[];
   /** Attributes that could not be read or made no sense: the device is still reported. */
   warnings?: string[];
 }

@@ -21,7 +21,9 @@ export type BuiltInComponent =
   | "fingerprint-reader"
   | "bluetooth-controller"
   | "card-reader"
-  | "chipset-hub";
+  | "chipset-hub"
+  /** A part only found inside Macs (internal keyboard/trackpad, Touch Bar, T1/T2, FaceTime camera). */
+  | "mac-internal";
 
 export interface ProductFingerprint {
   vendorId: string;
@@ -548,5 +550,203 @@ export const DEVICE_CLASS_FINGERPRINTS: readonly DeviceClassFingerprint[] = [
     kind: "other",
     label: "diagnostic device",
     source: "USB-IF class codes: DCh Diagnostic Device",
+  },
+];
+
+// --- macOS --------------------------------------------------------------------------------------
+// Apple's own internal parts, and what macOS itself states about a device. Kept apart from the
+// tables above (other platforms' entries go there). Sources:
+// - "hid-ids.h": Linux drivers/hid/hid-ids.h and drivers/input/mouse/bcm5974.c (Apple internal
+//   keyboard/trackpad "WELLSPRING" ids, USB_DEVICE_ID_APPLE_TOUCHBAR_BACKLIGHT 0x8102 and
+//   USB_DEVICE_ID_APPLE_TOUCHBAR_DISPLAY 0x8302); FreeBSD sys/dev/usb/usbdevs (0x0223-0x0225
+//   "Apple Internal Keyboard/Trackpad (Wellspring)").
+// - "apple-ibridge.c": Linux apple-ibridge driver comment (t2linux/apple-ib-drv): the T1 "iBridge"
+//   05ac:8600 exposes the Touch Bar, the built-in webcam, the ambient light sensor and the SEP.
+// - "T2 capture": a public system_profiler SPUSBDataType of a T2 MacBook Pro (test/fixtures/macos/
+//   README.md): "Apple T2 Bus" (Host Controller Driver AppleUSBVHCIBCE) with Apple T2 Controller
+//   0x8233, FaceTime HD Camera (Built-in) 0x8514, Ambient Light Sensor 0x8262, Headset 0x8103,
+//   Apple Internal Keyboard / Trackpad 0x0340, Touch Bar Display 0x8302, Touch Bar Backlight
+//   0x8102, each "Built-In: Yes" or on that bus; the same devices under "AppleUSBVHCIBCE Root Hub
+//   Simulation" in a public `ioreg -p IOUSB -w0`.
+// - "IOUSBHostFamily": Apple's IOUSBHostFamilyDefinitions.h (MacOSX SDK) tIOUSBHostPortType and
+//   developer.apple.com/documentation/usbdriverkit/tiousbhostporttype.
+
+/** Apple parts only found inside Macs: built in wherever the port looks removable. */
+export const MACOS_PRODUCT_FINGERPRINTS: readonly ProductFingerprint[] = [
+  {
+    vendorId: "05ac",
+    products: [
+      ["0223", "0225"],
+      ["0249", "024e"],
+      ["0252", "0254"],
+      ["0259", "025b"],
+      ["0262", "0264"],
+      ["0272", "0274"],
+      ["027a", "027d"],
+      ["0290", "0292"],
+      ["0340", "0340"],
+    ],
+    kind: "keyboard",
+    label: "Apple internal keyboard/trackpad",
+    builtInComponent: "mac-internal",
+    source:
+      "hid-ids.h / bcm5974.c WELLSPRING 0x0223-0x0225, 6A/6 0x0249-0x024e, 5A 0x0252-0x0254, 7A 0x0259-0x025b, 7 0x0262-0x0264, 9 0x0272-0x0274, 8 0x0290-0x0292; T2 Macs 0x027a-0x027d (0x027b in github.com/Dunedan/mbp-2016-linux/issues/110, 0x027d 'Apple T2 USB trackpad' in imbushuo/mac-precision-touchpad); 0x0340 T2 capture",
+  },
+  {
+    vendorId: "05ac",
+    products: [
+      ["8102", "8102"],
+      ["8302", "8302"],
+    ],
+    kind: "other",
+    label: "Apple Touch Bar (backlight, display)",
+    builtInComponent: "mac-internal",
+    source:
+      "hid-ids.h USB_DEVICE_ID_APPLE_TOUCHBAR_BACKLIGHT 0x8102, USB_DEVICE_ID_APPLE_TOUCHBAR_DISPLAY 0x8302; T2 capture",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8262", "8262"]],
+    kind: "other",
+    label: "Apple ambient light sensor",
+    builtInComponent: "mac-internal",
+    source: "T2 capture: Ambient Light Sensor 0x8262",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8103", "8103"]],
+    kind: "audio",
+    label: "Apple internal headset jack (T2)",
+    builtInComponent: "mac-internal",
+    source: "T2 capture: Headset 0x8103 on the Apple T2 Bus",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8509", "8514"]],
+    kind: "camera",
+    label: "Apple FaceTime HD Camera (Built-in)",
+    builtInComponent: "mac-internal",
+    source:
+      "usb.ids 05ac:8509 FaceTime HD Camera … 05ac:8514 FaceTime HD Camera (Built-in); public captures: 0x8509 (Built-In: Yes, github.com/banyanshade-software/train_ctl_sw file t), 0x8514 (T2 capture)",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8600", "8600"]],
+    kind: "camera",
+    label: "Apple T1 iBridge (Touch Bar, FaceTime camera, ambient light sensor)",
+    builtInComponent: "mac-internal",
+    source: "apple-ibridge.c; usb.ids 05ac:8600 iBridge",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8233", "8233"]],
+    kind: "network",
+    label: "Apple T2 Controller",
+    builtInComponent: "mac-internal",
+    source: "T2 capture (Apple T2 Controller 0x8233; SPEthernetDataType lists it as a USB NCM Ethernet en5)",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8406", "8406"]],
+    kind: "storage",
+    label: "Apple Internal Memory Card Reader",
+    builtInComponent: "mac-internal",
+    source:
+      "usb.ids 05ac:8406 Internal Memory Card Reader; github.com/exelban/stats/issues/279 (system_profiler SPUSBDataType)",
+  },
+  {
+    vendorId: "05ac",
+    products: [["8296", "8296"]],
+    kind: "network",
+    label: "Apple Bluetooth USB Host Controller",
+    builtInComponent: "bluetooth-controller",
+    source: "usb.ids 05ac:8296 Bluetooth USB Host Controller (lsusb on a Mac in a public STM32 write-up)",
+  },
+  {
+    vendorId: "0a5c",
+    products: [["4500", "4500"]],
+    kind: "hub",
+    label: 'Broadcom BCM20702 Bluetooth module hub ("BRCM20702 Hub" inside Macs)',
+    builtInComponent: "mac-internal",
+    source:
+      "usb.ids 0a5c:4500 BCM2046B1 USB 2.0 Hub (part of BCM2046 Bluetooth); BRCM20702 Hub under the internal hub in github.com/Philantrop/calibre-ios-reader-applications/issues/160",
+  },
+];
+
+/**
+ * Host controllers whose every device is inside the Mac. On T2 Macs the T2's functions reach
+ * macOS through a virtual controller over the T2 link, never through a port.
+ */
+export const MACOS_INTERNAL_CONTROLLERS: readonly { className: string; label: string; source: string }[] = [
+  {
+    className: "AppleUSBVHCIBCE",
+    label: "the T2 chip's virtual USB host controller (Apple T2 Bus)",
+    source:
+      'T2 capture: "Apple T2 Bus: Host Controller Driver: AppleUSBVHCIBCE", every device on it Built-In',
+  },
+];
+
+/** IOKit's USBPortType values (tIOUSBHostPortType) and what each says about the port. */
+export const MACOS_PORT_TYPES: readonly {
+  value: number;
+  name: string;
+  removable: "fixed" | "removable" | "unknown";
+  source: string;
+}[] = [
+  {
+    value: 0,
+    name: "standard",
+    removable: "removable",
+    source: "IOUSBHostFamily: kIOUSBHostPortTypeStandard, a general-purpose USB port",
+  },
+  {
+    value: 1,
+    name: "captive",
+    removable: "fixed",
+    source:
+      "IOUSBHostFamily: kIOUSBHostPortTypeCaptive, the device cannot be physically disconnected from the port",
+  },
+  {
+    value: 2,
+    name: "internal",
+    removable: "fixed",
+    source:
+      "IOUSBHostFamily: kIOUSBHostPortTypeInternal, the device cannot be physically disconnected from the host machine",
+  },
+  {
+    value: 3,
+    name: "accessory",
+    removable: "unknown",
+    source: "IOUSBHostFamily: kIOUSBHostPortTypeAccessory, the device may need authentication first",
+  },
+  {
+    value: 4,
+    name: "expansion card",
+    removable: "removable",
+    source: "IOUSBHostFamily: kIOUSBHostPortTypeExpressCard, a port on an expansion card",
+  },
+];
+
+/** What macOS states outright about a device's kind. */
+export const MACOS_KIND_HINTS: readonly { key: string; kind: DeviceKind; label: string; source: string }[] = [
+  {
+    key: "SupportsIPhoneOS",
+    kind: "phone",
+    label: "an iPhone, iPad or iPod (SupportsIPhoneOS = Yes)",
+    source:
+      "set by macOS on iOS devices in the IORegistry (public ioreg pastes, e.g. github.com/apache/cordova-ios/issues/639)",
+  },
+  {
+    key: "kHasMSCInterface",
+    kind: "storage",
+    label: "a device with a mass-storage interface (kHasMSCInterface = Yes)",
+    source: "IOUSBHostFamily sets kHasMSCInterface on devices with a USB mass storage (08h) interface",
+  },
+  {
+    key: "bsd_name",
+    kind: "storage",
+    label: "a disk macOS mounted",
+    source:
+      "system_profiler SPUSBDataType Media[].bsd_name (github.com/munkireport/munkireport-php/pull/614)",
   },
 ];

@@ -7,6 +7,7 @@ import {
   DEVICE_CLASS_FINGERPRINTS,
   INTERFACE_FINGERPRINTS,
   type InterfaceFingerprint,
+  MACOS_PRODUCT_FINGERPRINTS,
   PRODUCT_FINGERPRINTS,
   type ProductFingerprint,
 } from "./usb-fingerprints.ts";
@@ -37,6 +38,7 @@ const INTERNAL_ONLY_COMPONENTS: ReadonlySet<BuiltInComponent> = new Set([
   "fingerprint-reader",
   "bluetooth-controller",
   "chipset-hub",
+  "mac-internal",
 ]);
 
 /**
@@ -59,6 +61,8 @@ interface BuiltInDecision {
   evidence: string[];
 }
 
+const ALL_PRODUCT_FINGERPRINTS = [...PRODUCT_FINGERPRINTS, ...MACOS_PRODUCT_FINGERPRINTS];
+
 function inRange(productId: string, [first, last]: readonly [string, string]): boolean {
   const value = Number.parseInt(productId, 16);
   return value >= Number.parseInt(first, 16) && value <= Number.parseInt(last, 16);
@@ -67,7 +71,7 @@ function inRange(productId: string, [first, last]: readonly [string, string]): b
 function matchingProducts(observation: UsbObservation): ProductFingerprint[] {
   const { vendorId, productId, interfaces } = observation;
   if (vendorId === undefined) return [];
-  return PRODUCT_FINGERPRINTS.filter(
+  return ALL_PRODUCT_FINGERPRINTS.filter(
     (fingerprint) =>
       fingerprint.vendorId === vendorId &&
       (fingerprint.products === undefined ||
@@ -101,7 +105,7 @@ function describe(observation: UsbObservation): string {
 }
 
 function kindFacts(observation: UsbObservation, products: ProductFingerprint[]): KindFact[] {
-  const facts: KindFact[] = [];
+  const facts: KindFact[] = [...(observation.kindHints ?? [])];
   for (const fingerprint of products) {
     facts.push({
       kind: fingerprint.kind,
@@ -217,18 +221,19 @@ class BuiltInResolver {
     const component = componentFingerprint(products, kind);
     const removable = observation.removable ?? "unknown";
     const connectType = observation.connectType ?? "unknown";
+    const platformFact = observation.portFact;
     if (removable === "fixed") {
       return {
         builtIn: true,
         confidence: "certain",
-        evidence: ["removable=fixed: the firmware says the port is internal"],
+        evidence: [`${platformFact ?? "removable=fixed"}: the firmware says the port is internal`],
       };
     }
     if (connectType === "hardwired") {
       return { builtIn: true, confidence: "certain", evidence: ["hub port connect_type=hardwired"] };
     }
     const portSaysExternal = removable === "removable" || connectType === "hotplug";
-    const portFact = `removable=${removable}, connect_type=${connectType}`;
+    const portFact = platformFact ?? `removable=${removable}, connect_type=${connectType}`;
     if (
       component?.builtInComponent &&
       portSaysExternal &&
@@ -244,7 +249,8 @@ class BuiltInResolver {
     }
     if (portSaysExternal) {
       const facts = [];
-      if (removable === "removable") facts.push("removable=removable: the port is user-accessible");
+      if (removable === "removable")
+        facts.push(`${platformFact ?? "removable=removable"}: the port is user-accessible`);
       if (connectType === "hotplug") facts.push("hub port connect_type=hotplug");
       return { builtIn: false, confidence: "certain", evidence: facts };
     }
