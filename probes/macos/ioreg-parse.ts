@@ -228,9 +228,17 @@ function interfaceFrom(node: IoregNode): UsbInterface | undefined {
   return usbInterface;
 }
 
-function controllerAbove(node: IoregNode): IoregNode | undefined {
+/**
+ * The class of the host controller above a node. A simulated root hub names its controller:
+ * "AppleUSBVHCIBCE Root Hub Simulation" sits on an AppleUSBVHCIBCE.
+ */
+function controllerClassAbove(node: IoregNode): string | undefined {
   for (let current = node.parent; current; current = current.parent) {
-    if (isControllerNode(current) || (isDeviceNode(current) && isRootHubDeviceNode(current))) return current;
+    if (isControllerNode(current)) return current.className;
+    if (isDeviceNode(current) && isRootHubDeviceNode(current)) {
+      const simulated = /^(.+?) Root Hub Simulation$/.exec(current.name);
+      return simulated ? simulated[1] : current.className;
+    }
   }
   return undefined;
 }
@@ -283,8 +291,7 @@ function deviceFrom(node: IoregNode, path: string, parents: string[], rootHub: b
   set("portType", numberProperty(node, "USBPortType"));
   set("supportsIPhoneOS", booleanProperty(node, "SupportsIPhoneOS"));
   set("hasMassStorageInterface", booleanProperty(node, "kHasMSCInterface"));
-  const controller = controllerAbove(node);
-  if (controller) device.controllerClass = controller.className;
+  set("controllerClass", controllerClassAbove(node));
   return device;
 }
 
