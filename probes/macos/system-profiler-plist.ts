@@ -17,7 +17,7 @@ function decode(text: string): string {
   });
 }
 
-const TOKEN = /<(\/?)([a-zA-Z]+)\s*(\/?)>|<\?[^>]*\?>|<!DOCTYPE[^>]*>|<!--[\s\S]*?-->|([^<]+)/g;
+const TOKEN = /<(\/?)([a-zA-Z]+)(?:\s[^>]*?)?\s*(\/?)>|<\?[^>]*\?>|<!DOCTYPE[^>]*>|<!--[\s\S]*?-->|([^<]+)/g;
 
 /** Parses an XML plist document into plain values; throws with the reason when it is not one. */
 export function parsePlistXml(text: string): PlistValue {
