@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig, probeOptions } from "../agent/config/config.ts";
 import { DocumentError } from "../policy/document.ts";
 import { managedObjectsFromJson, readBluezObjects } from "../probes/capture/bluez-objects.ts";
 import { writeCapture } from "../probes/capture/capture.ts";
@@ -181,6 +182,25 @@ describe("the manifest", () => {
     const { code, stderr } = await eca(["scan", "--capture", scratch(), "--replay", "x.json"]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/cannot be used with/);
+  });
+});
+
+describe("eca run --capture", () => {
+  it("the daemon's configuration replays the folder as its platform, with no live source", async () => {
+    const directory = join(REPO, "test/fixtures/captures/mac-tahoe-iphone-stick");
+    const config = await loadConfig(undefined, { captureDir: directory });
+    expect(config.backends).toEqual(["macos-usb"]);
+    const options = probeOptions(config);
+    expect(options.root).toBe(directory);
+    expect(options.sources?.kind).toBe("capture");
+  });
+
+  it("a bad manifest stops the daemon before it starts, naming the file", async () => {
+    const directory = scratch();
+    writeManifest(directory, { ...goodManifest, platform: "amiga" });
+    await expect(loadConfig(undefined, { captureDir: directory })).rejects.toThrow(
+      /manifest\.json is not valid/,
+    );
   });
 });
 

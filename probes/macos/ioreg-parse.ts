@@ -40,7 +40,8 @@ export function parseIoregTree(text: string): IoregNode[] {
   const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? "";
-    const header = HEADER.exec(line);
+    // Most lines are properties: test for a header only where one can be.
+    const header = line.includes("+-o ") ? HEADER.exec(line) : null;
     if (header) {
       const depth = (header[1] ?? "").length / 2;
       const fullName = header[2] ?? "";
