@@ -76,6 +76,19 @@ function prepareDirectory(directory: string): void {
   mkdirSync(directory, { recursive: true });
 }
 
+/** The kernel's release and version; on a Mac also the product version sw_vers prints ("14.6"). */
+async function osVersion(platform: CapturePlatform, reader: SourceReader): Promise<string> {
+  const kernel = `${release()} ${version()}`.trim();
+  if (platform !== "darwin") return kernel;
+  const product = await reader.read({
+    file: "sw_vers.txt",
+    command: ["sw_vers", "-productVersion"],
+    timeoutMs: 2_000,
+    maxBytes: 4096,
+  });
+  return product.ok && product.text.trim() !== "" ? `macOS ${product.text.trim()} (${kernel})` : kernel;
+}
+
 export async function writeCapture(run: CaptureRun): Promise<CaptureManifest> {
   prepareDirectory(run.directory);
   const reader = run.reader ?? liveSourceReader();
@@ -109,7 +122,7 @@ export async function writeCapture(run: CaptureRun): Promise<CaptureManifest> {
   const manifest: CaptureManifest = {
     format: CAPTURE_FORMAT,
     platform: run.platform,
-    osVersion: `${release()} ${version()}`.trim(),
+    osVersion: await osVersion(run.platform, reader),
     ecaVersion: AGENT_VERSION,
     capturedAt: (run.now ?? new Date()).toISOString(),
     sources,
