@@ -21,6 +21,11 @@ export interface CaptureSetup {
 export function captureProbeSetup(directory: string, backends?: string[]): CaptureSetup {
   const manifest = readCaptureManifest(directory);
   const chosen = backends ?? defaultBackends(manifest.platform).filter(backendReplays);
+  if (chosen.length === 0) {
+    throw new Error(
+      `--capture: ${directory} was recorded on ${manifest.platform}, and no probe of this eca can replay a ${manifest.platform} capture yet`,
+    );
+  }
   const live = chosen.filter((name) => !backendReplays(name));
   if (live.length > 0) {
     throw new Error(
