@@ -1,0 +1,77 @@
+// The outbox's public shapes: what is queued, what is read back, what the statistics say.
+
+import type { OpenFinding } from "../findings/lifecycle.ts";
+
+export type EventKind = "finding" | "heartbeat";
+
+/** An event to enqueue: `uid` is the OCSF `metadata.uid`, fixed when the event was built. */
+export interface NewEvent {
+  uid: string;
+  kind: EventKind;
+  findingId?: string;
+  /** The event itself, serialised once here and sent byte for byte on every attempt. */
+  payload: object;
+}
+
+export interface OutboxEvent {
+  seq: number;
+  uid: string;
+  kind: EventKind;
+  findingId: string | null;
+  /** JSON text of the OCSF event. */
+  payload: string;
+  createdAt: number;
+  attempts: number;
+}
+
+export interface DroppedCounts {
+  /** Older events of a finding dropped because a newer event of the same finding was queued. */
+  superseded: number;
+  /** Heartbeats dropped, oldest first, to keep the outbox under its bound. */
+  heartbeats: number;
+}
+
+export interface OutboxStats {
+  depth: number;
+  /** Sum of queued payload sizes: what the bound applies to. */
+  bytes: number;
+  /** Null when read by another process, which does not know the daemon's setting. */
+  maxBytes: number | null;
+  oldestCreatedAt: number | null;
+  deadLetters: number;
+  dropped: DroppedCounts;
+  lastDeliveryAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  authPaused: boolean;
+  /** False when the state directory could not be used and events only live in memory. */
+  durable: boolean;
+  path: string;
+}
+
+export interface BatchLimits {
+  maxEvents: number;
+  maxBytes: number;
+}
+
+export interface FindingChanges {
+  opened: OpenFinding[];
+  resolvedIds: string[];
+  events: NewEvent[];
+}
+
+export interface Outbox {
+  enqueue(events: NewEvent[]): void;
+  /** The oldest events, in order; always at least one when any is queued, whatever its size. */
+  nextBatch(limits: BatchLimits): OutboxEvent[];
+  ack(seqs: number[]): void;
+  recordAttempt(seqs: number[]): void;
+  deadLetter(seqs: number[], reason: string, status?: number): void;
+  recordError(message: string): void;
+  setAuthPaused(paused: boolean): void;
+  loadOpenFindings(): Map<string, OpenFinding>;
+  /** Open-set changes and their events in one transaction. */
+  commitFindingChanges(changes: FindingChanges): void;
+  stats(): OutboxStats;
+  close(): void;
+}
