@@ -112,6 +112,10 @@ export async function loadConfig(
   delete (config as ConfigOverrides).endpointUrl;
   if (config.replayFile) config.backends = ["replay"];
   if (endpointUrl) config.endpoint = { format: "ocsf", ...fromFile.endpoint, url: endpointUrl };
+  // The merged result gets the schema too, so flags cannot carry what the file may not.
+  const { source: _source, ...merged } = config;
+  const problems = checkAgainstSchema(merged, CONFIG_SCHEMA);
+  if (problems.length > 0) throw new DocumentError(`${config.source} with command-line settings`, problems);
   return config;
 }
 

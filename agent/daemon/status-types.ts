@@ -21,5 +21,9 @@ export interface DaemonStatus {
     pausedForAuth: boolean;
     deadLetters: number;
     droppedEvents: number;
+    /** Why the state database cannot be written now (a full disk, say); changes wait in memory. */
+    storageProblem?: string;
+    /** Events waiting in memory for the disk. */
+    pendingWrites?: number;
   };
 }

@@ -5,14 +5,21 @@
 //
 // This file composes the parts, each readable and testable alone: schema.ts (the file and its
 // tables), queue.ts (events in and out), compaction.ts (the byte bound), corruption.ts (a damaged
-// file moved aside), open-findings.ts and stats.ts.
+// file moved aside), storage.ts (a full disk, a file removed or replaced), rebuild.ts (copying state
+// into a new file), lock.ts (one daemon per directory), open-findings.ts and stats.ts.
+//
+// When the disk cannot take a write (full, read-only, gone), the change is kept in memory, in
+// order, and written once the disk takes writes again; the open set is always kept in memory as
+// well, so whatever happens to the file, the daemon can write it into a new one.
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
+import type { OpenFinding } from "../findings/lifecycle.ts";
 import { makeRoom } from "./compaction.ts";
 import { isCorruption, moveAside } from "./corruption.ts";
+import { acquireStateLock, releaseStateLock, StateLockedError } from "./lock.ts";
 import { loadOpenFindings, storeOpenFindings } from "./open-findings.ts";
 import {
   deleteBySeq,
@@ -25,10 +32,19 @@ import {
   sum,
   queuedBytes as sumQueuedBytes,
 } from "./queue.ts";
+import { copyState, MEMORY_SEQ_START } from "./rebuild.ts";
 import { DB_FILE, openChecked, openInMemory, transaction } from "./schema.ts";
 import { addToCounter, readStats, setMeta } from "./stats.ts";
+import {
+  describeStorageError,
+  type FileIdentity,
+  fileIdentity,
+  isStorageError,
+  sameFile,
+} from "./storage.ts";
 import type { Outbox } from "./types.ts";
 
+export { StateLockedError } from "./lock.ts";
 export { DB_FILE } from "./schema.ts";
 export { readOutboxStats } from "./stats.ts";
 export type * from "./types.ts";
@@ -36,16 +52,25 @@ export type * from "./types.ts";
 export interface OutboxOptions {
   stateDir: string;
   logger: Logger;
-  /** Bound on queued payload bytes. Default 64 MiB. */
+  /** Bound on queued payload bytes (and on writes held in memory). Default 64 MiB. */
   maxBytes?: number;
   /** Dead letters kept, oldest removed first. Default 10,000. */
   maxDeadLetters?: number;
   /** SQLite synchronous mode; FULL unless measuring (see openChecked). */
   synchronous?: "FULL" | "NORMAL";
+  /** Take the state directory's lock (lock.ts): the daemon does, tools and tests need not. */
+  exclusive?: boolean;
   now?: () => number;
 }
 
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A change not yet on disk: events, and the open-set change they belong to. */
+interface PendingWrite {
+  events: SerializedEvent[];
+  opened: OpenFinding[];
+  resolvedIds: string[];
+}
 
 export function openOutbox(options: OutboxOptions): Outbox {
   const { stateDir, logger } = options;
@@ -55,56 +80,150 @@ export function openOutbox(options: OutboxOptions): Outbox {
   const synchronous = options.synchronous ?? "FULL";
   const path = join(stateDir, DB_FILE);
 
-  let db: DatabaseSync;
-  let durable = true;
+  let db!: DatabaseSync;
+  /** The file `db` was opened on; undefined while the events live in memory. */
+  let identity: FileIdentity | undefined;
   let queuedBytes = 0;
+  /** The open set as the daemon knows it, whatever the file holds. */
+  let openSet = new Map<string, OpenFinding>();
+  const pending: PendingWrite[] = [];
+  let pendingBytes = 0;
+  let storageProblem: string | undefined;
+  let checking = false;
+  /** After a failed rebuild or flush, the next try waits a second (wall clock, not `now`). */
+  let retryAt = 0;
+  const RETRY_MS = 1000;
 
-  function open(): void {
+  if (options.exclusive) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    acquireStateLock(stateDir);
+  }
+
+  /** Opens the file, moving a corrupt one aside first; throws when the disk cannot be used. */
+  function openFile(): DatabaseSync {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     try {
-      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      db = openChecked(path, synchronous);
-      durable = true;
+      return openChecked(path, synchronous);
     } catch (error) {
-      if (isCorruption(error)) {
-        moveAside(path, now(), logger, error);
-        try {
-          db = openChecked(path, synchronous);
-          durable = true;
-        } catch (again) {
-          fallBackToMemory(again);
-        }
-      } else {
-        fallBackToMemory(error);
-      }
+      if (!isCorruption(error)) throw error;
+      moveAside(path, now(), logger, error);
+      return openChecked(path, synchronous);
+    }
+  }
+
+  function fileOrMemory(): void {
+    try {
+      db = openFile();
+      identity = fileIdentity(path);
+    } catch (error) {
+      // The agent must keep watching devices even when its state directory is unusable; events then
+      // live in memory, `eca status` shows durable: false, and the file is tried again on every write.
+      reportProblem(error, "state database cannot be opened: keeping events in memory until it can");
+      db = openInMemory();
+      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(MEMORY_SEQ_START);
+      identity = undefined;
     }
     queuedBytes = sumQueuedBytes(db);
   }
 
-  function fallBackToMemory(error: unknown): void {
-    // The agent must keep watching devices even when its state directory is unusable; events then
-    // live only as long as the process, and `eca status` shows durable: false.
-    logger.error(
-      { err: error, path },
-      "state database cannot be opened: keeping events in memory only until restart",
-    );
-    db = openInMemory();
-    durable = false;
+  function reportProblem(error: unknown, message: string): void {
+    const problem = `${describeStorageError(error)} (${path})`;
+    if (problem !== storageProblem) logger.error({ err: error, path }, message);
+    storageProblem = problem;
   }
 
-  // Runs an operation; if the database turns out to be damaged while running, moves it aside,
-  // rebuilds it and runs the operation once more on the fresh database.
-  function guarded<T>(operation: () => T): T {
+  /**
+   * Moves to a new file at `path`, copying what `db` holds and writing the open set. Returns false
+   * (and keeps `db`) when the disk cannot take it yet.
+   */
+  function moveToNewFile(reason: string): boolean {
+    let fresh: DatabaseSync | undefined;
+    const existed = existsSync(path);
     try {
-      return operation();
-    } catch (error) {
-      if (!isCorruption(error) || !durable) throw error;
+      if (options.exclusive) acquireStateLock(stateDir);
+      fresh = openFile();
+      const copied = copyState(db, fresh, openSet, logger);
       try {
         db.close();
       } catch {
-        // Already unusable; moving it aside is what matters.
+        // The old connection may be unusable; its content is copied.
       }
-      moveAside(path, now(), logger, error);
-      open();
+      db = fresh;
+      identity = fileIdentity(path);
+      queuedBytes = sumQueuedBytes(db);
+      logger.warn(
+        { path, reason, events: copied.events, openFindings: openSet.size, unreadable: copied.unreadable },
+        "state database rebuilt: queued events and open findings written to the new file",
+      );
+      return true;
+    } catch (error) {
+      try {
+        fresh?.close();
+        // A half-made file (the disk filled while creating it) would pass for a replaced one next time.
+        if (!existed) for (const extension of ["", "-wal", "-shm"]) rmSync(path + extension, { force: true });
+      } catch {
+        // Nothing to keep.
+      }
+      if (!isStorageError(error) && !isCorruption(error) && !(error instanceof StateLockedError)) throw error;
+      reportProblem(error, "state database cannot be rebuilt yet: keeping events in memory");
+      retryAt = Date.now() + RETRY_MS;
+      return false;
+    }
+  }
+
+  /** The file removed or replaced under us, or usable again: rebuild; then flush held writes. */
+  function check(): void {
+    if (checking) return;
+    checking = true;
+    try {
+      const mayRetry = Date.now() >= retryAt;
+      if (identity === undefined) {
+        if (!mayRetry) return;
+        if (moveToNewFile("the state directory is usable again")) storageProblem = undefined;
+      } else {
+        const onDisk = fileIdentity(path);
+        if (!sameFile(onDisk, identity) && mayRetry) {
+          const what = onDisk ? "replaced by another file" : "removed";
+          logger.error({ path }, `state database was ${what} while running: rebuilding it`);
+          if (onDisk) moveAsideAs(`replaced-${now()}`);
+          if (moveToNewFile(`the database file was ${what}`)) storageProblem = undefined;
+          else storageProblem ??= `the state database was ${what} and cannot be rebuilt yet`;
+        }
+      }
+      if (pending.length > 0 && identity !== undefined && Date.now() >= retryAt) flush();
+    } finally {
+      checking = false;
+    }
+  }
+
+  function moveAsideAs(suffix: string): void {
+    for (const extension of ["", "-wal", "-shm"]) {
+      const file = path + extension;
+      if (existsSync(file)) renameSync(file, `${path}.${suffix}${extension}`);
+    }
+  }
+
+  // Runs an operation; if the database turns out to be damaged while running, moves it aside,
+  // rebuilds it with the open set (and whatever can still be read) and runs it once more.
+  function guarded<T>(operation: () => T): T {
+    check();
+    try {
+      return operation();
+    } catch (error) {
+      if (!isCorruption(error) || identity === undefined) throw error;
+      const damaged = db;
+      const asideAt = now();
+      moveAside(path, asideAt, logger, error);
+      if (!moveToNewFile("the database was corrupt")) {
+        // Could not even start a new file: keep going in memory.
+        try {
+          damaged.close();
+        } catch {
+          // Unusable anyway.
+        }
+        fileOrMemory();
+        storeOpenFindings(db, [...openSet.values()], []);
+      }
       return operation();
     }
   }
@@ -115,13 +234,71 @@ export function openOutbox(options: OutboxOptions): Outbox {
     queuedBytes += insertEvents(db, events, now());
   }
 
-  open();
+  function commit(write: PendingWrite): void {
+    guarded(() =>
+      transaction(db, () => {
+        storeOpenFindings(db, write.opened, write.resolvedIds);
+        if (write.events.length > 0) insert(write.events);
+      }),
+    );
+  }
+
+  /** Writes what was held in memory, oldest first, until the disk refuses again. */
+  function flush(): void {
+    const held = pending.length;
+    while (pending.length > 0) {
+      const next = pending[0] as PendingWrite;
+      try {
+        commit(next);
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+        reportProblem(error, "state database still cannot be written");
+        retryAt = Date.now() + RETRY_MS;
+        return;
+      }
+      pending.shift();
+      pendingBytes -= sum(next.events);
+    }
+    storageProblem = undefined;
+    logger.warn({ path, writes: held }, "state database writable again: changes held in memory recorded");
+  }
+
+  /** Keeps a write that the disk refused; over the bound, the oldest held heartbeats go first. */
+  function hold(write: PendingWrite): void {
+    pending.push(write);
+    pendingBytes += sum(write.events);
+    for (const held of pending) {
+      if (pendingBytes <= maxBytes) break;
+      const heartbeats = held.events.filter((e) => e.event.kind === "heartbeat");
+      held.events = held.events.filter((e) => e.event.kind !== "heartbeat");
+      pendingBytes -= sum(heartbeats);
+    }
+  }
+
+  /** A change to record: written now, or held in memory (in order) while the disk refuses. */
+  function write(change: PendingWrite): void {
+    check();
+    if (pending.length > 0) {
+      hold(change);
+      return;
+    }
+    try {
+      commit(change);
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      reportProblem(error, "state database cannot be written: keeping changes in memory until it can");
+      retryAt = Date.now() + RETRY_MS;
+      hold(change);
+    }
+  }
+
+  fileOrMemory();
+  openSet = loadOpenFindings(db);
 
   return {
     enqueue(events) {
       if (events.length === 0) return;
-      const serialized = serialize(events);
-      guarded(() => transaction(db, () => insert(serialized)));
+      write({ events: serialize(events), opened: [], resolvedIds: [] });
     },
 
     nextBatch(limits) {
@@ -171,23 +348,37 @@ export function openOutbox(options: OutboxOptions): Outbox {
     },
 
     loadOpenFindings() {
-      return guarded(() => loadOpenFindings(db));
+      return new Map(openSet);
     },
 
     commitFindingChanges(changes) {
-      const serialized = serialize(changes.events);
-      guarded(() =>
-        transaction(db, () => {
-          storeOpenFindings(db, changes.opened, changes.resolvedIds);
-          if (serialized.length > 0) insert(serialized);
-        }),
-      );
+      // The open set in memory follows every change, written or held.
+      const next = new Map(openSet);
+      for (const open of changes.opened) next.set(open.finding.id, open);
+      for (const id of changes.resolvedIds) next.delete(id);
+      write({ events: serialize(changes.events), opened: changes.opened, resolvedIds: changes.resolvedIds });
+      openSet = next;
+    },
+
+    check() {
+      try {
+        check();
+      } catch (error) {
+        logger.error({ err: error, path }, "state database check failed");
+      }
     },
 
     stats() {
-      return guarded(() =>
-        readStats(db, { queuedBytes, maxBytes, durable, path: durable ? path : ":memory:" }),
-      );
+      return guarded(() => ({
+        ...readStats(db, {
+          queuedBytes,
+          maxBytes,
+          durable: identity !== undefined,
+          path: identity !== undefined ? path : ":memory:",
+        }),
+        pendingWrites: pending.reduce((n, write) => n + write.events.length, 0),
+        storageProblem: storageProblem ?? null,
+      }));
     },
 
     close() {
@@ -196,6 +387,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       } catch {
         // Closing twice is harmless.
       }
+      if (options.exclusive) releaseStateLock(stateDir);
     },
   };
 }

@@ -57,6 +57,8 @@ export function readStats(
     authPaused: meta.get("auth_paused") === "1",
     durable: own.durable,
     path: own.path,
+    pendingWrites: 0,
+    storageProblem: null,
   };
 }
 

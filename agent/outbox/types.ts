@@ -47,6 +47,10 @@ export interface OutboxStats {
   /** False when the state directory could not be used and events only live in memory. */
   durable: boolean;
   path: string;
+  /** Events held in memory because the disk refused them; written once it takes writes again. */
+  pendingWrites: number;
+  /** Why the state database cannot be written now (a full disk, a removed directory), if so. */
+  storageProblem: string | null;
 }
 
 export interface BatchLimits {
@@ -73,5 +77,11 @@ export interface Outbox {
   /** Open-set changes and their events in one transaction. */
   commitFindingChanges(changes: FindingChanges): void;
   stats(): OutboxStats;
+  /**
+   * Notices a database file removed or replaced (and rebuilds it with the queued events and the
+   * open set), and writes changes held in memory once the disk takes them. Every operation does
+   * this first; the daemon also calls it after each scan. Never throws.
+   */
+  check(): void;
   close(): void;
 }
