@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
 import { makeRoom } from "./compaction.ts";
@@ -39,6 +39,7 @@ import {
   describeStorageError,
   type FileIdentity,
   fileIdentity,
+  hasSqliteHeader,
   isStorageError,
   sameFile,
 } from "./storage.ts";
@@ -99,15 +100,40 @@ export function openOutbox(options: OutboxOptions): Outbox {
     acquireStateLock(stateDir);
   }
 
-  /** Opens the file, moving a corrupt one aside first; throws when the disk cannot be used. */
+  /**
+   * Opens the file. A corrupt one is moved aside first, and what can still be read from it (queued
+   * events, the open set) is copied into the new one, so a restart does not open every finding again.
+   * Throws when the disk cannot be used.
+   */
   function openFile(): DatabaseSync {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     try {
       return openChecked(path, synchronous);
     } catch (error) {
       if (!isCorruption(error)) throw error;
+      let damaged: DatabaseSync | undefined;
+      try {
+        damaged = new DatabaseSync(path, { readOnly: true });
+      } catch {
+        // Not even readable: nothing to salvage.
+      }
       moveAside(path, now(), logger, error);
-      return openChecked(path, synchronous);
+      const fresh = openChecked(path, synchronous);
+      if (damaged) {
+        let salvagedOpen = new Map<string, OpenFinding>();
+        try {
+          salvagedOpen = loadOpenFindings(damaged);
+        } catch {
+          // The open set is unreadable; the next scan opens what it finds.
+        }
+        const copied = copyState(damaged, fresh, salvagedOpen, logger);
+        logger.warn(
+          { events: copied.events, openFindings: salvagedOpen.size, unreadable: copied.unreadable },
+          "salvaged what could be read from the corrupt state database",
+        );
+        damaged.close();
+      }
+      return fresh;
     }
   }
 
@@ -188,6 +214,9 @@ export function openOutbox(options: OutboxOptions): Outbox {
           if (onDisk) moveAsideAs(`replaced-${now()}`);
           if (moveToNewFile(`the database file was ${what}`)) storageProblem = undefined;
           else storageProblem ??= `the state database was ${what} and cannot be rebuilt yet`;
+        } else if (onDisk && !hasSqliteHeader(path)) {
+          // Overwritten in place: the connection's page cache would hide it until a restart.
+          recoverFromCorruption(new Error("the state database's header was overwritten"));
         }
       }
       if (pending.length > 0 && identity !== undefined && Date.now() >= retryAt) flush();
@@ -203,6 +232,21 @@ export function openOutbox(options: OutboxOptions): Outbox {
     }
   }
 
+  /** The database turned out damaged while running: move it aside and rebuild with the open set. */
+  function recoverFromCorruption(error: unknown): void {
+    const damaged = db;
+    moveAside(path, now(), logger, error);
+    if (moveToNewFile("the database was corrupt")) return;
+    // Could not even start a new file: keep going in memory.
+    try {
+      damaged.close();
+    } catch {
+      // Unusable anyway.
+    }
+    fileOrMemory();
+    storeOpenFindings(db, [...openSet.values()], []);
+  }
+
   // Runs an operation; if the database turns out to be damaged while running, moves it aside,
   // rebuilds it with the open set (and whatever can still be read) and runs it once more.
   function guarded<T>(operation: () => T): T {
@@ -211,19 +255,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       return operation();
     } catch (error) {
       if (!isCorruption(error) || identity === undefined) throw error;
-      const damaged = db;
-      const asideAt = now();
-      moveAside(path, asideAt, logger, error);
-      if (!moveToNewFile("the database was corrupt")) {
-        // Could not even start a new file: keep going in memory.
-        try {
-          damaged.close();
-        } catch {
-          // Unusable anyway.
-        }
-        fileOrMemory();
-        storeOpenFindings(db, [...openSet.values()], []);
-      }
+      recoverFromCorruption(error);
       return operation();
     }
   }

@@ -2,7 +2,7 @@
 // gone) rather than a bug, and the file's identity, so that a database removed or replaced under
 // the running daemon is noticed.
 
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 
 // SQLite primary result codes that mean the storage, not the statement, failed.
 const SQLITE_STORAGE = new Set([
@@ -44,4 +44,22 @@ export function fileIdentity(path: string): FileIdentity | undefined {
 
 export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
   return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+}
+
+const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
+
+/** Whether the file still starts as every SQLite database does (one small read). */
+export function hasSqliteHeader(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(SQLITE_MAGIC.length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return read === head.length && head.equals(SQLITE_MAGIC);
+  } catch {
+    // Unreadable is a storage problem, found by the next write, not corruption.
+    return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
