@@ -91,7 +91,10 @@ export function openOutbox(options: OutboxOptions): Outbox {
   let pendingBytes = 0;
   let storageProblem: string | undefined;
   let checking = false;
-  /** After a failed rebuild or flush, the next try waits a second (wall clock, not `now`). */
+  /**
+   * After a failed rebuild or flush, operations wait a second (wall clock, not `now`) before trying
+   * again; an explicit check() (the daemon's, after each scan) always tries.
+   */
   let retryAt = 0;
   const RETRY_MS = 1000;
 
@@ -148,6 +151,17 @@ export function openOutbox(options: OutboxOptions): Outbox {
       db = openInMemory();
       db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(MEMORY_SEQ_START);
       identity = undefined;
+      // The open set on disk, if it can at least be read: findings open before stay open, not new.
+      try {
+        const reader = new DatabaseSync(path, { readOnly: true });
+        try {
+          storeOpenFindings(db, [...loadOpenFindings(reader).values()], []);
+        } finally {
+          reader.close();
+        }
+      } catch {
+        // Not readable either: the next scan opens what it finds.
+      }
     }
     queuedBytes = sumQueuedBytes(db);
   }
@@ -198,11 +212,11 @@ export function openOutbox(options: OutboxOptions): Outbox {
   }
 
   /** The file removed or replaced under us, or usable again: rebuild; then flush held writes. */
-  function check(): void {
+  function check(force = false): void {
     if (checking) return;
     checking = true;
     try {
-      const mayRetry = Date.now() >= retryAt;
+      const mayRetry = force || Date.now() >= retryAt;
       if (identity === undefined) {
         if (!mayRetry) return;
         if (moveToNewFile("the state directory is usable again")) storageProblem = undefined;
@@ -219,7 +233,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
           recoverFromCorruption(new Error("the state database's header was overwritten"));
         }
       }
-      if (pending.length > 0 && identity !== undefined && Date.now() >= retryAt) flush();
+      if (pending.length > 0 && identity !== undefined && mayRetry) flush();
     } finally {
       checking = false;
     }
@@ -394,7 +408,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
 
     check() {
       try {
-        check();
+        check(true);
       } catch (error) {
         logger.error({ err: error, path }, "state database check failed");
       }

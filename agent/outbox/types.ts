@@ -80,7 +80,8 @@ export interface Outbox {
   /**
    * Notices a database file removed or replaced (and rebuilds it with the queued events and the
    * open set), and writes changes held in memory once the disk takes them. Every operation does
-   * this first; the daemon also calls it after each scan. Never throws.
+   * this first (at most once a second while the disk refuses); the daemon also calls it after each
+   * scan, which always tries. Never throws.
    */
   check(): void;
   close(): void;
