@@ -180,6 +180,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
     let fresh: DatabaseSync | undefined;
     const existed = existsSync(path);
     try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       if (options.exclusive) acquireStateLock(stateDir);
       fresh = openFile();
       const copied = copyState(db, fresh, openSet, logger);
