@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../agent/config/config.ts";
+import { MAX_TIMER_MS, timerDelay } from "../agent/daemon/daemon.ts";
 import { acquireStateLock, holdsStateLock, releaseStateLock } from "../agent/outbox/lock.ts";
 import { exitWithin, forkAgent, recording, until, usbStick } from "./faults/support.ts";
 
@@ -65,6 +67,21 @@ describe("flags bypass the schema", () => {
     const agent = forkAgent(flags("poll", ["--replay", replayFile, "--poll-interval", "2200000"]));
     expect(await exitWithin(agent, 5_000)).toEqual({ code: 2, signal: null });
     expect(agent.output()).toContain("--poll-interval: is 2200000; the largest allowed is 3600");
+  });
+});
+
+describe("flags bypass the schema: timers", () => {
+  it("a period a timer cannot keep is refused, never left to fire every millisecond", () => {
+    expect(timerDelay(1440, 60_000, "heartbeatMinutes")).toBe(86_400_000);
+    expect(() => timerDelay(40_000, 60_000, "heartbeatMinutes")).toThrow(/cannot wait 2400000000 ms/);
+    expect(() => timerDelay(0, 1000, "pollIntervalSeconds")).toThrow(RangeError);
+    expect(timerDelay(MAX_TIMER_MS, 1, "x")).toBe(MAX_TIMER_MS);
+  });
+
+  it("the merged configuration is checked against the schema, whoever set the value", async () => {
+    await expect(loadConfig(undefined, { heartbeatMinutes: 40_000 })).rejects.toThrow(
+      /heartbeatMinutes: is 40000; the largest allowed is 1440/,
+    );
   });
 });
 
