@@ -99,8 +99,15 @@ export function openOutbox(options: OutboxOptions): Outbox {
   const RETRY_MS = 1000;
 
   if (options.exclusive) {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    acquireStateLock(stateDir);
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      acquireStateLock(stateDir);
+    } catch (error) {
+      // Another daemon holds it: refuse. A disk that cannot take even the lock: run without it (the
+      // agent must keep watching), and take it when the state database is rebuilt.
+      if (!isStorageError(error)) throw error;
+      logger.error({ err: error, stateDir }, "cannot take the state directory's lock");
+    }
   }
 
   /**

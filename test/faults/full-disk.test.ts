@@ -4,15 +4,16 @@
 // answering, keeps the open set in memory, says so in status and the log, and records the changes
 // once space returns. Needs root (mount); CI runs as root.
 
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../agent/config/config.ts";
 import { startDaemon } from "../../agent/daemon/daemon.ts";
-import { capturingLogger, recording, usbStick } from "./support.ts";
+import { capturingLogger, ECA, exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
 
 const isRoot = process.getuid?.() === 0;
 const skipReason = isRoot ? "" : "needs root to mount a small tmpfs (CI runs as root)";
@@ -147,5 +148,51 @@ describe.skipIf(!isRoot)("full disk", () => {
     // No finding opened a second time: B's open event is still the one from before.
     expect(opens(after.events).sort()).toEqual(opens(before.events).sort());
     expect(after.events.filter((e) => e.activity_id === 3)).toHaveLength(1);
+  });
+
+  it("full disk: eca run started on a full disk with no state yet scans, answers status, and records once space returns", async () => {
+    const stateDir = join(mount, "fresh-state");
+    const socket = join(dir, "forked.sock");
+    writeFileSync(replayFile, recording(usbStick("CCCC0003")));
+    fill();
+    const agent = forkAgent([
+      "--state-dir",
+      stateDir,
+      "--socket",
+      socket,
+      "--replay",
+      replayFile,
+      "--poll-interval",
+      "1",
+    ]);
+    const status = async () => {
+      const answer = await promisify(execFile)(process.execPath, [
+        ECA,
+        "status",
+        "--json",
+        "--socket",
+        socket,
+      ]).catch((error: { stdout: string }) => error);
+      return JSON.parse(answer.stdout) as {
+        running: boolean;
+        findings?: unknown[];
+        delivery?: { storageProblem?: string };
+      };
+    };
+    try {
+      await until(() => agent.output().includes('"msg":"eca running"'), "the agent to start");
+      const onFullDisk = await status();
+      expect(onFullDisk.running).toBe(true);
+      expect(onFullDisk.findings).toHaveLength(1);
+      expect(onFullDisk.delivery?.storageProblem).toMatch(/full|disk/);
+      free();
+      await until(() => agent.output().includes("state database usable again"), "the next poll to record it");
+      expect((await status()).delivery?.storageProblem).toBeUndefined();
+    } finally {
+      agent.child.kill("SIGTERM");
+      expect(await exitWithin(agent, 10_000)).toEqual({ code: 0, signal: null });
+      free();
+    }
+    expect(stored(stateDir).open).toHaveLength(1);
   });
 });
