@@ -209,15 +209,13 @@ async function start(
       trigger,
       unavailable: snapshot.unavailable,
     };
-    outbox.check();
-    noteStorage();
+    noteStorage(outbox.check());
     deliverer?.nudge();
     return report;
   }
 
   /** Says in the log when the state database stops taking writes and when it takes them again. */
-  function noteStorage(): void {
-    const now = outbox.stats().storageProblem;
+  function noteStorage(now: string | null): void {
     if (now === storageProblem) return;
     if (now)
       logger.error({ problem: now }, "state database unusable: scanning goes on, changes kept in memory");

@@ -420,6 +420,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       } catch (error) {
         logger.error({ err: error, path }, "state database check failed");
       }
+      return storageProblem ?? null;
     },
 
     stats() {

@@ -81,8 +81,8 @@ export interface Outbox {
    * Notices a database file removed or replaced (and rebuilds it with the queued events and the
    * open set), and writes changes held in memory once the disk takes them. Every operation does
    * this first (at most once a second while the disk refuses); the daemon also calls it after each
-   * scan, which always tries. Never throws.
+   * scan, which always tries. Never throws. Returns the storage problem that remains, if any.
    */
-  check(): void;
+  check(): string | null;
   close(): void;
 }
