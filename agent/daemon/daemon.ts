@@ -308,6 +308,14 @@ async function start(
         ...(stats.storageProblem
           ? { storageProblem: stats.storageProblem, pendingWrites: stats.pendingWrites }
           : {}),
+        ...(stats.lastRebuild
+          ? {
+              stateRebuilt: {
+                at: new Date(stats.lastRebuild.at).toISOString(),
+                reason: stats.lastRebuild.reason,
+              },
+            }
+          : {}),
       },
     };
   }

@@ -25,5 +25,7 @@ export interface DaemonStatus {
     storageProblem?: string;
     /** Events waiting in memory for the disk. */
     pendingWrites?: number;
+    /** When the state database was last rebuilt (found corrupt, removed or replaced), and why. */
+    stateRebuilt?: { at: string; reason: string };
   };
 }

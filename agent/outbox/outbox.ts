@@ -137,6 +137,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
           // The open set is unreadable; the next scan opens what it finds.
         }
         const copied = copyState(damaged, fresh, salvagedOpen, logger);
+        noteRebuild(fresh, "the database was corrupt at start");
         logger.warn(
           { events: copied.events, openFindings: salvagedOpen.size, unreadable: copied.unreadable },
           "salvaged what could be read from the corrupt state database",
@@ -145,6 +146,14 @@ export function openOutbox(options: OutboxOptions): Outbox {
       }
       return fresh;
     }
+  }
+
+  /** Kept in the new file, so `eca status` says so from any process. */
+  function noteRebuild(into: DatabaseSync, reason: string): void {
+    transaction(into, () => {
+      setMeta(into, "last_rebuild_at", String(now()));
+      setMeta(into, "last_rebuild_reason", reason);
+    });
   }
 
   function fileOrMemory(): void {
@@ -191,6 +200,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       if (options.exclusive) acquireStateLock(stateDir);
       fresh = openFile();
       const copied = copyState(db, fresh, openSet, logger);
+      noteRebuild(fresh, reason);
       try {
         db.close();
       } catch {

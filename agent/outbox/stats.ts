@@ -59,6 +59,9 @@ export function readStats(
     path: own.path,
     pendingWrites: 0,
     storageProblem: null,
+    lastRebuild: meta.has("last_rebuild_at")
+      ? { at: Number(meta.get("last_rebuild_at")), reason: meta.get("last_rebuild_reason") ?? "" }
+      : null,
   };
 }
 

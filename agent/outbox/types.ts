@@ -51,6 +51,8 @@ export interface OutboxStats {
   pendingWrites: number;
   /** Why the state database cannot be written now (a full disk, a removed directory), if so. */
   storageProblem: string | null;
+  /** The last time the database was rebuilt (corrupt, removed or replaced), and why. */
+  lastRebuild: { at: number; reason: string } | null;
 }
 
 export interface BatchLimits {

@@ -98,6 +98,9 @@ describe("state lost or rebuilt while running", () => {
           : /state database was replaced by another file/,
       );
       expect(first.lines()).toContain("state database rebuilt");
+      expect(daemon.status().delivery.stateRebuilt?.reason).toMatch(
+        damage === "overwritten in place" ? /corrupt/ : /replaced/,
+      );
       expect(readdirSync(stateDir).some((name) => /state\.db\.(corrupt|replaced)-\d+$/.test(name))).toBe(
         true,
       );
@@ -155,6 +158,7 @@ describe("state lost or rebuilt while running", () => {
         writeFileSync(replayFile, recording(usbStick("LAST0001")));
         await daemon.scanNow("test");
         expect(lines()).toContain("state database was removed while running");
+        expect(daemon.status().delivery.stateRebuilt?.reason).toBe("the database file was removed");
         expect(existsSync(join(stateDir, "state.db")), lines()).toBe(true);
         expect(daemon.status().delivery.outboxDepth).toBeGreaterThanOrEqual(41);
 
