@@ -1,8 +1,8 @@
 // `eca run`: watch, judge, remember, deliver. Scans are serialised and debounced; OS events
 // trigger them within a debounce window however fast they come, polling is the safety net and
-// never waits behind events. Every finding change is committed to
-// the outbox (with the open set) before anything else happens with it; delivery runs on its own
-// and never blocks scanning.
+// never waits behind events. Every finding change is committed to the outbox (with the open set)
+// before anything else happens with it; delivery runs on its own and never blocks scanning. A
+// start that fails stops what it had started, so the process exits rather than linger.
 
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:net";
@@ -154,9 +154,10 @@ async function start(
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
   let storageProblem: string | null = null;
-  started.push(() => {
+  started.push(async () => {
     stopped = true;
     clearTimeout(debounce);
+    await scanning?.catch(() => undefined);
   });
 
   /**
