@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkAgainstSchema, DocumentError, type JsonSchema, parseDocument } from "../../policy/document.ts";
-import { defaultBackends } from "../../probes/create.ts";
+import { defaultBackends, rootBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
@@ -111,6 +111,10 @@ export async function loadConfig(
   };
   delete (config as ConfigOverrides).endpointUrl;
   if (config.replayFile) config.backends = ["replay"];
+  // A recorded tree is never mixed with the live machine: only the backends reading files under it,
+  // unless backends are named.
+  else if (config.root !== "/" && fromFile.backends === undefined && defined.backends === undefined)
+    config.backends = rootBackends();
   if (endpointUrl) config.endpoint = { format: "ocsf", ...fromFile.endpoint, url: endpointUrl };
   return config;
 }

@@ -29,6 +29,14 @@ function fileVersion(stat: Stats, now: number): string | undefined {
   return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 const addressDirectories = (entries: Dirent[]) =>
   entries
     .filter((entry) => entry.isDirectory() && addressPattern.test(entry.name))
@@ -36,12 +44,14 @@ const addressDirectories = (entries: Dirent[]) =>
 
 class BluezStoreProbe extends Probe {
   readonly name = "bluez-store" as const;
+  private readonly root: string;
   private readonly storeDirectory: string;
   /** The observation parsed from each info file, by path, with the file version it came from. */
   private parsed = new Map<string, { version: string; observation: BluetoothObservation }>();
 
   constructor(options: ProbeOptions) {
     super();
+    this.root = options.root;
     this.storeDirectory = join(options.root, "var", "lib", "bluetooth");
   }
 
@@ -51,9 +61,15 @@ class BluezStoreProbe extends Probe {
       adapters = addressDirectories(readdirSync(this.storeDirectory, { withFileTypes: true }));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // No store in a tree that exists: BlueZ was never installed or used here, so there is no
+      // Bluetooth to check. A root that is not there at all is a failure: nothing was read.
+      if (code === "ENOENT" && isDirectory(this.root)) {
+        const reason = `${this.storeDirectory} does not exist (BlueZ not installed or never used)`;
+        return { observations: [], unavailable: [{ source: this.name, reason, absent: true }] };
+      }
       const reason =
         code === "ENOENT"
-          ? `${this.storeDirectory} does not exist (BlueZ not installed or never used)`
+          ? `${this.root} does not exist or is not a directory: nothing could be read`
           : code === "EACCES"
             ? `${this.storeDirectory} is not readable (needs root)`
             : `${this.storeDirectory}: ${(error as Error).message}`;
