@@ -1,9 +1,14 @@
 // Agent configuration: a file (YAML or JSON, validated against config.schema.json with the same
 // clear errors as policies), then command-line flags on top, then platform defaults.
 
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkAgainstSchema, DocumentError, type JsonSchema, parseDocument } from "../../policy/document.ts";
+import {
+  checkAgainstSchema,
+  DocumentError,
+  type JsonSchema,
+  parseDocument,
+  readDocumentFile,
+} from "../../policy/document.ts";
 import { defaultBackends, rootBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
@@ -60,20 +65,16 @@ async function readConfigDocument(
   file: string,
   required: boolean,
 ): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!required && code === "ENOENT") return undefined;
-    throw new DocumentError(file, [
-      {
-        path: "",
-        message: `cannot be read (${code ?? String(error)})`,
-        hint: "check the path given to --config",
-      },
-    ]);
+  if (!required) {
+    // The platform's file is optional: only its absence is quiet, any other problem is reported.
+    const { access } = await import("node:fs/promises");
+    const exists = await access(file).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code !== "ENOENT",
+    );
+    if (!exists) return undefined;
   }
+  const text = await readDocumentFile(file, "check the path given to --config");
   const document = (await parseDocument(text, file)) ?? {};
   const problems = checkAgainstSchema(document, CONFIG_SCHEMA);
   if (problems.length > 0) throw new DocumentError(file, problems);
