@@ -110,7 +110,18 @@ export function isPowerObservation(o: Observation): o is PowerObservation {
 export interface Snapshot {
   observations: Observation[];
   /** Sources that were tried and could not answer, with the reason; the scan carries on without them. */
-  unavailable: { source: SourceName; reason: string }[];
+  unavailable: UnavailableSource[];
+}
+
+/**
+ * A source that gave no (complete) answer. `absent: true` means the stack is not installed (no BlueZ
+ * on the system bus, no Bluetooth adapter, no /var/lib/bluetooth): a complete observation of "none
+ * here", not a failure. Without it the source failed, and what it covers could not be checked.
+ */
+export interface UnavailableSource {
+  source: SourceName;
+  reason: string;
+  absent?: true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { loadConfig, probeOptions } from "../config/config.ts";
 import { requestStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
-import { EXIT_COMPLIANT, EXIT_FINDINGS } from "./exit-codes.ts";
+import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { renderDevices, renderFindings, renderReport } from "./render.ts";
 
 interface StatusFlags {
@@ -49,9 +49,11 @@ export function registerStatusCommand(program: Command): void {
       const answer = await requestStatus(config.socketPath);
       if (answer.running) {
         process.stdout.write(
-          flags.json ? `${JSON.stringify(answer.status, null, 2)}\n` : renderStatus(answer.status),
+          flags.json
+            ? `${JSON.stringify(answer.status, null, 2)}\n`
+            : renderStatus(answer.status) + renderUnobserved({ unobserved: answer.status.unobserved ?? [] }),
         );
-        process.exitCode = answer.status.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+        process.exitCode = scanExitCode(answer.status);
         return;
       }
       // Not running: say so plainly, then show what a live scan sees right now.
@@ -65,9 +67,9 @@ export function registerStatusCommand(program: Command): void {
         );
       } else {
         process.stdout.write(
-          `eca is NOT running (${answer.reason}).\nLive scan instead:\n\n${renderReport(report)}`,
+          `eca is NOT running (${answer.reason}).\nLive scan instead:\n\n${renderReport(report)}${renderUnobserved(report)}`,
         );
       }
-      process.exitCode = report.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+      process.exitCode = scanExitCode(report);
     });
 }
