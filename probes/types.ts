@@ -129,6 +129,7 @@ export type DeviceKind =
   | "vehicle"
   | "computer"
   | "charger"
+  | "wearable"
   | "other";
 
 /** How sure the classifier is. Policy only raises violations on "medium" or better. */

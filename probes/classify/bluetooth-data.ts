@@ -244,6 +244,15 @@ export const serviceUuids: Record<number, string> = {
   6154: "Device Information",
   6159: "Battery",
   6162: "Human Interface Device (GATT)",
+  6157: "Heart Rate",
+  6164: "Running Speed and Cadence",
+  6166: "Cycling Speed and Cadence",
+  6168: "Cycling Power",
+  6171: "Body Composition",
+  6173: "Weight Scale",
+  6178: "Pulse Oximeter",
+  6182: "Fitness Machine",
+  6206: "Physical Activity Monitor",
   6222: "Audio Stream Control",
   6223: "Broadcast Audio Scan",
   6224: "Published Audio Capabilities",
@@ -435,3 +444,54 @@ export const headUnitNamePatterns: readonly { pattern: RegExp; label: string }[]
   { pattern: /^(Land Rover|Jaguar|InControl)\b/i, label: "JLR head unit" },
   { pattern: /^(Car ?Kit|CarKit|Car Audio|Car Stereo|Car BT|CAR-BT)\b/i, label: "car kit" },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Wearables and personal fitness/health sensors (issue 7). A band, watch or chest strap paired to
+// the laptop is a personal peripheral like a headset: judged, not left to review.
+
+/**
+ * GATT services that only fitness and health wearables host (Assigned Numbers 3.4.2 GATT Service
+ * UUIDs, as in github.com/NordicSemiconductor/bluetooth-numbers-database v1/service_uuids.json,
+ * source "gss"): a device serving one of these measures a person.
+ */
+export const wearableServiceUuids: readonly number[] = [
+  0x180d, // Heart Rate
+  0x1814, // Running Speed and Cadence
+  0x1816, // Cycling Speed and Cadence
+  0x1818, // Cycling Power
+  0x181b, // Body Composition
+  0x181d, // Weight Scale
+  0x1822, // Pulse Oximeter
+  0x1826, // Fitness Machine
+  0x183e, // Physical Activity Monitor
+];
+
+/**
+ * 16-bit member service UUIDs the SIG assigned to wearable makers (Assigned Numbers 3.11 Member
+ * Service UUIDs, as listed with their companies in the SIG's member_uuids table). Their own
+ * service on a paired device is the maker's band or watch talking to its app.
+ */
+export const wearableMemberServices: Record<number, string> = {
+  64866: "Fitbit, Inc.",
+  64867: "Fitbit, Inc.",
+  65055: "Garmin International, Inc.",
+  65241: "Pebble Technology Corporation",
+  65244: "Jawbone",
+  65245: "Jawbone",
+  65248: "Anhui Huami Information Technology Co., Ltd. (Xiaomi Mi Band, Amazfit)",
+  65249: "Anhui Huami Information Technology Co., Ltd. (Xiaomi Mi Band, Amazfit)",
+  65262: "Polar Electro Oy",
+};
+
+/**
+ * GAP Appearance categories of things worn or used on the body (Assigned Numbers 2.6.2): Watch
+ * (0x00C0–), Eye-glasses, Heart Rate Sensor (0x0340–), Blood Pressure, Running Walking Sensor
+ * (0x0440–), Cycling (0x0480–), Pulse Oximeter, Weight Scale, Continuous Glucose Monitor, Outdoor
+ * Sports Activity (wrist-worn location displays).
+ */
+export const wearableAppearanceCategories: ReadonlySet<number> = new Set([
+  0x003, 0x007, 0x00d, 0x00e, 0x011, 0x012, 0x031, 0x032, 0x034, 0x051,
+]);
+
+/** CoD major classes of worn and health devices (Assigned Numbers 2.8.2): Wearable, Health. */
+export const wearableMajorClasses: ReadonlySet<number> = new Set([0x07, 0x09]);

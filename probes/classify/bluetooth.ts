@@ -2,7 +2,15 @@
 // Above all: is it a car? Pairing a laptop with a car can copy contacts and calendar into it.
 
 import type { BluetoothObservation, Classification, Confidence, DeviceKind } from "../types.ts";
-import { codMasks, uuid, vehicleAppearanceRange } from "./bluetooth-data.ts";
+import {
+  codMasks,
+  uuid,
+  vehicleAppearanceRange,
+  wearableAppearanceCategories,
+  wearableMajorClasses,
+  wearableMemberServices,
+  wearableServiceUuids,
+} from "./bluetooth-data.ts";
 import {
   decodeAppearance,
   decodeClassOfDevice,
@@ -138,6 +146,25 @@ export function classifyBluetooth(observation: BluetoothObservation): Classifica
       ...servicesEvidence(uuid.handsFree, uuid.headset, uuid.audioSink),
     ]);
   }
+
+  // Wearables and fitness/health sensors: personal devices, judged like a headset.
+  if (decodedCod && wearableMajorClasses.has(decodedCod.major)) {
+    return result("wearable", "strong", codEvidence);
+  }
+  if (decodedAppearance && wearableAppearanceCategories.has(decodedAppearance.category)) {
+    return result("wearable", "strong", appearanceEvidence);
+  }
+  const healthServices = servicesEvidence(...wearableServiceUuids);
+  if (healthServices.length > 0) {
+    return result("wearable", "medium", [...codEvidence, ...healthServices]);
+  }
+  const makers = [...services].flatMap((short) => {
+    const maker = wearableMemberServices[short];
+    return maker
+      ? [`service 0x${short.toString(16).toUpperCase()} is assigned to ${maker}, a wearable maker`]
+      : [];
+  });
+  if (makers.length > 0) return result("wearable", "medium", [...codEvidence, ...makers]);
 
   if (decodedCod?.major === majorComputer) return result("computer", "strong", codEvidence);
   if (decodedAppearance?.category === 0x002) return result("computer", "strong", appearanceEvidence);
