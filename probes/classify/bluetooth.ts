@@ -4,6 +4,7 @@
 import type { BluetoothObservation, Classification, Confidence, DeviceKind } from "../types.ts";
 import {
   codMasks,
+  macosMinorTypes,
   uuid,
   vehicleAppearanceRange,
   wearableAppearanceCategories,
@@ -33,8 +34,15 @@ const audioMinors = new Set([0x01, 0x02, 0x04, 0x05, 0x06, 0x07, 0x0a]);
 /** Appearance categories of audio devices: Audio Sink, Wearable Audio Device, Hearing aid. */
 const audioAppearanceCategories = new Set([0x021, 0x025, 0x029]);
 
+/** The Class of Device bits an OS's minor-type string names (macOS `device_minorType`), if known. */
+export function minorTypeClassOfDevice(minorType: string | undefined): number | undefined {
+  return minorType === undefined ? undefined : macosMinorTypes[minorType.trim().toLowerCase()];
+}
+
 export function classifyBluetooth(observation: BluetoothObservation): Classification {
-  const cod = observation.classOfDevice;
+  const derivedCod =
+    observation.classOfDevice === undefined ? minorTypeClassOfDevice(observation.minorType) : undefined;
+  const cod = observation.classOfDevice ?? derivedCod;
   const codClass = cod === undefined ? undefined : cod & codMasks.deviceClass;
   const decodedCod = cod === undefined ? undefined : decodeClassOfDevice(cod);
   const appearance = observation.appearance;
@@ -47,7 +55,12 @@ export function classifyBluetooth(observation: BluetoothObservation): Classifica
   const has = (short: number) => services.has(short);
   const name = observation.name ?? observation.alias ?? "";
 
-  const codEvidence = cod === undefined ? [] : [describeClassOfDevice(cod)];
+  const codEvidence =
+    cod === undefined
+      ? []
+      : derivedCod !== undefined && decodedCod
+        ? [`minor type "${observation.minorType}": ${decodedCod.majorName}, ${decodedCod.minorName}`]
+        : [describeClassOfDevice(cod)];
   const appearanceEvidence = appearance === undefined ? [] : [describeAppearance(appearance)];
   const servicesEvidence = (...shorts: number[]) => {
     const present = shorts.filter(has);
