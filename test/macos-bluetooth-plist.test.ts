@@ -66,6 +66,7 @@ describe("parseXmlPlist", () => {
     ["bad data", wrap("<data>!!</data>"), 4, "not base64"],
     ["unknown element", wrap("<set/>"), 4, "unknown element <set>"],
     ["bare ampersand", wrap("<string>a & b</string>"), 4, 'a bare "&"'],
+    ["character reference beyond Unicode", wrap("<string>&#x110000;</string>"), 4, "beyond Unicode"],
     ["two values", wrap("<true/><false/>"), 4, "more than one value"],
     ["text after", `${wrap("<true/>")}junk`, 5, "text after the last tag"],
   ])("%s is a PlistError with its line", (_label, text, line, message) => {

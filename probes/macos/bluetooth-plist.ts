@@ -29,8 +29,13 @@ const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"'
 function decodeEntities(text: string, fail: (problem: string) => never): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);|&/g, (whole, name: string | undefined) => {
     if (name === undefined) fail('a bare "&": write &amp;');
-    if (name.startsWith("#x")) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
-    if (name.startsWith("#")) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
+    if (name.startsWith("#")) {
+      const code = name.startsWith("#x")
+        ? Number.parseInt(name.slice(2), 16)
+        : Number.parseInt(name.slice(1), 10);
+      if (!(code <= 0x10ffff)) fail(`character reference ${whole} is beyond Unicode`);
+      return String.fromCodePoint(code);
+    }
     const entity = ENTITIES[name];
     if (entity === undefined) fail(`unknown entity ${whole}`);
     return entity;
