@@ -229,6 +229,56 @@ describe("com.apple.Bluetooth.plist: past pairings", () => {
   });
 });
 
+describe("macOS minor types classify like the Class of Device they name", () => {
+  it.each([
+    ["Headphones", "audio", "strong"],
+    ["Headset", "audio", "strong"],
+    ["Speaker", "audio", "strong"],
+    ["Car Audio", "vehicle", "certain"],
+    ["car audio", "vehicle", "certain"],
+    ["Smartphone", "phone", "strong"],
+    ["Keyboard", "keyboard", "strong"],
+    ["Mouse", "mouse", "strong"],
+    ["Trackpad", "mouse", "strong"],
+    ["Watch", "wearable", "strong"],
+    ["Laptop", "computer", "strong"],
+    ["Gamepad", "other", "low"],
+    ["Something New", "other", "low"],
+  ])("%s → %s (%s)", (minorType, kind, confidence) => {
+    const observation: BluetoothObservation = {
+      bus: "bluetooth",
+      source: "macos-bluetooth",
+      id: "bt:02:11:22:33:44:55",
+      address: "02:11:22:33:44:55",
+      minorType,
+      uuids: [],
+      paired: true,
+      bonded: true,
+      connected: false,
+    };
+    expect(classifyBluetooth(observation)).toMatchObject({ kind, confidence });
+  });
+
+  it("a real Class of Device wins over the minor type", () => {
+    const observation: BluetoothObservation = {
+      bus: "bluetooth",
+      source: "macos-bluetooth",
+      id: "bt:02:11:22:33:44:55",
+      address: "02:11:22:33:44:55",
+      minorType: "Headphones",
+      classOfDevice: 0x240420,
+      uuids: [],
+      paired: true,
+      bonded: true,
+      connected: false,
+    };
+    expect(classifyBluetooth(observation)).toMatchObject({
+      kind: "vehicle",
+      evidence: ["Class of Device 0x240420: Audio/Video, Car audio"],
+    });
+  });
+});
+
 describe("decoding helpers", () => {
   it.each([
     ["0x800019 < HFP AVRCP A2DP ACL >", ["111e", "110e", "110b"], []],
