@@ -1,7 +1,7 @@
 // The macos-bluetooth probe through its SourceReader: a capture folder (as `eca capture` writes it)
 // and a reader that fails the way a Mac can. Fixtures: test/fixtures/macos-bluetooth/ (README there).
 
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,6 +10,8 @@ import { DEFAULT_POLICY } from "../policy/default-policy.ts";
 import { captureSourceReader, type SourceReader } from "../probes/capture/sources.ts";
 import { backendBuses, backendNames, createProbe, defaultBackends } from "../probes/create.ts";
 import { MACOS_BLUETOOTH_SOURCES } from "../probes/macos/bluetooth.ts";
+import { parseSystemProfilerBluetooth } from "../probes/macos/bluetooth-parse.ts";
+import { mergeBluetoothObservations } from "../probes/merge-bluetooth.ts";
 import type { BluetoothObservation } from "../probes/types.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures/macos-bluetooth");
@@ -124,6 +126,34 @@ describe("macos-bluetooth on a capture folder", () => {
     expect(snapshot.unavailable[0]?.reason).toMatch(
       /^system_profiler-SPBluetoothDataType\.json: document: not JSON .*; past pairings: bluetooth-preferences\.xml, line 1: <key>a<\/key> has no value$/,
     );
+  });
+});
+
+describe("macos-bluetooth beside systeminformation (both Bluetooth sources on a Mac)", () => {
+  it("one device per address, with macOS's minor type and Device ID, whichever probe answers first", () => {
+    const fromSystemInformation: BluetoothObservation = {
+      bus: "bluetooth",
+      source: "systeminformation",
+      id: "bt:04:0C:CE:3C:D2:B8",
+      address: "04:0C:CE:3C:D2:B8",
+      name: "Apple Mouse",
+      uuids: [],
+      paired: true,
+      bonded: false,
+      connected: true,
+    };
+    const fromMac = parseSystemProfilerBluetooth(
+      readFileSync(join(fixtures, "sp-12.3-apple-mouse-airpods.json"), "utf8"),
+      "sp.json",
+    ).observations;
+    const merged = mergeBluetoothObservations([fromSystemInformation, ...fromMac]);
+    const mouse = merged.find((o) => o.address === "04:0C:CE:3C:D2:B8");
+    expect(mouse).toMatchObject({
+      source: "macos-bluetooth",
+      minorType: "Mouse",
+      modalias: "usb:v05ACp030Dd0000",
+    });
+    expect(merged).toHaveLength(3);
   });
 });
 
