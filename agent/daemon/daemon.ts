@@ -3,7 +3,6 @@
 // the outbox (with the open set) before anything else happens with it; delivery runs on its own
 // and never blocks scanning.
 
-import { mkdir } from "node:fs/promises";
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
@@ -21,6 +20,7 @@ import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { openPolicySource, type PolicySource } from "./policy-source.ts";
+import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
@@ -44,13 +44,14 @@ function unobservedBuses(backends: string[], unavailable: ScanReport["unavailabl
 
 export async function startDaemon(config: AgentConfig, logger: Logger): Promise<RunningDaemon> {
   const startedAt = new Date();
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  await secureAgentPaths(config);
   const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
   const outbox: Outbox = openOutbox({
     stateDir: config.stateDir,
     logger,
     maxBytes: config.outboxMaxMegabytes * 1024 * 1024,
   });
+  checkStateFiles(config.stateDir);
   const host = readHostIdentity();
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
