@@ -7,6 +7,7 @@ import { checkAgainstSchema, DocumentError, type JsonSchema, parseDocument } fro
 import { defaultBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
+import type { LogOptions } from "../log.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
 
 export interface AgentConfig {
@@ -21,6 +22,7 @@ export interface AgentConfig {
   backends: string[];
   replayFile?: string;
   outboxMaxMegabytes: number;
+  logging?: LogOptions;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
 }

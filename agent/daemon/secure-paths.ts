@@ -10,7 +10,6 @@
 import { closeSync, constants, fchmodSync, lstatSync, openSync, type Stats } from "node:fs";
 import { lstat, mkdir, open, realpath, unlink } from "node:fs/promises";
 import { dirname, join, parse, resolve } from "node:path";
-import { DB_FILE } from "../outbox/outbox.ts";
 
 /** A path the agent must not use as it is, with what to do about it. */
 export class InsecurePathError extends Error {
@@ -23,6 +22,12 @@ export class InsecurePathError extends Error {
 }
 
 const POSIX = process.platform !== "win32";
+/**
+ * The outbox's database (outbox.ts DB_FILE) and SQLite's WAL companions. Spelled out rather than
+ * imported so `eca status`, which loads this module, does not load node:sqlite; a test keeps the
+ * two in step.
+ */
+export const DB_FILE = "state.db";
 const STATE_FILES = [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`];
 const S_ISVTX = 0o1000;
 
