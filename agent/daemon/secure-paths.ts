@@ -222,6 +222,7 @@ export async function secureSocketDir(socketPath: string): Promise<void> {
   const dir = dirname(resolve(socketPath));
   const fix = `give the socket a directory of its own that only the agent's user can write, e.g. install -d -m 0755 -o ${who(euid())} ${dir} (or socketPath: /run/eca/eca.sock)`;
   await ensureTrustedDirectory(dir, 0o755, "status socket directory", fix);
+  await clearSocketPath(socketPath);
 }
 
 /**

@@ -7,7 +7,7 @@ import { chmod, lchown, lstat, readFile } from "node:fs/promises";
 import { createConnection, Server, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
-import { clearSocketPath, InsecurePathError, secureSocketDir } from "./secure-paths.ts";
+import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
 /** A client that has not read its answer by then is dropped: status is one small document. */
@@ -94,10 +94,7 @@ export async function serveStatus(
   // Root and the admin group may read the status; nobody else.
   const gid = posix && statusGroup && uid === 0 ? await groupId(statusGroup) : undefined;
   const mode = gid === undefined ? 0o600 : 0o660;
-  if (posix) {
-    await secureSocketDir(socketPath);
-    await clearSocketPath(socketPath);
-  }
+  if (posix) await secureSocketDir(socketPath);
   const server = new StatusServer(() => `${JSON.stringify(shareableStatus(currentStatus()))}\n`);
   const modeSet = await listen(server, socketPath, mode);
   if (posix) {
