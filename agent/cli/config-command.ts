@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.ts";
+import { redactUrl } from "../text/redact.ts";
 import { EXIT_COMPLIANT } from "./exit-codes.ts";
 
 export function registerConfigCommand(program: Command): void {
@@ -10,6 +11,9 @@ export function registerConfigCommand(program: Command): void {
     .action(async (file: string) => {
       const loaded = await loadConfig(file);
       const { source: _source, ...settings } = loaded;
+      // The endpoint's credentials, if any are written into its URL, stay out of the output.
+      if (settings.endpoint)
+        settings.endpoint = { ...settings.endpoint, url: redactUrl(settings.endpoint.url) };
       process.stdout.write(`${file}: valid configuration\n${JSON.stringify(settings, null, 2)}\n`);
       process.exitCode = EXIT_COMPLIANT;
     });

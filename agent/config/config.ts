@@ -44,7 +44,8 @@ export function platformDefaults(platform: NodeJS.Platform = process.platform) {
     return {
       configFile: "/Library/Application Support/eca/config.yaml",
       stateDir: "/Library/Application Support/eca/state",
-      socketPath: "/var/run/eca.sock",
+      // A directory of its own: /var/run itself is group-writable (root:daemon 0775).
+      socketPath: "/var/run/eca/eca.sock",
       statusGroup: "admin",
     };
   }

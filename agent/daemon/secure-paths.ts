@@ -99,6 +99,13 @@ async function checkAncestors(path: string, role: string): Promise<void> {
   }
 }
 
+/**
+ * System directories that are group-writable by design and whose group only system daemons are
+ * in: macOS's /var/run is root:daemon 0775 (the group of the "daemon" system account, uid 1).
+ */
+const SYSTEM_GROUP_WRITABLE =
+  process.platform === "darwin" ? new Set(["/private/var/run", "/var/run"]) : new Set();
+
 function unsafeAncestor(dir: string, stats: Stats, me: number, role: string): void {
   if (stats.uid !== 0 && stats.uid !== me) {
     throw new InsecurePathError(
@@ -108,7 +115,11 @@ function unsafeAncestor(dir: string, stats: Stats, me: number, role: string): vo
     );
   }
   // Symbolic links report mode 0777; their owner is what counts, checked above.
-  if (!stats.isSymbolicLink() && stats.mode & 0o022 && !(stats.mode & S_ISVTX)) {
+  // Writable by the group root (gid 0) is writable by root's own; sticky directories (/tmp) keep
+  // others from renaming what is not theirs.
+  const othersMayWrite =
+    stats.mode & 0o002 || (stats.mode & 0o020 && stats.gid !== 0 && !SYSTEM_GROUP_WRITABLE.has(dir));
+  if (!stats.isSymbolicLink() && othersMayWrite && !(stats.mode & S_ISVTX)) {
     throw new InsecurePathError(
       dir,
       `can be written by others (mode ${octal(stats.mode)}), who could replace the ${role} below it`,
