@@ -8,17 +8,18 @@ export type { Logger };
 
 /**
  * How device names appear in the log (configuration key logging.deviceNames). Logs reach journald,
- * which the adm group reads and fleets forward to central stores kept for months; a Bluetooth name
- * is often a person's name ("Jane Smith's iPhone"). The finding id and rule already say what
- * happened, and the full device goes to the collector in the event, so the log does not need the
- * name: "hashed" (the default) keeps lines about the same device recognisable as such without
- * saying what it is called.
+ * which the adm group reads and fleets forward to central stores kept for months, and a Bluetooth
+ * name is often a person's name ("Jane Smith's iPhone"). The log does not need it: the finding id
+ * already tells lines about one device apart (a hash of rule and device id), `eca status` shows the
+ * name to IT support at the laptop, and the collector gets the whole device in each event. So the
+ * default is "off".
+ *   off     the field is left out (default)
+ *   hashed  "h:" and 12 hex digits of HMAC-SHA256(name) keyed with this machine's id: a pseudonym,
+ *           not a secret (whoever knows the machine id can confirm a guessed name)
  *   plain   the name as the device reports it (control characters removed)
- *   hashed  "h:" and 12 hex digits of HMAC-SHA256(name), keyed with this machine's id
- *   off     the field is left out
  */
 export type DeviceNameMode = "plain" | "hashed" | "off";
-export const DEFAULT_DEVICE_NAMES: DeviceNameMode = "hashed";
+export const DEFAULT_DEVICE_NAMES: DeviceNameMode = "off";
 
 export interface LogOptions {
   deviceNames?: DeviceNameMode;

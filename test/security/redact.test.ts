@@ -1,9 +1,13 @@
 // Regression: a password in the endpoint URL (https://user:pass@host) was logged at start-up and
 // shown in `eca status`. Credentials never leave the process in clear.
 
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../agent/config/config.ts";
 import { shareableStatus } from "../../agent/daemon/status-socket.ts";
 import type { DaemonStatus } from "../../agent/daemon/status-types.ts";
 import { deviceNameForLog, safeLogFields } from "../../agent/log.ts";
@@ -80,7 +84,7 @@ describe("log fields", () => {
     expect(JSON.parse(lines()[0] ?? "{}").endpoint).toBe("https://***:***@collector.example/events");
   });
 
-  it("device names are hashed by default, shown clean when plain, left out when off", () => {
+  it("device names are shown clean when plain, hashed when hashed, left out when off", () => {
     const name = "Jane Smith's iPhone\u202e\x1b[2J";
     for (const mode of ["plain", "hashed", "off"] as const) {
       const { logger, lines } = capture(mode);
@@ -101,5 +105,16 @@ describe("log fields", () => {
     const { logger, lines } = capture("plain");
     logger.warn({ source: "bluez\u009b2J\u202e", nested: { reason: "x\u0085y" } }, "probe error");
     expect(lines()[0]).not.toMatch(/[\u0080-\u009f\u202e]/);
+  });
+});
+
+describe("logging.deviceNames in the configuration", () => {
+  it("accepts plain, hashed and off, and names the choices for anything else", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-logging-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, "logging:\n  deviceNames: plain\n");
+    expect((await loadConfig(file)).logging).toEqual({ deviceNames: "plain" });
+    writeFileSync(file, "logging:\n  deviceNames: yes-please\n");
+    await expect(loadConfig(file)).rejects.toThrow(/logging\.deviceNames.*"plain", "hashed", "off"/s);
   });
 });
