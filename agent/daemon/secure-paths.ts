@@ -66,6 +66,7 @@ async function checkTrustedDirectory(dir: string, role: string, fix: string): Pr
   const leaf = await lstat(dir);
   if (leaf.isSymbolicLink()) {
     // A link is fine when it and everything leading to it are safe; then check where it leads.
+    unsafeAncestor(dir, leaf, me, role);
     await checkAncestors(dir, role);
     return checkTrustedDirectory(await realpath(dir), role, fix);
   }
@@ -85,6 +86,9 @@ async function checkTrustedDirectory(dir: string, role: string, fix: string): Pr
     );
   }
   await checkAncestors(dir, role);
+  // Where a directory above is a link (macOS: /var -> private/var), check the real ones too.
+  const real = await realpath(dir);
+  if (real !== resolve(dir)) await checkAncestors(real, role);
 }
 
 async function checkAncestors(path: string, role: string): Promise<void> {
@@ -128,12 +132,28 @@ function unsafeAncestor(dir: string, stats: Stats, me: number, role: string): vo
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
 /**
  * Creates the directory if it is missing (mode `mode`, whatever the umask, by chmod on a handle
  * opened without following links), then checks it as checkTrustedDirectory does.
  */
 async function ensureTrustedDirectory(dir: string, mode: number, role: string, fix: string): Promise<void> {
   const absolute = resolve(dir);
+  // Nothing is created below a directory someone else could tamper with.
+  let existing = dirname(absolute);
+  while (!(await exists(existing))) existing = dirname(existing);
+  await checkAncestors(join(existing, "-"), role);
+  const real = await realpath(existing);
+  if (real !== existing) await checkAncestors(join(real, "-"), role);
   let created: string | undefined;
   try {
     created = await mkdir(absolute, { recursive: true, mode });

@@ -233,6 +233,20 @@ describe.skipIf(skipReason !== "")("a hostile local user", () => {
       ).rejects.toThrow(`${parent}: is owned by uid ${uid}, who could replace the state directory below it`);
     });
 
+    it("a state directory reached through a link into the user's directory is refused", async () => {
+      const theirs = dir("b-link-theirs");
+      chownSync(theirs, uid, gid);
+      const link = join(dir("b-link"), "lib");
+      execFileSync("ln", ["-s", theirs, link]);
+      // Both spellings: the state directory is the link, or lies below it.
+      for (const state of [link, join(link, "state")]) {
+        await expect(
+          start({ stateDir: state, socketPath: join(dir("b-link-run"), "eca.sock") }),
+        ).rejects.toThrow(`uid ${uid}`);
+      }
+      expect(existsSync(join(theirs, "state"))).toBe(false); // refused before creating anything there
+    });
+
     it("a state.db planted in a writable state directory is never delivered as the agent's", async () => {
       // The planted database holds a queued event the agent would have sent with its credentials.
       const planted = join(base, "planted.db");
