@@ -12,6 +12,8 @@ import type { DaemonStatus } from "./status-types.ts";
 
 /** A client that has not read its answer by then is dropped: status is one small document. */
 const CONNECTION_TIMEOUT_MS = 5000;
+/** Far above any real status (a few KB per device); what answers beyond it is not eca. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** Numeric gid of a group from /etc/group, or undefined where there is none. */
 async function groupId(name: string): Promise<number | undefined> {
@@ -145,7 +147,16 @@ export function requestStatus(
       socket.destroy();
       resolve({ running: false, reason: `no answer on ${socketPath} within ${timeoutMs} ms` });
     }, timeoutMs);
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let bytes = 0;
+    socket.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= MAX_ANSWER_BYTES) chunks.push(chunk);
+      else {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ running: false, reason: `the answer on ${socketPath} was over ${MAX_ANSWER_BYTES} bytes` });
+      }
+    });
     socket.on("end", () => {
       clearTimeout(timer);
       try {
