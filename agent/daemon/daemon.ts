@@ -4,7 +4,6 @@
 // before anything else happens with it; delivery runs on its own and never blocks scanning. A
 // start that fails stops what it had started, so the process exits rather than linger.
 
-import { mkdir } from "node:fs/promises";
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
@@ -22,6 +21,7 @@ import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { openPolicySource, type PolicySource } from "./policy-source.ts";
+import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
@@ -96,10 +96,9 @@ async function start(
   const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
   const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
   const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
-  // A full disk cannot stop the agent: the outbox keeps what it cannot write in memory.
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 }).catch((error: unknown) =>
-    logger.error({ err: error, stateDir: config.stateDir }, "cannot create the state directory"),
-  );
+  // Creates the state and socket directories, refusing ones another user owns or can write. On a
+  // full disk an existing state directory passes: the outbox keeps what it cannot write in memory.
+  await secureAgentPaths(config);
   // First, so that a second daemon on this state directory stops here (the outbox takes the lock).
   const outbox: Outbox = openOutbox({
     stateDir: config.stateDir,
@@ -108,6 +107,7 @@ async function start(
     exclusive: true,
   });
   started.push(() => outbox.close());
+  checkStateFiles(config.stateDir);
   const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
   const host = readHostIdentity();
 
