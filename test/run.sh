@@ -12,6 +12,9 @@ needed=(
   "openssl:openssl"
   "lsusb:usbutils"
   "dbus-monitor:dbus-bin"
+  "wixl:wixl"
+  "msiinfo:msitools"
+  "msiextract:msitools"
 )
 missing=()
 for pair in "${needed[@]}"; do
