@@ -401,7 +401,7 @@ export function buildMsi(options: MsiBuildOptions = {}): MsiBuildResult {
   const exe = needFile(
     resolve(options.exe ?? join(REPO, "dist", "eca.exe")),
     "eca.exe",
-    "build the win-x64 executable first or give its path with --exe",
+    'give the win-x64 eca.exe with --exe, or a Windows node.exe to build it from with --node-exe (packaging/README.md, "Windows")',
   );
   assertWindowsExecutable(exe);
   const winsw = needFile(
