@@ -141,7 +141,7 @@ describe("WinSW configuration and WiX source", () => {
   });
 });
 
-const tools = has("wixl") && has("msiinfo") && has("msiextract");
+const tools = has("wixl") && has("msiinfo") && has("msiextract") && has("msibuild");
 
 describe.skipIf(!tools)("the MSI, built by wixl and read back with msiinfo", () => {
   let dir = "";
@@ -285,6 +285,13 @@ describe.skipIf(!tools)("the MSI, built by wixl and read back with msiinfo", () 
     expect(table("AppSearch")).toContainEqual(["ENDPOINT_URL", "EcaRememberedEndpoint"]);
     const conditions = table("LaunchCondition").map(([condition]) => condition);
     expect(conditions).toContain("Installed OR ENDPOINT_URL");
+    // Passed to the install's server side even from an unelevated client (added by msibuild).
+    const properties = new Map(table("Property").map(([name, value]) => [name, value]));
+    expect(properties.get("SecureCustomProperties")?.split(";")).toEqual([
+      "ENDPOINT_URL",
+      "WIX_DOWNGRADE_DETECTED",
+      "WIX_UPGRADE_DETECTED",
+    ]);
   });
 
   it("runs its custom actions deferred, as SYSTEM, where they must be in the sequence", () => {

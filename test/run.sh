@@ -15,6 +15,7 @@ needed=(
   "wixl:wixl"
   "msiinfo:msitools"
   "msiextract:msitools"
+  "msibuild:msitools"
 )
 missing=()
 for pair in "${needed[@]}"; do

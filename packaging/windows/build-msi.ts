@@ -12,7 +12,7 @@
 // Everything but the wixl call is pure: winswXml() and productWxs() return the text that is written,
 // so test/packaging-windows.test.ts compares both with golden files.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -54,6 +54,13 @@ export const STOP_TIMEOUT_SECONDS = 15;
 /** The service's environment (HKLM\SYSTEM\CurrentControlSet\Services\eca\Environment), set by the MSI. */
 export const ENV_INSTALL_DIR = "ECA_INSTALL_DIR";
 export const ENV_ENDPOINT_URL = "ECA_ENDPOINT_URL";
+
+/**
+ * Public properties the install's server side must receive even from a client that is not
+ * privileged (an administrator's unelevated msiexec under UAC). wixl has no Property/@Secure, so
+ * buildMsi adds them to SecureCustomProperties with msibuild after wixl.
+ */
+export const SECURE_PROPERTIES = ["ENDPOINT_URL"];
 
 /** Administrators (S-1-5-32-544) and LocalSystem (S-1-5-18): the only principals on %ProgramData%\eca. */
 const DATA_DIR_GRANTS = "*S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F";
@@ -317,15 +324,23 @@ export interface MsiBuildResult {
   milliseconds: number;
 }
 
-function wixlPath(): string {
-  try {
-    execFileSync("wixl", ["--version"], { stdio: "ignore" });
-    return "wixl";
-  } catch {
-    throw new Error(
-      "wixl not found: install it with `apt-get install wixl` (Debian's msitools source package)",
-    );
+function needTool(tool: string, debianPackage: string): string {
+  const probe = spawnSync(tool, ["--version"], { stdio: "ignore" });
+  if ((probe.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+    throw new Error(`${tool} not found: install it with \`apt-get install ${debianPackage}\``);
   }
+  return tool;
+}
+
+/** Adds SECURE_PROPERTIES to the SecureCustomProperties wixl wrote (for the upgrade properties). */
+function addSecureProperties(msi: string): void {
+  const rows = execFileSync("msiinfo", ["export", msi, "Property"], { encoding: "utf8" }).split(/\r?\n/);
+  const current = rows.find((row) => row.startsWith("SecureCustomProperties\t"))?.split("\t")[1];
+  const names = [...new Set([...SECURE_PROPERTIES, ...(current ? current.split(";") : [])])].join(";");
+  const query = current
+    ? `UPDATE \`Property\` SET \`Value\` = '${names}' WHERE \`Property\` = 'SecureCustomProperties'`
+    : `INSERT INTO \`Property\` (\`Property\`, \`Value\`) VALUES ('SecureCustomProperties', '${names}')`;
+  execFileSync("msibuild", [msi, "-q", query], { stdio: ["ignore", "pipe", "pipe"] });
 }
 
 function needFile(path: string, what: string, fix: string): string {
@@ -410,7 +425,9 @@ export function buildMsi(options: MsiBuildOptions = {}): MsiBuildResult {
     "run npm ci (node-windows is a devDependency) or give its path with --winsw",
   );
   const winswConfig = needFile(`${winsw}.config`, "WinSW's .exe.config", "it lies beside winsw.exe");
-  const wixl = wixlPath();
+  const wixl = needTool("wixl", "wixl");
+  needTool("msiinfo", "msitools");
+  needTool("msibuild", "msitools");
 
   const outDir = resolve(options.outDir ?? join(REPO, "dist"));
   mkdirSync(outDir, { recursive: true });
@@ -442,6 +459,7 @@ export function buildMsi(options: MsiBuildOptions = {}): MsiBuildResult {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
       throw new Error(`wixl failed on ${wxsFile}:\n${stderr.trim()}`);
     }
+    addSecureProperties(msi);
     return { msi, bytes: statSync(msi).size, wxs, milliseconds: Math.round(performance.now() - started) };
   } finally {
     if (!options.stagingDir) rmSync(staging, { recursive: true, force: true });
