@@ -184,6 +184,38 @@ describe.skipIf(!tools)("the MSI, built by wixl and read back with msiinfo", () 
     expect(summary).toContain(`Subject: ${DISPLAY_NAME} 1.2.3`);
   });
 
+  it("its tables match the golden file (rows sorted; nothing in them varies between builds)", () => {
+    const names = [
+      "Directory",
+      "Component",
+      "File",
+      "Feature",
+      "FeatureComponents",
+      "ServiceInstall",
+      "ServiceControl",
+      "Registry",
+      "CreateFolder",
+      "CustomAction",
+      "InstallExecuteSequence",
+      "InstallUISequence",
+      "LaunchCondition",
+      "AppSearch",
+      "RegLocator",
+      "Upgrade",
+      "Property",
+    ];
+    const text = names
+      .map((name) => {
+        // Sequence tables in the order they run; the others by their text.
+        const rows = name.endsWith("Sequence")
+          ? table(name).sort((a, b) => Number(a[2]) - Number(b[2]))
+          : table(name).sort((a, b) => (a.join("\t") < b.join("\t") ? -1 : 1));
+        return [`== ${name}`, ...rows.map((row) => row.join("\t"))].join("\n");
+      })
+      .join("\n");
+    matchesGolden("eca-1.2.3-x64.msi.tables.txt", `${text}\n`);
+  });
+
   it("has the tables that install files, a service, its environment and the data folders", () => {
     const tables = execFileSync("msiinfo", ["tables", built.msi], { encoding: "utf8" }).split(/\s+/);
     for (const name of [
