@@ -1,8 +1,9 @@
 import type { DeviceVerdict, Evaluation, Finding, LoadedPolicy } from "../policy/types.ts";
-import type { Snapshot } from "../probes/types.ts";
+import type { Bus, Snapshot } from "../probes/types.ts";
 
 /** What `eca scan --json` prints and what `eca status` and the daemon's events are built from. */
 export interface ScanReport {
+  /** No findings, and every bus was observed: a bus that could not be checked is never compliant. */
   compliant: boolean;
   scannedAt: string;
   host: { hostname: string };
@@ -11,6 +12,8 @@ export interface ScanReport {
   devices: DeviceVerdict[];
   findings: Finding[];
   unavailable: Snapshot["unavailable"];
+  /** Buses that could not be observed at all (every source of them failed): "could not check". */
+  unobserved: Bus[];
 }
 
 export function buildReport(
@@ -18,9 +21,10 @@ export function buildReport(
   policy: LoadedPolicy,
   unavailable: Snapshot["unavailable"],
   context: { hostname: string; version: string; now: Date },
+  unobserved: Bus[] = [],
 ): ScanReport {
   return {
-    compliant: evaluation.compliant,
+    compliant: evaluation.compliant && unobserved.length === 0,
     scannedAt: context.now.toISOString(),
     host: { hostname: context.hostname },
     agent: { name: "eca", version: context.version },
@@ -33,5 +37,6 @@ export function buildReport(
     devices: evaluation.devices,
     findings: evaluation.findings,
     unavailable,
+    unobserved,
   };
 }

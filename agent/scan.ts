@@ -5,11 +5,18 @@ import { hostname } from "node:os";
 import { evaluate } from "../policy/evaluate.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import { classifyAll } from "../probes/classify/classify.ts";
-import { createProbe } from "../probes/create.ts";
+import { backendBuses, createProbe } from "../probes/create.ts";
 import { mergeBluetoothObservations } from "../probes/merge-bluetooth.ts";
 import { mergeUsbObservations } from "../probes/merge-usb.ts";
 import type { Probe, ProbeOptions } from "../probes/probe.ts";
-import type { BluetoothObservation, Observation, Snapshot, UsbObservation } from "../probes/types.ts";
+import type {
+  BluetoothObservation,
+  Bus,
+  Observation,
+  Snapshot,
+  UnavailableSource,
+  UsbObservation,
+} from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
 import { buildReport, type ScanReport } from "./report.ts";
 import { AGENT_VERSION } from "./version.ts";
@@ -43,19 +50,44 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
   };
 }
 
-/** Pure: a snapshot and a policy in, the report out. */
+/**
+ * Pure: the buses that could not be observed at all. A bus is observed when at least one backend
+ * covering it answered, or said its stack is absent (no BlueZ: a complete answer, "no Bluetooth").
+ * A bus whose every backend failed could not be checked: not compliant, exit code 3, and the daemon
+ * keeps its findings open and says so in heartbeats.
+ */
+export function unobservedBuses(
+  backends: readonly string[],
+  unavailable: readonly UnavailableSource[],
+): Bus[] {
+  const failed = new Set<string>(unavailable.filter((u) => !u.absent).map((u) => u.source));
+  const absent = new Set<string>(unavailable.filter((u) => u.absent).map((u) => u.source));
+  const buses = new Set(backends.flatMap(backendBuses));
+  return [...buses].filter((bus) => {
+    const covering = backends.filter((b) => backendBuses(b).includes(bus));
+    return covering.every((b) => failed.has(b) && !absent.has(b));
+  });
+}
+
+/**
+ * Pure: a snapshot and a policy in, the report out. `backends`, the names the snapshot was
+ * collected with, tell which buses were meant to be observed; without them none count as unobserved.
+ */
 export function judgeSnapshot(
   snapshot: Snapshot,
   policy: LoadedPolicy,
   now: Date,
   host: string = hostname(),
+  backends: readonly string[] = [],
 ): ScanReport {
   const evaluation = evaluate(classifyAll(snapshot.observations), policy.policy, now);
-  return buildReport(evaluation, policy, snapshot.unavailable, {
-    hostname: host,
-    version: AGENT_VERSION,
-    now,
-  });
+  return buildReport(
+    evaluation,
+    policy,
+    snapshot.unavailable,
+    { hostname: host, version: AGENT_VERSION, now },
+    unobservedBuses(backends, snapshot.unavailable),
+  );
 }
 
 export async function scanOnce(
@@ -65,7 +97,7 @@ export async function scanOnce(
 ): Promise<ScanReport> {
   const probes = await openProbes(backends, options);
   try {
-    return judgeSnapshot(await collect(probes), policy, new Date());
+    return judgeSnapshot(await collect(probes), policy, new Date(), hostname(), backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

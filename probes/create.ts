@@ -6,11 +6,13 @@ interface Backend {
   load: () => Promise<(options: ProbeOptions) => Probe>;
   /** Buses it observes: when every source of a bus fails, that bus's findings stay open. */
   buses: Bus[];
+  /** Reads only files under ProbeOptions.root (a recorded tree), never the live machine. */
+  underRoot?: true;
   /**
    * Reads only through options.root and options.sources, so it can replay a capture folder
    * (`eca scan --capture`). Backends that read sockets or libraries directly cannot.
    */
-  replays?: boolean;
+  replays?: true;
 }
 
 /** Probe backends by name. New platforms register here; nothing else should learn their names. */
@@ -18,6 +20,7 @@ const backends: Record<string, Backend> = {
   "linux-sysfs": {
     load: async () => (await import("./linux/usb-sysfs.ts")).createLinuxUsbProbe,
     buses: ["usb"],
+    underRoot: true,
     replays: true,
   },
   replay: { load: async () => (await import("./replay.ts")).createReplayProbe, buses: ["usb", "bluetooth"] },
@@ -29,6 +32,7 @@ const backends: Record<string, Backend> = {
   "bluez-store": {
     load: async () => (await import("./linux/bluez-store.ts")).createBluezStoreProbe,
     buses: ["bluetooth"],
+    underRoot: true,
     replays: true,
   },
   "macos-usb": {
@@ -38,6 +42,11 @@ const backends: Record<string, Backend> = {
   },
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
+  "macos-bluetooth": {
+    load: async () => (await import("./macos/bluetooth.ts")).createMacosBluetoothProbe,
+    buses: ["bluetooth"],
+    replays: true,
+  },
   systeminformation: {
     load: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
     buses: ["usb", "bluetooth"],
@@ -66,13 +75,23 @@ export function defaultBackends(platform: NodeJS.Platform = process.platform): s
   // macOS: macos-usb reads ioreg and system_profiler, which hold everything libusb and
   // systeminformation gave and more (ids, interfaces, serials, the hub tree, storage facts); libusb
   // is kept only inside macos-usb, for its IOKit hot-plug events (a rescan within a second of a
-  // plug-in instead of at the next poll), never for its descriptors. systeminformation stays only
-  // for Bluetooth (SPBluetoothDataType names and addresses) until "macos-bluetooth" replaces it;
-  // its USB records carry no VID:PID and are dropped by the merge whenever macos-usb answers.
-  if (platform === "darwin") return ["macos-usb", "systeminformation"];
+  // plug-in instead of at the next poll), never for its descriptors. macos-bluetooth reads
+  // SPBluetoothDataType and the remembered pairings, which is all systeminformation gave (names and
+  // addresses of system_profiler's list) and more, so systeminformation is not used on a Mac.
+  if (platform === "darwin") return ["macos-usb", "macos-bluetooth"];
   // libusb reads descriptors; systeminformation adds names, serials and Bluetooth (merge-usb.ts).
   if (platform === "win32") return ["libusb", "systeminformation"];
   return [];
+}
+
+/**
+ * The backends that read only files under a filesystem root: the defaults for `--root DIR`, so a
+ * recorded tree is never mixed with the live machine (the host's BlueZ, its USB via libusb).
+ */
+export function rootBackends(): string[] {
+  return Object.entries(backends)
+    .filter(([, backend]) => backend.underRoot)
+    .map(([name]) => name);
 }
 
 export async function createProbe(name: string, options: ProbeOptions): Promise<Probe> {

@@ -139,7 +139,7 @@ describe("the manifest", () => {
     writeManifest(directory, goodManifest);
     expect(captureProbeSetup(directory).backends).toEqual(["linux-sysfs", "bluez-dbus", "bluez-store"]);
     writeManifest(directory, { ...goodManifest, platform: "darwin" });
-    expect(captureProbeSetup(directory).backends).toEqual(["macos-usb"]);
+    expect(captureProbeSetup(directory).backends).toEqual(["macos-usb", "macos-bluetooth"]);
     expect(() => captureProbeSetup(directory, ["libusb"])).toThrow(/libusb reads only live devices/);
     // A platform whose probes cannot replay yet says so rather than reporting an empty laptop.
     writeManifest(directory, { ...goodManifest, platform: "win32" });
@@ -192,7 +192,7 @@ describe("eca run --capture", () => {
   it("the daemon's configuration replays the folder as its platform, with no live source", async () => {
     const directory = join(REPO, "test/fixtures/captures/mac-tahoe-iphone-stick");
     const config = await loadConfig(undefined, { captureDir: directory });
-    expect(config.backends).toEqual(["macos-usb"]);
+    expect(config.backends).toEqual(["macos-usb", "macos-bluetooth"]);
     const options = probeOptions(config);
     expect(options.root).toBe(directory);
     expect(options.sources?.kind).toBe("capture");

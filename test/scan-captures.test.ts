@@ -19,6 +19,7 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // Bluetooth files are the macos-bluetooth fixtures (test/fixtures/macos-bluetooth/README.md).
   // Intel T2 MacBook Pro: T2 parts built in; Apple keyboard behind its own hub, iPhone, stick behind a hub.
   {
     name: "mac-intel-t2-keyboard-hub",
@@ -30,13 +31,29 @@ const cases: Case[] = [
   {
     name: "mac-apple-silicon-android-disk",
     exitCode: 1,
-    rules: ["phone-charging", "unapproved-peripheral", "personal-storage", "personal-storage"],
+    rules: [
+      "phone-charging",
+      "unapproved-peripheral",
+      "personal-storage",
+      "personal-storage",
+      "unapproved-peripheral",
+      "vehicle-pairing",
+      "unapproved-peripheral",
+    ],
   },
   // macOS 26 (M4): SPUSBDataType empty, SPUSBHostDataType tells the stick is Removable.
   {
     name: "mac-tahoe-iphone-stick",
     exitCode: 1,
-    rules: ["personal-storage", "phone-charging", "unapproved-peripheral"],
+    rules: [
+      "personal-storage",
+      "phone-charging",
+      "unapproved-peripheral",
+      "unapproved-peripheral",
+      "unapproved-peripheral",
+      "unapproved-peripheral",
+      "vehicle-pairing",
+    ],
   },
 ];
 

@@ -224,9 +224,9 @@ describe("systeminformation mapping edge cases", () => {
 });
 
 describe("registration", () => {
-  it("offers libusb and systeminformation: the defaults on Windows, and systeminformation for Bluetooth on macOS", async () => {
+  it("offers libusb and systeminformation, the defaults on Windows (macOS has its own probes)", async () => {
     expect(backendNames()).toEqual(expect.arrayContaining(["libusb", "systeminformation"]));
-    expect(defaultBackends("darwin")).toEqual(["macos-usb", "systeminformation"]);
+    expect(defaultBackends("darwin")).toEqual(["macos-usb", "macos-bluetooth"]);
     expect(defaultBackends("win32")).toEqual(["libusb", "systeminformation"]);
     expect(defaultBackends("linux")).toEqual(["linux-sysfs", "bluez-dbus", "bluez-store"]);
     expect((await createProbe("libusb", { root: "/" })).name).toBe("libusb");

@@ -23,7 +23,7 @@ export async function commandSourcesFor(platform: CapturePlatform): Promise<Comm
     case "darwin":
       return [
         ...(await import("../macos/usb.ts")).MACOS_USB_SOURCES,
-        // ...(await import("../macos/bluetooth.ts")).MACOS_BLUETOOTH_SOURCES, once that probe is merged.
+        ...(await import("../macos/bluetooth.ts")).MACOS_BLUETOOTH_SOURCES,
       ];
     case "win32":
       return []; // The Windows probes add theirs (pnp-devices.json, bluetooth-registry.json: issue 9).
