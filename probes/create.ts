@@ -15,6 +15,9 @@ interface Backend {
   replays?: true;
 }
 
+/** How long a live Mac's Bluetooth sources (system_profiler, plutil) are reused: at most one run a minute. */
+export const MACOS_BLUETOOTH_REFRESH_MS = 60_000;
+
 /** Probe backends by name. New platforms register here; nothing else should learn their names. */
 const backends: Record<string, Backend> = {
   "linux-sysfs": {
@@ -43,7 +46,20 @@ const backends: Record<string, Backend> = {
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
   "macos-bluetooth": {
-    load: async () => (await import("./macos/bluetooth.ts")).createMacosBluetoothProbe,
+    // system_profiler takes a second or more and there is no Bluetooth event to wait for without
+    // native code: on a live Mac its answers are reused for a minute, so the daemon does not spawn
+    // it on every poll (issue 8; BENCHMARKS.md). Capture folders are read as they are.
+    load: async () => {
+      const [{ createMacosBluetoothProbe }, { liveSourceReader, throttledSourceReader }] = await Promise.all([
+        import("./macos/bluetooth.ts"),
+        import("./capture/sources.ts"),
+      ]);
+      return (options: ProbeOptions) =>
+        createMacosBluetoothProbe({
+          ...options,
+          sources: throttledSourceReader(options.sources ?? liveSourceReader(), MACOS_BLUETOOTH_REFRESH_MS),
+        });
+    },
     buses: ["bluetooth"],
     replays: true,
   },

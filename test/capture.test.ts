@@ -14,7 +14,7 @@ import { writeCapture } from "../probes/capture/capture.ts";
 import { redactBluezInfo } from "../probes/capture/linux.ts";
 import { readCaptureManifest } from "../probes/capture/manifest.ts";
 import { captureProbeSetup } from "../probes/capture/replay-setup.ts";
-import { captureSourceReader, type SourceReader } from "../probes/capture/sources.ts";
+import { captureSourceReader, type SourceReader, throttledSourceReader } from "../probes/capture/sources.ts";
 import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
 import { type MockBluez, startMockBluez } from "./helpers/mock-bluez.ts";
 
@@ -227,5 +227,43 @@ describe("command sources", () => {
       );
     }
     expect(readCaptureManifest(directory).platform).toBe("darwin");
+  });
+});
+
+describe("throttledSourceReader", () => {
+  const source = {
+    file: "system_profiler-SPBluetoothDataType.json",
+    command: ["system_profiler"],
+    timeoutMs: 1,
+    maxBytes: 1,
+  };
+
+  it("a slow command is run at most once per interval on a live machine; failures are retried at once", async () => {
+    let clock = 0;
+    let runs = 0;
+    let fail = false;
+    const live: SourceReader = {
+      kind: "live",
+      async read() {
+        runs++;
+        return fail ? { ok: false, reason: "busy" } : { ok: true, text: `run ${runs}`, durationMs: 1200 };
+      },
+    };
+    const reader = throttledSourceReader(live, 60_000, () => clock);
+    expect(await reader.read(source)).toMatchObject({ text: "run 1" });
+    clock = 5_000; // the next poll
+    expect(await reader.read(source)).toMatchObject({ text: "run 1" });
+    expect(runs).toBe(1);
+    clock = 61_000;
+    fail = true;
+    expect(await reader.read(source)).toMatchObject({ ok: false });
+    fail = false;
+    expect(await reader.read(source)).toMatchObject({ text: "run 3" });
+    expect(runs).toBe(3);
+  });
+
+  it("a capture folder is read as it is", () => {
+    const capture = captureSourceReader(scratch());
+    expect(throttledSourceReader(capture, 60_000)).toBe(capture);
   });
 });

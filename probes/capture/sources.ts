@@ -140,3 +140,28 @@ export async function readWithFallback(
     current = current.fallback;
   }
 }
+
+/**
+ * Answers each source from its last successful output for `minIntervalMs` (monotonic clock), so a
+ * slow command (system_profiler) is not spawned on every poll. Failures are not kept: the next
+ * read tries again. A capture reader is returned as is: files are cheap and never go stale.
+ */
+export function throttledSourceReader(
+  inner: SourceReader,
+  minIntervalMs: number,
+  now: () => number = () => Number(process.hrtime.bigint() / 1_000_000n),
+): SourceReader {
+  if (inner.kind === "capture") return inner;
+  const last = new Map<string, { at: number; output: SourceOutput }>();
+  return {
+    kind: inner.kind,
+    async read(source) {
+      const kept = last.get(source.file);
+      if (kept && now() - kept.at < minIntervalMs) return kept.output;
+      const output = await inner.read(source);
+      if (output.ok) last.set(source.file, { at: now(), output });
+      else last.delete(source.file);
+      return output;
+    },
+  };
+}
