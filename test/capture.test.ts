@@ -80,6 +80,23 @@ describe("Linux capture and replay", () => {
     expect(redacted).toContain("Name=Car");
   });
 
+  it("eca capture exits 0 with what it wrote, and 2 on a folder that already holds something", async () => {
+    const directory = join(scratch(), "forked");
+    const first = await eca(["capture", directory, "--root", EXAMPLE]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/wrote 3 of 4 sources .*eca scan --capture/);
+    expect(first.stderr).toMatch(/bluez-objects\.json: not read/);
+    const again = await eca(["capture", directory, "--root", EXAMPLE]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/is not empty: give eca capture a new or empty folder/);
+  });
+
+  it("eca capture --help says the folder holds names and serials", async () => {
+    const { stdout } = await eca(["capture", "--help"]);
+    expect(stdout).toMatch(/device names, serial numbers and Bluetooth addresses/);
+    expect(stdout).toMatch(/treat it as personal data/);
+  });
+
   it("refuses a folder that already holds something", async () => {
     const directory = scratch();
     writeFileSync(join(directory, "other.txt"), "x");

@@ -85,7 +85,8 @@ export function deviceSetKey(devices: readonly IoregUsbDevice[]): string {
     .filter((device) => !device.isRootHub)
     .map(
       (device) =>
-        `${device.locationId ?? device.portPath}:${device.vendorId}:${device.productId}:${device.serial ?? ""}`,
+        // Without a locationID the node's name stands in (its line number moves with other devices).
+        `${device.locationId ?? device.name}:${device.vendorId}:${device.productId}:${device.serial ?? ""}`,
     )
     .sort()
     .join("|");
