@@ -224,6 +224,12 @@ describe("eca run --capture", () => {
   });
 });
 
+/** What the fake Mac prints: JSON where JSON was asked for, as the real commands do. */
+const fakeOutput = (file: string, command: readonly string[]) =>
+  file.endsWith(".json")
+    ? `{ "output of": ${JSON.stringify(command.join(" "))} }\n`
+    : `output of ${command.join(" ")}\n`;
+
 describe("command sources", () => {
   it("a darwin capture runs each probe command once and writes its output under the documented name", async () => {
     const ran: string[][] = [];
@@ -231,7 +237,7 @@ describe("command sources", () => {
       kind: "live",
       async read(source) {
         ran.push([...source.command]);
-        return { ok: true, text: `output of ${source.command.join(" ")}\n`, durationMs: 3 };
+        return { ok: true, text: fakeOutput(source.file, source.command), durationMs: 3 };
       },
     };
     const directory = join(scratch(), "mac");
@@ -240,7 +246,7 @@ describe("command sources", () => {
     for (const source of manifest.sources) {
       expect(source.exitCode).toBe(0);
       expect(readFileSync(join(directory, source.file), "utf8")).toBe(
-        `output of ${source.command?.join(" ")}\n`,
+        fakeOutput(source.file, source.command ?? []),
       );
     }
     expect(readCaptureManifest(directory).platform).toBe("darwin");

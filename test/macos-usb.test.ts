@@ -260,6 +260,26 @@ describe("the macos-usb probe", () => {
     expect(snapshot.unavailable[0]).toMatchObject({ source: "macos-usb" });
   });
 
+  it("a system_profiler that ignores -json (before 10.15) is asked again with -xml", async () => {
+    const asked: string[] = [];
+    const xml = fixture("macos/system_profiler-SPUSBDataType-10.11.xml");
+    const sources: SourceReader = {
+      kind: "live",
+      async read(source) {
+        asked.push(source.command.join(" "));
+        if (source.file === "ioreg-usb.txt") return { ok: true, text: "", durationMs: 1 };
+        if (source.file === "system_profiler-SPUSBDataType.json")
+          return { ok: true, text: "USB:\n\n    USB 2.0 Bus:\n", durationMs: 900 };
+        if (source.file === "system_profiler-SPUSBDataType.xml")
+          return { ok: true, text: xml, durationMs: 900 };
+        return { ok: true, text: "", durationMs: 1 };
+      },
+    };
+    const snapshot = await createMacosUsbProbe({ root: "/", sources }).snapshot();
+    expect(asked).toContain("system_profiler -xml SPUSBDataType");
+    expect(snapshot.unavailable).toEqual([]);
+  });
+
   it("declares the capture files docs/CAPTURE.md lists", () => {
     expect(MACOS_USB_SOURCES.map((source) => source.file)).toEqual([
       "ioreg-usb.txt",

@@ -19,6 +19,12 @@ export interface CommandSource {
   maxBytes: number;
   /** Tried when this one fails (system_profiler -xml where -json is too new); the first that answers counts. */
   fallback?: CommandSource;
+  /**
+   * What the output must look like to count as an answer ("a JSON object"), for commands that
+   * exit 0 with something else (an old system_profiler printing text for -json). Output that fails
+   * the test is treated as a failure, so the fallback is tried.
+   */
+  expects?: { test: (text: string) => boolean; description: string };
 }
 
 export type SourceOutput =
@@ -134,7 +140,15 @@ export async function readWithFallback(
 }> {
   const failures: { source: CommandSource; output: SourceOutput }[] = [];
   for (let current: CommandSource | undefined = source; ; ) {
-    const output = await reader.read(current);
+    let output = await reader.read(current);
+    if (output.ok && current.expects && !current.expects.test(output.text)) {
+      output = {
+        ok: false,
+        reason: `${current.command.join(" ") || current.file}: the output is not ${current.expects.description}`,
+        durationMs: output.durationMs,
+        exitCode: 0,
+      };
+    }
     if (output.ok || !current.fallback) return { source: current, output, failures };
     failures.push({ source: current, output });
     current = current.fallback;

@@ -55,6 +55,7 @@ export const SP_USB_SOURCE: CommandSource = {
   command: ["system_profiler", "-json", "SPUSBDataType"],
   timeoutMs: 30_000,
   maxBytes: 16 * MB,
+  expects: { test: (text) => text.trimStart().startsWith("{"), description: "a JSON object" },
   // macOS before 10.15 has no -json.
   fallback: {
     file: "system_profiler-SPUSBDataType.xml",
