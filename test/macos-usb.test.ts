@@ -91,6 +91,25 @@ describe("ioreg text", () => {
     ]);
   });
 
+  it("a driver node below a device that repeats its ids and locationID is not a second device", () => {
+    const text = [
+      "+-o iPhone@14100000  <class IOUSBHostDevice, id 0x1, registered, matched, active, busy 0 (0 ms), retain 9>",
+      "  | {",
+      '  |   "idVendor" = 1452',
+      '  |   "idProduct" = 4776',
+      '  |   "locationID" = 336592896',
+      "  | }",
+      "  | ",
+      "  +-o IOUSBHostHIDDevice@14100000,0  <class IOUSBHostHIDDevice, id 0x2, registered, matched, active, busy 0 (0 ms), retain 6>",
+      "      {",
+      '        "idVendor" = 1452',
+      '        "idProduct" = 4776',
+      '        "locationID" = 336592896',
+      "      }",
+    ].join("\n");
+    expect(parseIoregUsb(text).map((device) => device.portPath)).toEqual(["20-1"]);
+  });
+
   it("locationID encodes the hub chain: controller in the top byte, one port per nibble", () => {
     expect(portPathFromLocation(0x14210000)).toBe("20-2.1");
     expect(parentsFromLocation(0x14213000)).toEqual(["usb20", "20-2", "20-2.1"]);

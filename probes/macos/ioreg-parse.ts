@@ -307,6 +307,8 @@ export function parseIoregUsb(devicesText: string, interfacesText?: string): Ior
   const devices: IoregUsbDevice[] = [];
   const byNode = new Map<IoregNode, IoregUsbDevice>();
   const rootHubs = new Map<string, IoregUsbDevice>();
+  /** Devices by locationID: a driver node below a device that repeats its ids is the same device. */
+  const byLocation = new Map<number, IoregUsbDevice>();
 
   const visit = (node: IoregNode, parents: string[]) => {
     let childParents = parents;
@@ -335,9 +337,15 @@ export function parseIoregUsb(devicesText: string, interfacesText?: string): Ior
           byNode.set(node, known);
         }
       } else {
-        const device = deviceFrom(node, path, chain, false);
-        devices.push(device);
-        byNode.set(node, device);
+        const alias = locationId === undefined ? undefined : byLocation.get(locationId);
+        if (alias) {
+          byNode.set(node, alias);
+        } else {
+          const device = deviceFrom(node, path, chain, false);
+          devices.push(device);
+          byNode.set(node, device);
+          if (locationId !== undefined) byLocation.set(locationId, device);
+        }
       }
       childParents = [...chain, path];
       if (rootHub) childParents = [path];
@@ -356,12 +364,10 @@ export function parseIoregUsb(devicesText: string, interfacesText?: string): Ior
   for (const root of roots) visit(root, []);
 
   if (interfacesText) {
-    const byLocation = new Map(
-      devices.filter((d) => d.locationId !== undefined && !d.isRootHub).map((d) => [d.locationId, d]),
-    );
     for (const node of walk(parseIoregTree(interfacesText))) {
       if (!isInterfaceNode(node)) continue;
-      const owner = byLocation.get(locationOf(node));
+      const location = locationOf(node);
+      const owner = location === undefined ? undefined : byLocation.get(location);
       const usbInterface = interfaceFrom(node);
       if (!owner || !usbInterface) continue;
       // The IOService plane may already have listed it under its device.
