@@ -3,7 +3,7 @@
 // through a SourceReader, so the folder holds exactly what a live scan would have parsed.
 
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { release, version } from "node:os";
+import { hostname, release, version } from "node:os";
 import { dirname, join } from "node:path";
 import { AGENT_VERSION } from "../../agent/version.ts";
 import { BLUEZ_OBJECTS_ORIGIN, BLUEZ_OBJECTS_SOURCE, readBluezObjects } from "./bluez-objects.ts";
@@ -122,6 +122,7 @@ export async function writeCapture(run: CaptureRun): Promise<CaptureManifest> {
   const manifest: CaptureManifest = {
     format: CAPTURE_FORMAT,
     platform: run.platform,
+    hostname: hostname(),
     osVersion: await osVersion(run.platform, reader),
     ecaVersion: AGENT_VERSION,
     capturedAt: (run.now ?? new Date()).toISOString(),

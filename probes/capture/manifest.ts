@@ -26,6 +26,8 @@ export type CapturePlatform = "linux" | "darwin" | "win32";
 export interface CaptureManifest {
   format: "eca-capture/1";
   platform: CapturePlatform;
+  /** The laptop's host name, so a folder sent to the security team says which laptop it is. */
+  hostname?: string;
   osVersion?: string;
   ecaVersion: string;
   capturedAt: string;
@@ -70,6 +72,7 @@ export const CAPTURE_MANIFEST_SCHEMA: JsonSchema = {
       enum: ["linux", "darwin", "win32"],
       "x-hint": "the platform the folder was recorded on: linux, darwin or win32",
     },
+    hostname: { type: "string" },
     osVersion: { type: "string" },
     ecaVersion: { type: "string", minLength: 1, "x-hint": "the eca version that made the capture" },
     capturedAt: {
