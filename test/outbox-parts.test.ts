@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeRoom } from "../agent/outbox/compaction.ts";
 import { isCorruption, moveAside } from "../agent/outbox/corruption.ts";
 import { insertEvents, queuedBytes, selectBatch, serialize } from "../agent/outbox/queue.ts";
+import { copyRows, MEMORY_SEQ_START, snapshotInto } from "../agent/outbox/rebuild.ts";
 import { openChecked, openInMemory } from "../agent/outbox/schema.ts";
 import { readStats } from "../agent/outbox/stats.ts";
 import { testEvent } from "./helpers/events.ts";
@@ -65,5 +66,26 @@ describe("outbox parts", () => {
     expect(existsSync(path)).toBe(false);
     expect(existsSync(`${path}.corrupt-42`)).toBe(true);
     openChecked(path, "FULL").close();
+  });
+
+  it("rebuild: a snapshot keeps every event with its seq; rows merge into a file that is there", () => {
+    const memory = openInMemory();
+    memory.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(MEMORY_SEQ_START);
+    const events = serialize([testEvent(), testEvent("finding", "f1")]);
+    insertEvents(memory, events, 1);
+    const target = join(dir, "copy.db");
+    expect(snapshotInto(memory, target, silent).method).toBe("vacuum");
+    const copy = openChecked(target, "FULL");
+    const seqs = selectBatch(copy, { maxEvents: 10, maxBytes: 1e9 }).map((e) => e.seq);
+    expect(seqs).toEqual([MEMORY_SEQ_START + 1, MEMORY_SEQ_START + 2]);
+
+    const existing = openChecked(join(dir, "existing.db"), "FULL");
+    insertEvents(existing, serialize([testEvent()]), 1);
+    copyRows(memory, existing, silent);
+    // Inserted again: already there, kept once.
+    copyRows(copy, existing, silent);
+    expect(selectBatch(existing, { maxEvents: 10, maxBytes: 1e9 }).map((e) => e.seq)).toEqual([1, ...seqs]);
+    copy.close();
+    existing.close();
   });
 });

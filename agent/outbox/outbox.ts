@@ -12,7 +12,7 @@
 // order, and written once the disk takes writes again; the open set is always kept in memory as
 // well, so whatever happens to the file, the daemon can write it into a new one.
 
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
@@ -32,7 +32,14 @@ import {
   sum,
   queuedBytes as sumQueuedBytes,
 } from "./queue.ts";
-import { copyState, MEMORY_SEQ_START } from "./rebuild.ts";
+import {
+  type CopyResult,
+  copyRows,
+  MEMORY_SEQ_START,
+  removeDatabase,
+  replaceOpenFindings,
+  snapshotInto,
+} from "./rebuild.ts";
 import { DB_FILE, openChecked, openInMemory, transaction } from "./schema.ts";
 import { addToCounter, readStats, setMeta } from "./stats.ts";
 import {
@@ -80,6 +87,8 @@ export function openOutbox(options: OutboxOptions): Outbox {
   const now = options.now ?? Date.now;
   const synchronous = options.synchronous ?? "FULL";
   const path = join(stateDir, DB_FILE);
+  /** Where a rebuilt database is made before it is moved into place. */
+  const rebuildPath = `${path}.rebuild`;
 
   let db!: DatabaseSync;
   /** The file `db` was opened on; undefined while the events live in memory. */
@@ -111,9 +120,9 @@ export function openOutbox(options: OutboxOptions): Outbox {
   }
 
   /**
-   * Opens the file. A corrupt one is moved aside first, and what can still be read from it (queued
-   * events, the open set) is copied into the new one, so a restart does not open every finding again.
-   * Throws when the disk cannot be used.
+   * Opens the file. A corrupt one is moved aside, and what can still be read from it (queued events,
+   * the open set) goes into the new one, so a restart does not open every finding again. Throws
+   * when the disk cannot be used.
    */
   function openFile(): DatabaseSync {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -121,39 +130,48 @@ export function openOutbox(options: OutboxOptions): Outbox {
       return openChecked(path, synchronous);
     } catch (error) {
       if (!isCorruption(error)) throw error;
-      let damaged: DatabaseSync | undefined;
-      try {
-        damaged = new DatabaseSync(path, { readOnly: true });
-      } catch {
-        // Not even readable: nothing to salvage.
-      }
+      const salvaged = salvage();
       moveAside(path, now(), logger, error);
+      if (!salvaged) return openChecked(path, synchronous);
+      renameSync(rebuildPath, path);
       const fresh = openChecked(path, synchronous);
-      if (damaged) {
-        let salvagedOpen = new Map<string, OpenFinding>();
-        try {
-          salvagedOpen = loadOpenFindings(damaged);
-        } catch {
-          // The open set is unreadable; the next scan opens what it finds.
-        }
-        const copied = copyState(damaged, fresh, salvagedOpen, logger);
+      transaction(fresh, () => {
+        replaceOpenFindings(fresh, salvaged.open);
         noteRebuild(fresh, "the database was corrupt at start");
-        logger.warn(
-          { events: copied.events, openFindings: salvagedOpen.size, unreadable: copied.unreadable },
-          "salvaged what could be read from the corrupt state database",
-        );
-        damaged.close();
-      }
+      });
+      logger.warn(
+        { openFindings: salvaged.open.size, events: sumCount(fresh), unreadable: salvaged.unreadable },
+        "salvaged what could be read from the corrupt state database",
+      );
       return fresh;
+    }
+  }
+
+  /** What a corrupt file at `path` still gives, written to `rebuildPath`; undefined when nothing. */
+  function salvage(): { open: Map<string, OpenFinding>; unreadable: string[] } | undefined {
+    let damaged: DatabaseSync | undefined;
+    try {
+      damaged = new DatabaseSync(path);
+      let open = new Map<string, OpenFinding>();
+      try {
+        open = loadOpenFindings(damaged);
+      } catch {
+        // The open set is unreadable; the next scan opens what it finds.
+      }
+      const copied = snapshotInto(damaged, rebuildPath, logger);
+      return { open, unreadable: copied.unreadable };
+    } catch {
+      removeDatabase(rebuildPath);
+      return undefined;
+    } finally {
+      damaged?.close();
     }
   }
 
   /** Kept in the new file, so `eca status` says so from any process. */
   function noteRebuild(into: DatabaseSync, reason: string): void {
-    transaction(into, () => {
-      setMeta(into, "last_rebuild_at", String(now()));
-      setMeta(into, "last_rebuild_reason", reason);
-    });
+    setMeta(into, "last_rebuild_at", String(now()));
+    setMeta(into, "last_rebuild_reason", reason);
   }
 
   function fileOrMemory(): void {
@@ -189,43 +207,57 @@ export function openOutbox(options: OutboxOptions): Outbox {
   }
 
   /**
-   * Moves to a new file at `path`, copying what `db` holds and writing the open set. Returns false
-   * (and keeps `db`) when the disk cannot take it yet.
+   * Moves to a new file at `path` holding what `db` holds and the open set in memory. The copy is
+   * built beside it, the old connection closed (closing unlinks its -wal by name, which must not be
+   * the new file's), a corrupt file moved aside, and the copy moved into place. Events held in
+   * memory since a start on an unusable directory are added to a file that is there.
+   * "rebuilt": done; "kept": the disk cannot take it yet, `db` is unchanged; "fallback": the copy is
+   * on disk but cannot be opened, `db` is whatever fileOrMemory found.
    */
-  function moveToNewFile(reason: string): boolean {
+  function moveToNewFile(reason: string, corrupt?: unknown): "rebuilt" | "kept" | "fallback" {
     let fresh: DatabaseSync | undefined;
-    const existed = existsSync(path);
+    let closedOld = false;
     try {
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       if (options.exclusive) acquireStateLock(stateDir);
-      fresh = openFile();
-      const copied = copyState(db, fresh, openSet, logger);
-      noteRebuild(fresh, reason);
-      try {
-        db.close();
-      } catch {
-        // The old connection may be unusable; its content is copied.
+      let copied: CopyResult;
+      if (identity === undefined && existsSync(path)) {
+        fresh = openFile();
+        copied = copyRows(db, fresh, logger);
+      } else {
+        copied = snapshotInto(db, rebuildPath, logger);
+        closedOld = true;
+        closeQuietly(db);
+        if (corrupt !== undefined) moveAside(path, now(), logger, corrupt);
+        renameSync(rebuildPath, path);
+        fresh = openChecked(path, synchronous);
       }
+      const into = fresh;
+      transaction(into, () => {
+        replaceOpenFindings(into, openSet);
+        noteRebuild(into, reason);
+      });
+      if (!closedOld) closeQuietly(db);
       db = fresh;
       identity = fileIdentity(path);
       queuedBytes = sumQueuedBytes(db);
       logger.warn(
-        { path, reason, events: copied.events, openFindings: openSet.size, unreadable: copied.unreadable },
+        { path, reason, events: sumCount(db), openFindings: openSet.size, ...copied },
         "state database rebuilt: queued events and open findings written to the new file",
       );
-      return true;
+      return "rebuilt";
     } catch (error) {
-      try {
-        fresh?.close();
-        // A half-made file (the disk filled while creating it) would pass for a replaced one next time.
-        if (!existed) for (const extension of ["", "-wal", "-shm"]) rmSync(path + extension, { force: true });
-      } catch {
-        // Nothing to keep.
-      }
+      if (fresh) closeQuietly(fresh);
+      removeDatabase(rebuildPath);
       if (!isStorageError(error) && !isCorruption(error) && !(error instanceof StateLockedError)) throw error;
       reportProblem(error, "state database cannot be rebuilt yet: keeping events in memory");
       retryAt = Date.now() + RETRY_MS;
-      return false;
+      if (!closedOld) return "kept";
+      // The old connection is gone; the copy (if it was moved into place) is found by fileOrMemory,
+      // or merged when the disk takes writes again.
+      fileOrMemory();
+      transaction(db, () => replaceOpenFindings(db, openSet));
+      return "fallback";
     }
   }
 
@@ -237,14 +269,14 @@ export function openOutbox(options: OutboxOptions): Outbox {
       const mayRetry = force || Date.now() >= retryAt;
       if (identity === undefined) {
         if (!mayRetry) return;
-        if (moveToNewFile("the state directory is usable again")) storageProblem = undefined;
+        if (moveToNewFile("the state directory is usable again") === "rebuilt") storageProblem = undefined;
       } else {
         const onDisk = fileIdentity(path);
         if (!sameFile(onDisk, identity) && mayRetry) {
           const what = onDisk ? "replaced by another file" : "removed";
           logger.error({ path }, `state database was ${what} while running: rebuilding it`);
           if (onDisk) moveAsideAs(`replaced-${now()}`);
-          if (moveToNewFile(`the database file was ${what}`)) storageProblem = undefined;
+          if (moveToNewFile(`the database file was ${what}`) === "rebuilt") storageProblem = undefined;
           else storageProblem ??= `the state database was ${what} and cannot be rebuilt yet`;
         } else if (onDisk && !hasSqliteHeader(path)) {
           // Overwritten in place: the connection's page cache would hide it until a restart.
@@ -266,17 +298,12 @@ export function openOutbox(options: OutboxOptions): Outbox {
 
   /** The database turned out damaged while running: move it aside and rebuild with the open set. */
   function recoverFromCorruption(error: unknown): void {
-    const damaged = db;
+    if (moveToNewFile("the database was corrupt", error) !== "kept") return;
+    // Could not even make a copy: leave the damaged file and keep going in memory.
+    closeQuietly(db);
     moveAside(path, now(), logger, error);
-    if (moveToNewFile("the database was corrupt")) return;
-    // Could not even start a new file: keep going in memory.
-    try {
-      damaged.close();
-    } catch {
-      // Unusable anyway.
-    }
     fileOrMemory();
-    storeOpenFindings(db, [...openSet.values()], []);
+    transaction(db, () => replaceOpenFindings(db, openSet));
   }
 
   // Runs an operation; if the database turns out to be damaged while running, moves it aside,
@@ -455,4 +482,16 @@ export function openOutbox(options: OutboxOptions): Outbox {
       if (options.exclusive) releaseStateLock(stateDir);
     },
   };
+}
+
+function sumCount(db: DatabaseSync): number {
+  return Number((db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n);
+}
+
+function closeQuietly(db: DatabaseSync): void {
+  try {
+    db.close();
+  } catch {
+    // Already closed, or unusable: either way it is let go.
+  }
 }
