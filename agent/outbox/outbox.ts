@@ -474,6 +474,17 @@ export function openOutbox(options: OutboxOptions): Outbox {
     },
 
     close() {
+      // A last try at what the disk refused; then say what is lost.
+      try {
+        if (db.isOpen) check(true);
+      } catch {
+        // Closing regardless.
+      }
+      if (pending.length > 0)
+        logger.error(
+          { path, events: pending.reduce((n, write) => n + write.events.length, 0), problem: storageProblem },
+          "stopping with changes the disk would not take: they are lost",
+        );
       try {
         db.close();
       } catch {
