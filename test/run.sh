@@ -12,6 +12,7 @@ needed=(
   "openssl:openssl"
   "lsusb:usbutils"
   "dbus-monitor:dbus-bin"
+  "mount:mount"
 )
 missing=()
 for pair in "${needed[@]}"; do
