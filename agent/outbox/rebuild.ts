@@ -5,7 +5,7 @@
 // each table on its own, so a damaged table does not stop the rest. The new file is built under a
 // temporary name and moved into place, so the old connection never sees a new file at its own path.
 
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
@@ -77,6 +77,8 @@ export function snapshotInto(from: DatabaseSync, target: string, logger: Logger)
   removeDatabase(target);
   try {
     from.exec(`VACUUM INTO '${target.replaceAll("'", "''")}'`);
+    // State is the agent's alone, whatever the umask.
+    chmodSync(target, 0o600);
     return { method: "vacuum", unreadable: [] };
   } catch (error) {
     if (!isCorruption(error)) {
@@ -86,6 +88,7 @@ export function snapshotInto(from: DatabaseSync, target: string, logger: Logger)
     removeDatabase(target);
   }
   const to = openChecked(target, "FULL");
+  chmodSync(target, 0o600);
   try {
     return copyRows(from, to, logger);
   } finally {
