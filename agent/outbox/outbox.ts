@@ -4,22 +4,18 @@
 // together: a crash can neither lose the event of a change nor replay a change twice.
 //
 // This file composes the parts, each readable and testable alone: schema.ts (the file and its
-// tables), queue.ts (events in and out), compaction.ts (the byte bound), corruption.ts (a damaged
-// file moved aside), storage.ts (a full disk, a file removed or replaced), rebuild.ts (copying state
-// into a new file), lock.ts (one daemon per directory), open-findings.ts and stats.ts.
+// tables), queue.ts (events in and out), compaction.ts (the byte bound), stats.ts, open-findings.ts,
+// and state-file.ts (the file on a failing disk: corruption.ts, storage.ts, rebuild.ts, lock.ts).
+// What stays here: the API, the open set in memory, and the writes held while the disk refuses.
 //
 // When the disk cannot take a write (full, read-only, gone), the change is kept in memory, in
 // order, and written once the disk takes writes again; the open set is always kept in memory as
 // well, so whatever happens to the file, the daemon can write it into a new one.
 
-import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
 import { makeRoom } from "./compaction.ts";
-import { isCorruption, moveAside } from "./corruption.ts";
-import { acquireStateLock, releaseStateLock, StateLockedError } from "./lock.ts";
+import { isCorruption } from "./corruption.ts";
 import { loadOpenFindings, storeOpenFindings } from "./open-findings.ts";
 import {
   deleteBySeq,
@@ -32,27 +28,12 @@ import {
   sum,
   queuedBytes as sumQueuedBytes,
 } from "./queue.ts";
-import {
-  type CopyResult,
-  copyRows,
-  MEMORY_SEQ_START,
-  removeDatabase,
-  replaceOpenFindings,
-  snapshotInto,
-} from "./rebuild.ts";
-import { DB_FILE, openChecked, openInMemory, transaction } from "./schema.ts";
+import { transaction } from "./schema.ts";
+import { openStateFile } from "./state-file.ts";
 import { addToCounter, readStats, setMeta } from "./stats.ts";
-import {
-  describeStorageError,
-  type FileIdentity,
-  fileIdentity,
-  hasSqliteHeader,
-  isStorageError,
-  sameFile,
-} from "./storage.ts";
+import { isStorageError } from "./storage.ts";
 import type { Outbox } from "./types.ts";
 
-export { StateLockedError } from "./lock.ts";
 export { DB_FILE } from "./schema.ts";
 export { readOutboxStats } from "./stats.ts";
 export type * from "./types.ts";
@@ -81,229 +62,42 @@ interface PendingWrite {
 }
 
 export function openOutbox(options: OutboxOptions): Outbox {
-  const { stateDir, logger } = options;
+  const { logger } = options;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDeadLetters = options.maxDeadLetters ?? 10_000;
   const now = options.now ?? Date.now;
-  const synchronous = options.synchronous ?? "FULL";
-  const path = join(stateDir, DB_FILE);
-  /** Where a rebuilt database is made before it is moved into place. */
-  const rebuildPath = `${path}.rebuild`;
 
-  let db!: DatabaseSync;
-  /** The file `db` was opened on; undefined while the events live in memory. */
-  let identity: FileIdentity | undefined;
   let queuedBytes = 0;
   /** The open set as the daemon knows it, whatever the file holds. */
   let openSet = new Map<string, OpenFinding>();
   const pending: PendingWrite[] = [];
   let pendingBytes = 0;
-  let storageProblem: string | undefined;
   let checking = false;
-  /**
-   * After a failed rebuild or flush, operations wait a second (wall clock, not `now`) before trying
-   * again; an explicit check() (the daemon's, after each scan) always tries.
-   */
-  let retryAt = 0;
-  const RETRY_MS = 1000;
 
-  if (options.exclusive) {
-    try {
-      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      acquireStateLock(stateDir);
-    } catch (error) {
-      // Another daemon holds it: refuse. A disk that cannot take even the lock: run without it (the
-      // agent must keep watching), and take it when the state database is rebuilt.
-      if (!isStorageError(error)) throw error;
-      logger.error({ err: error, stateDir }, "cannot take the state directory's lock");
-    }
-  }
-
-  /**
-   * Opens the file. A corrupt one is moved aside, and what can still be read from it (queued events,
-   * the open set) goes into the new one, so a restart does not open every finding again. Throws
-   * when the disk cannot be used.
-   */
-  function openFile(): DatabaseSync {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    try {
-      return openChecked(path, synchronous);
-    } catch (error) {
-      if (!isCorruption(error)) throw error;
-      const salvaged = salvage();
-      moveAside(path, now(), logger, error);
-      if (!salvaged) return openChecked(path, synchronous);
-      renameSync(rebuildPath, path);
-      const fresh = openChecked(path, synchronous);
-      transaction(fresh, () => {
-        replaceOpenFindings(fresh, salvaged.open);
-        noteRebuild(fresh, "the database was corrupt at start");
-      });
-      logger.warn(
-        { openFindings: salvaged.open.size, events: sumCount(fresh), unreadable: salvaged.unreadable },
-        "salvaged what could be read from the corrupt state database",
-      );
-      return fresh;
-    }
-  }
-
-  /** What a corrupt file at `path` still gives, written to `rebuildPath`; undefined when nothing. */
-  function salvage(): { open: Map<string, OpenFinding>; unreadable: string[] } | undefined {
-    let damaged: DatabaseSync | undefined;
-    try {
-      damaged = new DatabaseSync(path);
-      let open = new Map<string, OpenFinding>();
-      try {
-        open = loadOpenFindings(damaged);
-      } catch {
-        // The open set is unreadable; the next scan opens what it finds.
-      }
-      const copied = snapshotInto(damaged, rebuildPath, logger);
-      return { open, unreadable: copied.unreadable };
-    } catch {
-      removeDatabase(rebuildPath);
-      return undefined;
-    } finally {
-      damaged?.close();
-    }
-  }
-
-  /** Kept in the new file, so `eca status` says so from any process. */
-  function noteRebuild(into: DatabaseSync, reason: string): void {
-    setMeta(into, "last_rebuild_at", String(now()));
-    setMeta(into, "last_rebuild_reason", reason);
-  }
-
-  function fileOrMemory(): void {
-    try {
-      db = openFile();
-      identity = fileIdentity(path);
-    } catch (error) {
-      // The agent must keep watching devices even when its state directory is unusable; events then
-      // live in memory, `eca status` shows durable: false, and the file is tried again on every write.
-      reportProblem(error, "state database cannot be opened: keeping events in memory until it can");
-      db = openInMemory();
-      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(MEMORY_SEQ_START);
-      identity = undefined;
-      // The open set on disk, if it can at least be read: findings open before stay open, not new.
-      try {
-        const reader = new DatabaseSync(path, { readOnly: true });
-        try {
-          storeOpenFindings(db, [...loadOpenFindings(reader).values()], []);
-        } finally {
-          reader.close();
-        }
-      } catch {
-        // Not readable either: the next scan opens what it finds.
-      }
-    }
-    queuedBytes = sumQueuedBytes(db);
-  }
-
-  function reportProblem(error: unknown, message: string): void {
-    const problem = `${describeStorageError(error)} (${path})`;
-    if (problem !== storageProblem) logger.error({ err: error, path }, message);
-    storageProblem = problem;
-  }
-
-  /**
-   * Moves to a new file at `path` holding what `db` holds and the open set in memory. The copy is
-   * built beside it, the old connection closed (closing unlinks its -wal by name, which must not be
-   * the new file's), a corrupt file moved aside, and the copy moved into place. Events held in
-   * memory since a start on an unusable directory are added to a file that is there.
-   * "rebuilt": done; "kept": the disk cannot take it yet, `db` is unchanged; "fallback": the copy is
-   * on disk but cannot be opened, `db` is whatever fileOrMemory found.
-   */
-  function moveToNewFile(reason: string, corrupt?: unknown): "rebuilt" | "kept" | "fallback" {
-    let fresh: DatabaseSync | undefined;
-    let closedOld = false;
-    try {
-      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      if (options.exclusive) acquireStateLock(stateDir);
-      let copied: CopyResult;
-      if (identity === undefined && existsSync(path)) {
-        fresh = openFile();
-        copied = copyRows(db, fresh, logger);
-      } else {
-        copied = snapshotInto(db, rebuildPath, logger);
-        closedOld = true;
-        closeQuietly(db);
-        if (corrupt !== undefined) moveAside(path, now(), logger, corrupt);
-        renameSync(rebuildPath, path);
-        fresh = openChecked(path, synchronous);
-      }
-      const into = fresh;
-      transaction(into, () => {
-        replaceOpenFindings(into, openSet);
-        noteRebuild(into, reason);
-      });
-      if (!closedOld) closeQuietly(db);
-      db = fresh;
-      identity = fileIdentity(path);
+  const file = openStateFile({
+    stateDir: options.stateDir,
+    logger,
+    synchronous: options.synchronous ?? "FULL",
+    exclusive: options.exclusive ?? false,
+    now,
+    openSet: () => openSet,
+    onNewDatabase: (db) => {
       queuedBytes = sumQueuedBytes(db);
-      logger.warn(
-        { path, reason, events: sumCount(db), openFindings: openSet.size, ...copied },
-        "state database rebuilt: queued events and open findings written to the new file",
-      );
-      return "rebuilt";
-    } catch (error) {
-      if (fresh) closeQuietly(fresh);
-      removeDatabase(rebuildPath);
-      if (!isStorageError(error) && !isCorruption(error) && !(error instanceof StateLockedError)) throw error;
-      reportProblem(error, "state database cannot be rebuilt yet: keeping events in memory");
-      retryAt = Date.now() + RETRY_MS;
-      if (!closedOld) return "kept";
-      // The old connection is gone; the copy (if it was moved into place) is found by fileOrMemory,
-      // or merged when the disk takes writes again.
-      fileOrMemory();
-      transaction(db, () => replaceOpenFindings(db, openSet));
-      return "fallback";
-    }
-  }
+    },
+  });
+  const { path } = file;
+  openSet = loadOpenFindings(file.db);
 
-  /** The file removed or replaced under us, or usable again: rebuild; then flush held writes. */
+  /** The file first (removed, replaced, usable again), then the writes held in memory. */
   function check(force = false): void {
     if (checking) return;
     checking = true;
     try {
-      const mayRetry = force || Date.now() >= retryAt;
-      if (identity === undefined) {
-        if (!mayRetry) return;
-        if (moveToNewFile("the state directory is usable again") === "rebuilt") storageProblem = undefined;
-      } else {
-        const onDisk = fileIdentity(path);
-        if (!sameFile(onDisk, identity) && mayRetry) {
-          const what = onDisk ? "replaced by another file" : "removed";
-          logger.error({ path }, `state database was ${what} while running: rebuilding it`);
-          if (onDisk) moveAsideAs(`replaced-${now()}`);
-          if (moveToNewFile(`the database file was ${what}`) === "rebuilt") storageProblem = undefined;
-          else storageProblem ??= `the state database was ${what} and cannot be rebuilt yet`;
-        } else if (onDisk && !hasSqliteHeader(path)) {
-          // Overwritten in place: the connection's page cache would hide it until a restart.
-          recoverFromCorruption(new Error("the state database's header was overwritten"));
-        }
-      }
-      if (pending.length > 0 && identity !== undefined && mayRetry) flush();
+      file.check(force);
+      if (pending.length > 0 && file.durable && file.mayRetry(force)) flush();
     } finally {
       checking = false;
     }
-  }
-
-  function moveAsideAs(suffix: string): void {
-    for (const extension of ["", "-wal", "-shm"]) {
-      const file = path + extension;
-      if (existsSync(file)) renameSync(file, `${path}.${suffix}${extension}`);
-    }
-  }
-
-  /** The database turned out damaged while running: move it aside and rebuild with the open set. */
-  function recoverFromCorruption(error: unknown): void {
-    if (moveToNewFile("the database was corrupt", error) !== "kept") return;
-    // Could not even make a copy: leave the damaged file and keep going in memory.
-    closeQuietly(db);
-    moveAside(path, now(), logger, error);
-    fileOrMemory();
-    transaction(db, () => replaceOpenFindings(db, openSet));
   }
 
   // Runs an operation; if the database turns out to be damaged while running, moves it aside,
@@ -313,22 +107,22 @@ export function openOutbox(options: OutboxOptions): Outbox {
     try {
       return operation();
     } catch (error) {
-      if (!isCorruption(error) || identity === undefined) throw error;
-      recoverFromCorruption(error);
+      if (!isCorruption(error) || !file.durable) throw error;
+      file.recoverFromCorruption(error);
       return operation();
     }
   }
 
   /** Inserts events, first making room for them under the bound. */
   function insert(events: SerializedEvent[]): void {
-    queuedBytes -= makeRoom(db, { needed: sum(events), queuedBytes, maxBytes, logger });
-    queuedBytes += insertEvents(db, events, now());
+    queuedBytes -= makeRoom(file.db, { needed: sum(events), queuedBytes, maxBytes, logger });
+    queuedBytes += insertEvents(file.db, events, now());
   }
 
   function commit(write: PendingWrite): void {
     guarded(() =>
-      transaction(db, () => {
-        storeOpenFindings(db, write.opened, write.resolvedIds);
+      transaction(file.db, () => {
+        storeOpenFindings(file.db, write.opened, write.resolvedIds);
         if (write.events.length > 0) insert(write.events);
       }),
     );
@@ -343,14 +137,13 @@ export function openOutbox(options: OutboxOptions): Outbox {
         commit(next);
       } catch (error) {
         if (!isStorageError(error)) throw error;
-        reportProblem(error, "state database still cannot be written");
-        retryAt = Date.now() + RETRY_MS;
+        file.refused(error, "state database still cannot be written");
         return;
       }
       pending.shift();
       pendingBytes -= sum(next.events);
     }
-    storageProblem = undefined;
+    file.writable();
     logger.warn({ path, writes: held }, "state database writable again: changes held in memory recorded");
   }
 
@@ -377,14 +170,10 @@ export function openOutbox(options: OutboxOptions): Outbox {
       commit(change);
     } catch (error) {
       if (!isStorageError(error)) throw error;
-      reportProblem(error, "state database cannot be written: keeping changes in memory until it can");
-      retryAt = Date.now() + RETRY_MS;
+      file.refused(error, "state database cannot be written: keeping changes in memory until it can");
       hold(change);
     }
   }
-
-  fileOrMemory();
-  openSet = loadOpenFindings(db);
 
   return {
     enqueue(events) {
@@ -393,49 +182,49 @@ export function openOutbox(options: OutboxOptions): Outbox {
     },
 
     nextBatch(limits) {
-      return guarded(() => selectBatch(db, limits));
+      return guarded(() => selectBatch(file.db, limits));
     },
 
     ack(seqs) {
       guarded(() =>
-        transaction(db, () => {
-          queuedBytes -= deleteBySeq(db, seqs);
-          setMeta(db, "last_delivery_at", String(now()));
+        transaction(file.db, () => {
+          queuedBytes -= deleteBySeq(file.db, seqs);
+          setMeta(file.db, "last_delivery_at", String(now()));
         }),
       );
     },
 
     recordAttempt(seqs) {
       if (seqs.length === 0) return;
-      guarded(() => recordAttempt(db, seqs));
+      guarded(() => recordAttempt(file.db, seqs));
     },
 
     deadLetter(seqs, reason, status) {
       if (seqs.length === 0) return;
       guarded(() =>
-        transaction(db, () => {
-          queuedBytes -= moveToDeadLetters(db, seqs, {
+        transaction(file.db, () => {
+          queuedBytes -= moveToDeadLetters(file.db, seqs, {
             at: now(),
             reason,
             status: status ?? null,
             keep: maxDeadLetters,
           });
-          addToCounter(db, "dead_lettered_total", seqs.length);
+          addToCounter(file.db, "dead_lettered_total", seqs.length);
         }),
       );
     },
 
     recordError(message) {
       guarded(() =>
-        transaction(db, () => {
-          setMeta(db, "last_error", message);
-          setMeta(db, "last_error_at", String(now()));
+        transaction(file.db, () => {
+          setMeta(file.db, "last_error", message);
+          setMeta(file.db, "last_error_at", String(now()));
         }),
       );
     },
 
     setAuthPaused(paused) {
-      guarded(() => setMeta(db, "auth_paused", paused ? "1" : "0"));
+      guarded(() => setMeta(file.db, "auth_paused", paused ? "1" : "0"));
     },
 
     loadOpenFindings() {
@@ -457,52 +246,35 @@ export function openOutbox(options: OutboxOptions): Outbox {
       } catch (error) {
         logger.error({ err: error, path }, "state database check failed");
       }
-      return storageProblem ?? null;
+      return file.problem() ?? null;
     },
 
     stats() {
       return guarded(() => ({
-        ...readStats(db, {
+        ...readStats(file.db, {
           queuedBytes,
           maxBytes,
-          durable: identity !== undefined,
-          path: identity !== undefined ? path : ":memory:",
+          durable: file.durable,
+          path: file.durable ? path : ":memory:",
         }),
         pendingWrites: pending.reduce((n, write) => n + write.events.length, 0),
-        storageProblem: storageProblem ?? null,
+        storageProblem: file.problem() ?? null,
       }));
     },
 
     close() {
       // A last try at what the disk refused; then say what is lost.
       try {
-        if (db.isOpen) check(true);
+        if (file.db.isOpen) check(true);
       } catch {
         // Closing regardless.
       }
       if (pending.length > 0)
         logger.error(
-          { path, events: pending.reduce((n, write) => n + write.events.length, 0), problem: storageProblem },
+          { path, events: pending.reduce((n, write) => n + write.events.length, 0), problem: file.problem() },
           "stopping with changes the disk would not take: they are lost",
         );
-      try {
-        db.close();
-      } catch {
-        // Closing twice is harmless.
-      }
-      if (options.exclusive) releaseStateLock(stateDir);
+      file.close();
     },
   };
-}
-
-function sumCount(db: DatabaseSync): number {
-  return Number((db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n);
-}
-
-function closeQuietly(db: DatabaseSync): void {
-  try {
-    db.close();
-  } catch {
-    // Already closed, or unusable: either way it is let go.
-  }
 }
