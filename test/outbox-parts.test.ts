@@ -8,6 +8,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeRoom } from "../agent/outbox/compaction.ts";
 import { isCorruption, moveAside } from "../agent/outbox/corruption.ts";
+import { createHeldWrites } from "../agent/outbox/held-writes.ts";
 import { insertEvents, queuedBytes, selectBatch, serialize } from "../agent/outbox/queue.ts";
 import { copyRows, MEMORY_SEQ_START, snapshotInto } from "../agent/outbox/rebuild.ts";
 import { openChecked, openInMemory } from "../agent/outbox/schema.ts";
@@ -87,5 +88,20 @@ describe("outbox parts", () => {
     expect(selectBatch(existing, { maxEvents: 10, maxBytes: 1e9 }).map((e) => e.seq)).toEqual([1, ...seqs]);
     copy.close();
     existing.close();
+  });
+
+  it("held writes: kept in order; over the bound the oldest heartbeats go, finding changes stay", () => {
+    const [finding, beat1, beat2] = serialize([testEvent("finding", "f1"), testEvent(), testEvent()]);
+    if (!finding || !beat1 || !beat2) throw new Error("no events");
+    const held = createHeldWrites(finding.bytes + beat1.bytes + 1);
+    held.hold({ events: [finding, beat1], opened: [], resolvedIds: [] });
+    held.hold({ events: [beat2], opened: [], resolvedIds: [] });
+    expect(held.size).toBe(2);
+    expect(held.events()).toBe(2);
+    expect(held.oldest()?.events.map((e) => e.event.uid)).toEqual([finding.event.uid]);
+    held.done();
+    expect(held.oldest()?.events.map((e) => e.event.uid)).toEqual([beat2.event.uid]);
+    held.done();
+    expect(held.oldest()).toBeUndefined();
   });
 });

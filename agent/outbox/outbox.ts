@@ -6,7 +6,7 @@
 // This file composes the parts, each readable and testable alone: schema.ts (the file and its
 // tables), queue.ts (events in and out), compaction.ts (the byte bound), stats.ts, open-findings.ts,
 // and state-file.ts (the file on a failing disk: corruption.ts, storage.ts, rebuild.ts, lock.ts).
-// What stays here: the API, the open set in memory, and the writes held while the disk refuses.
+// held-writes.ts keeps what the disk refused. What stays here: the API and the open set in memory.
 //
 // When the disk cannot take a write (full, read-only, gone), the change is kept in memory, in
 // order, and written once the disk takes writes again; the open set is always kept in memory as
@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
 import { makeRoom } from "./compaction.ts";
 import { isCorruption } from "./corruption.ts";
+import { createHeldWrites, type PendingWrite } from "./held-writes.ts";
 import { loadOpenFindings, storeOpenFindings } from "./open-findings.ts";
 import {
   deleteBySeq,
@@ -54,13 +55,6 @@ export interface OutboxOptions {
 
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
-/** A change not yet on disk: events, and the open-set change they belong to. */
-interface PendingWrite {
-  events: SerializedEvent[];
-  opened: OpenFinding[];
-  resolvedIds: string[];
-}
-
 export function openOutbox(options: OutboxOptions): Outbox {
   const { logger } = options;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -70,8 +64,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
   let queuedBytes = 0;
   /** The open set as the daemon knows it, whatever the file holds. */
   let openSet = new Map<string, OpenFinding>();
-  const pending: PendingWrite[] = [];
-  let pendingBytes = 0;
+  const pending = createHeldWrites(maxBytes);
   let checking = false;
 
   const file = openStateFile({
@@ -94,7 +87,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
     checking = true;
     try {
       file.check(force);
-      if (pending.length > 0 && file.durable && file.mayRetry(force)) flush();
+      if (pending.size > 0 && file.durable && file.mayRetry(force)) flush();
     } finally {
       checking = false;
     }
@@ -130,9 +123,8 @@ export function openOutbox(options: OutboxOptions): Outbox {
 
   /** Writes what was held in memory, oldest first, until the disk refuses again. */
   function flush(): void {
-    const held = pending.length;
-    while (pending.length > 0) {
-      const next = pending[0] as PendingWrite;
+    const held = pending.size;
+    for (let next = pending.oldest(); next; next = pending.oldest()) {
       try {
         commit(next);
       } catch (error) {
@@ -140,30 +132,17 @@ export function openOutbox(options: OutboxOptions): Outbox {
         file.refused(error, "state database still cannot be written");
         return;
       }
-      pending.shift();
-      pendingBytes -= sum(next.events);
+      pending.done();
     }
     file.writable();
     logger.warn({ path, writes: held }, "state database writable again: changes held in memory recorded");
   }
 
-  /** Keeps a write that the disk refused; over the bound, the oldest held heartbeats go first. */
-  function hold(write: PendingWrite): void {
-    pending.push(write);
-    pendingBytes += sum(write.events);
-    for (const held of pending) {
-      if (pendingBytes <= maxBytes) break;
-      const heartbeats = held.events.filter((e) => e.event.kind === "heartbeat");
-      held.events = held.events.filter((e) => e.event.kind !== "heartbeat");
-      pendingBytes -= sum(heartbeats);
-    }
-  }
-
   /** A change to record: written now, or held in memory (in order) while the disk refuses. */
   function write(change: PendingWrite): void {
     check();
-    if (pending.length > 0) {
-      hold(change);
+    if (pending.size > 0) {
+      pending.hold(change);
       return;
     }
     try {
@@ -171,7 +150,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
     } catch (error) {
       if (!isStorageError(error)) throw error;
       file.refused(error, "state database cannot be written: keeping changes in memory until it can");
-      hold(change);
+      pending.hold(change);
     }
   }
 
@@ -257,7 +236,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
           durable: file.durable,
           path: file.durable ? path : ":memory:",
         }),
-        pendingWrites: pending.reduce((n, write) => n + write.events.length, 0),
+        pendingWrites: pending.events(),
         storageProblem: file.problem() ?? null,
       }));
     },
@@ -269,9 +248,9 @@ export function openOutbox(options: OutboxOptions): Outbox {
       } catch {
         // Closing regardless.
       }
-      if (pending.length > 0)
+      if (pending.size > 0)
         logger.error(
-          { path, events: pending.reduce((n, write) => n + write.events.length, 0), problem: file.problem() },
+          { path, events: pending.events(), problem: file.problem() },
           "stopping with changes the disk would not take: they are lost",
         );
       file.close();
