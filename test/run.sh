@@ -22,6 +22,7 @@ needed=(
   "msiinfo:msitools"
   "msiextract:msitools"
   "msibuild:msitools"
+  "mount:mount"
 )
 missing=()
 for pair in "${needed[@]}"; do
