@@ -35,6 +35,12 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
     `last delivery:  ${ago(d.lastSuccessAt, now)}`,
     `last error:     ${d.lastError ? redactUrlsIn(d.lastError) : "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
     `dead letters:   ${d.deadLetters}`,
+    ...(d.storageProblem
+      ? [
+          `storage:        ! ${d.storageProblem}; ${d.pendingWrites ?? 0} change(s) held in memory until the disk has room`,
+        ]
+      : []),
+    ...(d.stateRebuilt ? [`state rebuilt:  ${ago(d.stateRebuilt.at, now)}: ${d.stateRebuilt.reason}`] : []),
   ];
   for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
   return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
