@@ -2,7 +2,7 @@
 // transports), and the pure rule behind "could not check".
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -108,6 +108,16 @@ describe("eca scan: could not check (exit 3)", () => {
     const { report, code } = await scanJson(["--root", "examples/laptop-with-phone-and-stick"]);
     expect(code).toBe(1);
     expect(report.unobserved).toEqual([]);
+  });
+
+  it("a kernel without USB (sysfs with no usb bus) and no BlueZ is a complete answer: exit 0", async () => {
+    const root = join(work, "no-usb-kernel");
+    mkdirSync(join(root, "sys/bus/pci"), { recursive: true });
+    const { report, code } = await scanJson(["--root", root]);
+    expect(report.unobserved).toEqual([]);
+    expect(report.unavailable.every((u) => u.absent)).toBe(true);
+    expect(report.compliant).toBe(true);
+    expect(code).toBe(0);
   });
 
   it("findings take precedence over could-not-check: exit 1", async () => {
