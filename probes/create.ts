@@ -29,6 +29,10 @@ const backends: Record<string, Backend> = {
   },
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
+  "macos-bluetooth": {
+    load: async () => (await import("./macos/bluetooth.ts")).createMacosBluetoothProbe,
+    buses: ["bluetooth"],
+  },
   systeminformation: {
     load: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
     buses: ["usb", "bluetooth"],

@@ -13,6 +13,7 @@ export type SourceName =
   | "systeminformation"
   | "libusb"
   | "macos-ioreg"
+  | "macos-bluetooth"
   | "windows-pnp"
   | "replay";
 
@@ -92,6 +93,11 @@ export interface BluetoothObservation {
   uuids: string[];
   /** Device ID modalias, e.g. "bluetooth:v004Cp0320d0100". */
   modalias?: string;
+  /**
+   * The OS's own name for the device type where it gives no Class of Device: macOS system_profiler's
+   * `device_minorType` ("Headphones", "Keyboard", "Car Audio"). Classified like the CoD it names.
+   */
+  minorType?: string;
   paired: boolean;
   bonded: boolean;
   connected: boolean;
@@ -140,6 +146,7 @@ export type DeviceKind =
   | "vehicle"
   | "computer"
   | "charger"
+  | "wearable"
   | "other";
 
 /** How sure the classifier is. Policy only raises violations on "medium" or better. */

@@ -16,6 +16,8 @@ needed=(
   "openssl:openssl"
   "lsusb:usbutils"
   "dbus-monitor:dbus-bin"
+  "useradd:passwd"
+  "setpriv:util-linux"
 )
 missing=()
 for pair in "${needed[@]}"; do

@@ -10,6 +10,7 @@ import { registerPolicyCommand } from "../cli/policy-command.ts";
 import { registerRunCommand } from "../cli/run-command.ts";
 import { registerScanCommand } from "../cli/scan-command.ts";
 import { registerStatusCommand } from "../cli/status-command.ts";
+import { redactUrlsIn } from "../text/redact.ts";
 import { AGENT_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
     if (error instanceof DocumentError) {
       process.stderr.write(`eca: ${error.message}\n`);
     } else {
-      process.stderr.write(`eca: ${error instanceof Error ? error.message : String(error)}\n`);
+      // Credentials in a URL named by the error (the endpoint) stay out of the terminal and journal.
+      process.stderr.write(`eca: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}\n`);
     }
     process.exitCode = EXIT_ERROR;
   }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { DocumentError } from "../../policy/document.ts";
 import { checkConfigReferences, loadConfig } from "../config/config.ts";
+import { redactUrl } from "../text/redact.ts";
 import { EXIT_COMPLIANT } from "./exit-codes.ts";
 
 export function registerConfigCommand(program: Command): void {
@@ -15,6 +16,9 @@ export function registerConfigCommand(program: Command): void {
       const problems = await checkConfigReferences(loaded);
       if (problems.length > 0) throw new DocumentError(file, problems);
       const { source: _source, ...settings } = loaded;
+      // The endpoint's credentials, if any are written into its URL, stay out of the output.
+      if (settings.endpoint)
+        settings.endpoint = { ...settings.endpoint, url: redactUrl(settings.endpoint.url) };
       process.stdout.write(`${file}: valid configuration\n${JSON.stringify(settings, null, 2)}\n`);
       process.exitCode = EXIT_COMPLIANT;
     });

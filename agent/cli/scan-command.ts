@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadPolicy } from "../../policy/load.ts";
+import { jsonForTerminal } from "../text/sanitize.ts";
 import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { addDeviceSourceOptions, type DeviceSourceFlags, probeSetup } from "./options.ts";
 import { renderReport } from "./render.ts";
@@ -22,7 +23,7 @@ export function registerScanCommand(program: Command): void {
     const { scanOnce } = await import("../scan.ts");
     const report = await scanOnce(backends, options, policy);
     process.stdout.write(
-      flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report) + renderUnobserved(report),
+      flags.json ? `${jsonForTerminal(report, 2)}\n` : renderReport(report) + renderUnobserved(report),
     );
     process.exitCode = scanExitCode(report);
   });

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { loadConfig, probeOptions } from "../config/config.ts";
-import { requestStatus } from "../daemon/status-socket.ts";
+import { requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
-import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
+import { redactUrl, redactUrlsIn } from "../text/redact.ts";
+import { jsonForTerminal, sanitizeForTerminal } from "../text/sanitize.ts";
+import { EXIT_ERROR, renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { renderDevices, renderFindings, renderReport } from "./render.ts";
 
 interface StatusFlags {
@@ -19,22 +21,23 @@ function ago(iso: string | undefined, now: number): string {
   return `${iso} (${Math.round(seconds / 3600)} h ago)`;
 }
 
+/** Every line passes through sanitizeForTerminal, and credentials are hidden even if a daemon sent them. */
 export function renderStatus(status: DaemonStatus, now: number = Date.now()): string {
   const d = status.delivery;
-  const policyProblem = status.policy.problem ? `\n  ! ${status.policy.problem}` : "";
   const lines = [
     `eca ${status.version} is running (pid ${status.pid}, up ${Math.round(status.uptimeSeconds / 60)} min)`,
-    `policy:         ${status.policy.id} ${status.policy.version} (${status.policy.source})${policyProblem}`,
+    `policy:         ${status.policy.id} ${status.policy.version} (${status.policy.source})`,
+    ...(status.policy.problem ? [`  ! ${status.policy.problem}`] : []),
     `last scan:      ${ago(status.lastScan?.at, now)}${status.lastScan ? `, after ${status.lastScan.trigger}` : ""}`,
     `posture:        ${status.compliant ? "compliant" : `NOT compliant, ${status.findings.length} open finding(s)`}`,
-    `endpoint:       ${d.endpoint ?? "none configured: events wait in the outbox"}`,
+    `endpoint:       ${d.endpoint ? redactUrl(d.endpoint) : "none configured: events wait in the outbox"}`,
     `outbox:         ${d.outboxDepth} event(s) waiting${d.droppedEvents ? `, ${d.droppedEvents} dropped to stay within the size bound` : ""}`,
     `last delivery:  ${ago(d.lastSuccessAt, now)}`,
-    `last error:     ${d.lastError ?? "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
+    `last error:     ${d.lastError ? redactUrlsIn(d.lastError) : "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
     `dead letters:   ${d.deadLetters}`,
   ];
   for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
-  return `${lines.join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
+  return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -46,14 +49,22 @@ export function registerStatusCommand(program: Command): void {
     .option("--socket <path>", "status socket path (overrides the configuration)")
     .action(async (flags: StatusFlags) => {
       const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
-      const answer = await requestStatus(config.socketPath);
+      const answer = await requestStatus(config.socketPath, undefined, config.statusGroup);
       if (answer.running) {
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify(answer.status, null, 2)}\n`
+            ? `${jsonForTerminal(shareableStatus(answer.status), 2)}\n`
             : renderStatus(answer.status) + renderUnobserved({ unobserved: answer.status.unobserved ?? [] }),
         );
         process.exitCode = scanExitCode(answer.status);
+        return;
+      }
+      if (answer.running === null) {
+        // The agent may well be running: a live scan here would pass for its view, and say it is down.
+        if (flags.json)
+          process.stdout.write(`${jsonForTerminal({ running: null, reason: answer.reason }, 2)}\n`);
+        process.stderr.write(`eca status: ${answer.reason}\n`);
+        process.exitCode = EXIT_ERROR;
         return;
       }
       // Not running: say so plainly, then show what a live scan sees right now.
@@ -63,11 +74,11 @@ export function registerStatusCommand(program: Command): void {
       const report = await scanOnce(config.backends, probeOptions(config), policy);
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ running: false, reason: answer.reason, scan: report }, null, 2)}\n`,
+          `${jsonForTerminal({ running: false, reason: answer.reason, scan: report }, 2)}\n`,
         );
       } else {
         process.stdout.write(
-          `eca is NOT running (${answer.reason}).\nLive scan instead:\n\n${renderReport(report)}${renderUnobserved(report)}`,
+          `eca is NOT running (${sanitizeForTerminal(answer.reason)}).\nLive scan instead:\n\n${renderReport(report)}${renderUnobserved(report)}`,
         );
       }
       process.exitCode = scanExitCode(report);

@@ -13,6 +13,7 @@ import {
 import { backendNames, defaultBackends, rootBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
+import type { LogOptions } from "../log.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
 
 export interface AgentConfig {
@@ -27,6 +28,7 @@ export interface AgentConfig {
   backends: string[];
   replayFile?: string;
   outboxMaxMegabytes: number;
+  logging?: LogOptions;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
 }
@@ -48,7 +50,8 @@ export function platformDefaults(platform: NodeJS.Platform = process.platform) {
     return {
       configFile: "/Library/Application Support/eca/config.yaml",
       stateDir: "/Library/Application Support/eca/state",
-      socketPath: "/var/run/eca.sock",
+      // A directory of its own: /var/run itself is group-writable (root:daemon 0775).
+      socketPath: "/var/run/eca/eca.sock",
       statusGroup: "admin",
     };
   }
@@ -118,6 +121,10 @@ export async function loadConfig(
   else if (config.root !== "/" && fromFile.backends === undefined && defined.backends === undefined)
     config.backends = rootBackends();
   if (endpointUrl) config.endpoint = { format: "ocsf", ...fromFile.endpoint, url: endpointUrl };
+  // The merged result gets the schema too, so flags cannot carry what the file may not.
+  const { source: _source, ...merged } = config;
+  const problems = checkAgainstSchema(merged, CONFIG_SCHEMA);
+  if (problems.length > 0) throw new DocumentError(`${config.source} with command-line settings`, problems);
   return config;
 }
 

@@ -26,5 +26,11 @@ export interface DaemonStatus {
     pausedForAuth: boolean;
     deadLetters: number;
     droppedEvents: number;
+    /** Why the state database cannot be written now (a full disk, say); changes wait in memory. */
+    storageProblem?: string;
+    /** Events waiting in memory for the disk. */
+    pendingWrites?: number;
+    /** When the state database was last rebuilt (found corrupt, removed or replaced), and why. */
+    stateRebuilt?: { at: string; reason: string };
   };
 }
