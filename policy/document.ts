@@ -268,8 +268,19 @@ function parseJsonDocument(text: string, file: string): { parsed: true; value: u
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return { parsed: false };
+  } catch (error) {
+    // Small enough for the YAML parser, which also reads `{a: 1}`: its error names the line.
+    if (Buffer.byteLength(text, "utf8") <= MAX_YAML_BYTES) return { parsed: false };
+    // Too big for YAML, so it was meant as JSON: say what is wrong with it, and where.
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    throw new DocumentError(file, [
+      {
+        path: position ? linePosition(text, Number(position[1])) : "",
+        message: `is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, "")}`,
+        hint: "check the quoting and commas around that place (JSON allows no trailing commas or comments)",
+      },
+    ]);
   }
   // Valid JSON from here: strings are well formed, so the scan only tracks nesting and keys.
   const stack: (Set<string> | undefined)[] = [];

@@ -133,6 +133,13 @@ describe("big policies", () => {
     expect(problem?.hint).toContain("JSON");
   });
 
+  it("a big JSON policy with a syntax error gets the JSON error and its line, not the YAML size limit", async () => {
+    const lines = Array.from({ length: 8_000 }, (_, i) => `  "k${i}": ${i},`);
+    const [problem] = await problemsOf(`{\n${lines.join("\n")}\n}\n`);
+    expect(problem?.message).toMatch(/^is not valid JSON: /);
+    expect(problem?.path).toMatch(/^line 800[12], column \d+$/);
+  });
+
   it("40,000 keys in one mapping are checked for duplicates in linear time (was 14 s)", async () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `"k${i}": ${i}`);
     keys.push('"k17": 0');
