@@ -16,16 +16,23 @@ export interface DocumentProblem {
   hint?: string;
 }
 
+/** Problems a DocumentError's message lists one by one. */
+const MAX_LISTED_PROBLEMS = 20;
+
 /** A document that cannot be used. The message names the file and every problem. */
 export class DocumentError extends Error {
   readonly file: string;
   readonly problems: DocumentProblem[];
 
   constructor(file: string, problems: DocumentProblem[]) {
-    const lines = problems.map((p) => {
+    // Every problem stays in `problems`; the message, which reaches logs and `eca status`, lists the
+    // first few (a document with 40,000 unknown keys must not make a 2 MB message).
+    const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => {
       const where = p.path ? `${p.path}: ` : "";
       return `  - ${where}${p.message}${p.hint ? ` (fix: ${p.hint})` : ""}`;
     });
+    if (problems.length > MAX_LISTED_PROBLEMS)
+      lines.push(`  - and ${problems.length - MAX_LISTED_PROBLEMS} more problems of the same kind or others`);
     super(`${file} is not valid:\n${lines.join("\n")}`);
     this.name = "DocumentError";
     this.file = file;
