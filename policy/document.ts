@@ -163,6 +163,7 @@ export async function parseDocument(text: string, file: string): Promise<unknown
   /** Expanded size of each anchored node, by anchor name, once its definition has been walked. */
   const anchors = new Map<string, number>();
   let total = 0;
+  let firstAlias: number | undefined;
   /** Returns the node's size with aliases expanded; stops early once there is a problem. */
   const walk = (node: unknown, depth: number): number => {
     if (problems.length > 0 || node === null || node === undefined) return 0;
@@ -177,6 +178,7 @@ export async function parseDocument(text: string, file: string): Promise<unknown
     }
     let size = 1;
     if (yaml.isAlias(node)) {
+      firstAlias ??= range?.[0];
       const target = anchors.get(node.source);
       if (target === undefined) {
         problems.push({
@@ -240,12 +242,17 @@ export async function parseDocument(text: string, file: string): Promise<unknown
   walk(document.contents, 0);
   if (problems.length > 0) throw new DocumentError(file, problems);
   try {
-    return document.toJS({ maxAliasCount: 100 });
+    // The library's own alias limit, as a backstop at the same bound: the walk above finds bombs
+    // first, with their line (the library's default, 100, refuses 300 plain aliases of one value).
+    return document.toJS({ maxAliasCount: MAX_EXPANDED_NODES });
   } catch (error) {
-    // A backstop: the walk above catches these first, with their line.
     if (error instanceof ReferenceError) {
       throw new DocumentError(file, [
-        { path: "", message: error.message, hint: "write the values out instead of using aliases" },
+        {
+          path: firstAlias === undefined ? "" : at(firstAlias),
+          message: `aliases: ${error.message}`,
+          hint: "write the values out instead of using aliases",
+        },
       ]);
     }
     throw error;

@@ -41,6 +41,12 @@ describe("YAML errors always name a line", () => {
     expect(problem?.message).toContain("alias bomb");
   });
 
+  it("300 aliases of one small value are fine: only what they expand to is bounded", async () => {
+    const text = `a: &a [1, 2, 3]\nb: [${Array(300).fill("*a").join(", ")}]\n`;
+    const document = (await parseDocument(text, "doc.yaml")) as { b: unknown[] };
+    expect(document.b).toHaveLength(300);
+  });
+
   it("unresolved alias names its line and the missing anchor", async () => {
     const [problem] = await problemsOf("id: x\nversion: *nowhere\n");
     expect(problem?.path).toBe("line 2, column 10");
