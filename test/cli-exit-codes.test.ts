@@ -65,6 +65,19 @@ describe("unobservedBuses", () => {
   });
 });
 
+describe("loadConfig with a root", () => {
+  it("eca run --root reads only the tree: the file-based backends unless backends are named", async () => {
+    const { loadConfig } = await import("../agent/config/config.ts");
+    expect((await loadConfig(undefined, { root: "examples/x" })).backends).toEqual([
+      "linux-sysfs",
+      "bluez-store",
+    ]);
+    const named = join(work, "named.yaml");
+    writeFileSync(named, "root: examples/x\nbackends: [linux-sysfs, bluez-dbus]\n");
+    expect((await loadConfig(named)).backends).toEqual(["linux-sysfs", "bluez-dbus"]);
+  });
+});
+
 describe("probeSetup", () => {
   it("a recorded tree is read with the file-based backends only, never the live machine", () => {
     expect(probeSetup({ root: "examples/x" }).backends).toEqual(["linux-sysfs", "bluez-store"]);
