@@ -37,8 +37,11 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
     `last error:     ${d.lastError ? redactUrlsIn(d.lastError) : "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
     `dead letters:   ${d.deadLetters}`,
   ];
-  for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
-  return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
+  const unavailable = status.lastScan?.unavailable ?? [];
+  for (const u of unavailable)
+    lines.push(`${u.absent ? "not installed:" : "not checked:  "}  ${u.source}: ${u.reason}`);
+  const partial = unavailable.some((u) => !u.absent);
+  return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, partial)}\n`;
 }
 
 /**
