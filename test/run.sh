@@ -18,6 +18,10 @@ needed=(
   "dbus-monitor:dbus-bin"
   "useradd:passwd"
   "setpriv:util-linux"
+  "wixl:wixl"
+  "msiinfo:msitools"
+  "msiextract:msitools"
+  "msibuild:msitools"
 )
 missing=()
 for pair in "${needed[@]}"; do
