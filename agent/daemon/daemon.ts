@@ -7,9 +7,7 @@
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
-import { backendBuses } from "../../probes/create.ts";
 import type { Probe } from "../../probes/probe.ts";
-import type { Bus } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
 import { createHttpSink } from "../delivery/http-sink.ts";
@@ -54,14 +52,6 @@ export interface RunningDaemon {
   scanNow(trigger: string): Promise<ScanReport>;
   status(): DaemonStatus;
   stop(): Promise<void>;
-}
-
-function unobservedBuses(backends: string[], unavailable: ScanReport["unavailable"]): Bus[] {
-  const down = new Set<string>(unavailable.map((u) => u.source));
-  const buses = new Set(backends.flatMap(backendBuses));
-  return [...buses].filter((bus) =>
-    backends.filter((b) => backendBuses(b).includes(bus)).every((b) => down.has(b)),
-  );
 }
 
 export async function startDaemon(
@@ -164,8 +154,9 @@ async function start(
    * Posture from the open findings, not the last scan alone: when a bus's sources could not answer,
    * its findings stay open and the laptop is not compliant. Heartbeats and `eca status` agree.
    */
-  function isCompliant(): boolean {
-    return tracker.open().length === 0;
+  function isCompliant(report: ScanReport | undefined = lastReport): boolean {
+    // A bus no source could observe is "could not check", never compliant.
+    return tracker.open().length === 0 && (report?.unobserved.length ?? 0) === 0;
   }
 
   function enqueueHeartbeat(report: ScanReport, reason: "interval" | "change" | "startup"): void {
@@ -173,7 +164,7 @@ async function start(
     outbox.enqueue([
       buildHeartbeat(
         {
-          report: { ...report, compliant: isCompliant() },
+          report: { ...report, compliant: isCompliant(report) },
           openFindings: tracker.open().length,
           outbox: { depth: stats.depth, deadLetters: stats.deadLetters, dropped: stats.dropped },
           reason,
@@ -191,15 +182,15 @@ async function start(
     const policy = await policySource.current();
     context = eventContext(policy, context);
     const snapshot = await collect(probes);
-    const report = judgeSnapshot(snapshot, policy, now, host.hostname);
+    const report = judgeSnapshot(snapshot, policy, now, host.hostname, config.backends);
     const diff = tracker.update(report.findings, now, {
-      unobservedBuses: unobservedBuses(config.backends, snapshot.unavailable),
+      unobservedBuses: report.unobserved,
     });
     for (const f of diff.opened)
       logger.warn({ finding: f.id, rule: f.rule, device: f.device.name }, "finding opened");
     for (const f of diff.resolved)
       logger.info({ finding: f.finding.id, rule: f.finding.rule }, "finding resolved");
-    const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant() });
+    const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant(report) });
     if (!lastReport) enqueueHeartbeat(report, "startup");
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
     lastInventory = inventory;
@@ -294,6 +285,7 @@ async function start(
       startedAt: startedAt.toISOString(),
       uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       compliant: isCompliant(),
+      unobserved: report.unobserved,
       policy: { ...report.policy, ...(problem ? { problem } : {}) },
       ...(lastScan ? { lastScan } : {}),
       devices: report.devices,
