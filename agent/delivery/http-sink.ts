@@ -78,6 +78,7 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
   );
   const proxyEnv = options.proxyEnv === undefined ? process.env : options.proxyEnv;
   let credentials: Credentials | undefined;
+  warnIfTlsChecksDisabled(options.logger);
 
   function filesVersion(): string {
     return files
@@ -99,6 +100,8 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
     const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
     const agentOptions: https.AgentOptions = {
       keepAlive: true,
+      // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn it off.
+      rejectUnauthorized: true,
       maxSockets: 1,
       ca: read(config.caFile),
       cert: read(config.certFile),
@@ -141,7 +144,14 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
           format === "splunk-hec" ? `Splunk ${current.token}` : `Bearer ${current.token}`;
       }
       const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
-      return post(url, body, headers, current.agent, AbortSignal.any(signals));
+      const { body: _answer, ...result } = await post(
+        url,
+        body,
+        headers,
+        current.agent,
+        AbortSignal.any(signals),
+      );
+      return result;
     },
 
     close() {
@@ -168,40 +178,82 @@ export function encodeBody(
     .join("\n");
 }
 
-function post(
+/**
+ * The most of a response body the sink reads: enough for any error text or HEC JSON answer. A
+ * larger body is cut off there and the connection destroyed, so a broken or hostile endpoint
+ * answering with 100 MB costs 64 KiB of memory, not 100 MB.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface PostResult extends SendResult {
+  /** The start of the body, at most MAX_RESPONSE_BYTES, as UTF-8. */
+  body: string;
+}
+
+export function post(
   url: URL,
-  body: Buffer,
+  body: Buffer | undefined,
   headers: Record<string, string>,
   agent: http.Agent,
   signal: AbortSignal,
-): Promise<SendResult> {
+  method = "POST",
+): Promise<PostResult> {
   const request = url.protocol === "https:" ? httpsModule().request : httpModule().request;
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", headers, agent, signal }, (res) => {
+    let settled = false;
+    const finish = (result: PostResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    // rejectUnauthorized is given explicitly: Node takes NODE_TLS_REJECT_UNAUTHORIZED=0 from the
+    // environment only as the default, so an explicit true keeps certificate checks on for the
+    // agent's own connections whatever the environment says (test/delivery-hardening.test.ts).
+    const options = { method, headers, agent, signal, rejectUnauthorized: true };
+    const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       let kept = 0;
-      res.on("data", (chunk: Buffer) => {
-        // Only the start of an error body is worth keeping for the log and `eca status`.
-        if (kept < 1024) {
-          chunks.push(chunk);
-          kept += chunk.length;
-        }
-      });
-      res.on("end", () => {
+      const done = () => {
         const status = res.statusCode ?? 0;
         const retryAfter = res.headers["retry-after"];
-        const text = Buffer.concat(chunks).toString("utf8").slice(0, 200).trim();
-        resolve({
+        const text = Buffer.concat(chunks).toString("utf8");
+        const excerpt = text.slice(0, 200).trim();
+        finish({
           status,
+          body: text,
           ...(retryAfter ? { retryAfter } : {}),
-          ...(status >= 300 && text ? { error: text } : {}),
+          ...(status >= 300 && excerpt ? { error: excerpt } : {}),
         });
+      };
+      res.on("data", (chunk: Buffer) => {
+        const room = MAX_RESPONSE_BYTES - kept;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        kept += Math.min(room, chunk.length);
+        if (kept >= MAX_RESPONSE_BYTES) {
+          // Enough: the status is known and the rest is not worth reading.
+          done();
+          res.destroy();
+        }
       });
-      res.on("error", (error) => resolve({ error: describe(error) }));
+      res.on("end", done);
+      res.on("error", (error) => finish({ error: describe(error), body: "" }));
     });
-    req.on("error", (error) => resolve({ error: describe(error) }));
+    req.on("error", (error) => finish({ error: describe(error), body: "" }));
     req.end(body);
   });
+}
+
+/**
+ * NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node skip certificate checks for every connection that does
+ * not ask for them itself. The sink always asks, so the variable has no effect on delivery; say so,
+ * so whoever set it (often to "fix" a proxy) knows why delivery still refuses a bad certificate.
+ */
+export function warnIfTlsChecksDisabled(logger: Logger, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED !== "0") return false;
+  logger.warn(
+    "NODE_TLS_REJECT_UNAUTHORIZED=0 is set in the environment: ignored for delivery, which always verifies the endpoint's certificate (trust a private CA with endpoint.caFile instead)",
+  );
+  return true;
 }
 
 function describe(error: Error): string {

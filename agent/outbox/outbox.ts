@@ -361,6 +361,8 @@ export function openOutbox(options: OutboxOptions): Outbox {
         transaction(() => {
           deleteBySeq(seqs);
           setMeta("last_delivery_at", String(now()));
+          // Delivery works again: the last error is history, not the state (lastError cleared).
+          db.prepare("DELETE FROM meta WHERE key IN ('last_error', 'last_error_at')").run();
         }),
       );
     },
