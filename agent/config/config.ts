@@ -7,6 +7,7 @@ import { checkAgainstSchema, DocumentError, type JsonSchema, parseDocument } fro
 import { defaultBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
+import type { EventsConfig } from "../events/settings.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
 
 export interface AgentConfig {
@@ -21,6 +22,8 @@ export interface AgentConfig {
   backends: string[];
   replayFile?: string;
   outboxMaxMegabytes: number;
+  /** What events say about who runs eca and the laptop (agent/events/settings.ts). */
+  events?: EventsConfig;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
 }

@@ -13,8 +13,16 @@ import type { Bus } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
 import { createHttpSink } from "../delivery/http-sink.ts";
-import { readHostIdentity } from "../events/host.ts";
-import { buildFindingEvent, buildHeartbeat, type EventContext, inventoryDigest } from "../events/ocsf.ts";
+import { collectHostIdentity } from "../events/host.ts";
+import {
+  buildFindingEvent,
+  buildHeartbeat,
+  buildPeripheralActivity,
+  type EventContext,
+  inventoryDigest,
+  peripheralChanges,
+} from "../events/ocsf.ts";
+import { resolveEventSettings } from "../events/settings.ts";
 import { createFindingTracker, type FindingTracker } from "../findings/lifecycle.ts";
 import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
@@ -51,7 +59,8 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
     logger,
     maxBytes: config.outboxMaxMegabytes * 1024 * 1024,
   });
-  const host = readHostIdentity();
+  const events = resolveEventSettings(config.events);
+  const host = await collectHostIdentity({ config: events.host });
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
   function eventContext(loaded: LoadedPolicy, previous?: EventContext): EventContext {
@@ -60,10 +69,13 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
     if (previous && previous.policy.digest === digest && previous.policy.source === source) return previous;
     return {
       agentVersion: AGENT_VERSION,
-      vendorName: "eca",
+      vendorName: events.vendorName,
       host,
       policy: { id: policy.id, version: policy.version, digest, source },
-      standards: ["MoJ Personal devices guidance", "MoJ Security Guidance for Using a Personal Device"],
+      standards: events.standards,
+      logName: events.logName,
+      ...(events.tenantUid ? { tenantUid: events.tenantUid } : {}),
+      ...(events.pseudonymise ? { pseudonymise: events.pseudonymise } : {}),
     };
   }
   let context = eventContext(await policySource.current());
@@ -132,6 +144,13 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       logger.warn({ finding: f.id, rule: f.rule, device: f.device.name }, "finding opened");
     for (const f of diff.resolved)
       logger.info({ finding: f.finding.id, rule: f.finding.rule }, "finding resolved");
+    if (events.peripheralActivity && lastReport) {
+      const { connected, disconnected } = peripheralChanges(lastReport.devices, report.devices);
+      outbox.enqueue([
+        ...connected.map((d) => buildPeripheralActivity("connected", d, context, now)),
+        ...disconnected.map((d) => buildPeripheralActivity("disconnected", d, context, now)),
+      ]);
+    }
     const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant() });
     if (!lastReport) enqueueHeartbeat(report, "startup");
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
