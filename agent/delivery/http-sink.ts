@@ -11,6 +11,16 @@ import type { Logger } from "pino";
 import type { OutboxEvent } from "../outbox/outbox.ts";
 import type { Sink } from "./deliverer.ts";
 import type { SendResult } from "./policy.ts";
+import {
+  ackUrlFor,
+  type HecConfig,
+  hecEnvelope,
+  hecRetryReason,
+  newChannel,
+  parseAckAnswer,
+  parseHecAnswer,
+  waitForAck,
+} from "./splunk-hec.ts";
 
 export type WireFormat = "ocsf" | "splunk-hec";
 
@@ -29,6 +39,8 @@ export interface EndpointConfig {
   timeoutMs?: number;
   /** Bodies larger than this are gzip-encoded. Default 4 KiB. */
   gzipThresholdBytes?: number;
+  /** Splunk HEC: index, source, sourcetype and the indexer acknowledgement timing (splunk-hec.ts). */
+  hec?: HecConfig;
 }
 
 export interface HttpSinkOptions {
@@ -77,6 +89,10 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
     (file): file is string => file !== undefined,
   );
   const proxyEnv = options.proxyEnv === undefined ? process.env : options.proxyEnv;
+  const hec = config.hec ?? {};
+  // Sent with every HEC request, so tokens with indexer acknowledgement on accept the batch.
+  const channel = newChannel();
+  const ackUrl = format === "splunk-hec" ? ackUrlFor(url, hec.ackUrl) : undefined;
   let credentials: Credentials | undefined;
   warnIfTlsChecksDisabled(options.logger);
 
@@ -129,7 +145,7 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
         // A missing or unreadable key or CA is a configuration problem: retry later, keep events.
         return { error: `cannot read endpoint credentials: ${(error as Error).message}` };
       }
-      const raw = Buffer.from(encodeBody(batch, format, options.hostname));
+      const raw = Buffer.from(encodeBody(batch, format, options.hostname, hec));
       const compress = raw.length > gzipThreshold;
       const body = compress ? await gzip(raw) : raw;
       const headers: Record<string, string> = {
@@ -143,15 +159,53 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
         headers.Authorization =
           format === "splunk-hec" ? `Splunk ${current.token}` : `Bearer ${current.token}`;
       }
+      if (format === "splunk-hec") headers["X-Splunk-Request-Channel"] = channel;
       const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
-      const { body: _answer, ...result } = await post(
+      const { body: answer, ...result } = await post(
         url,
         body,
         headers,
         current.agent,
         AbortSignal.any(signals),
       );
-      return result;
+      if (format !== "splunk-hec" || result.status === undefined) return result;
+      const hecAnswer = parseHecAnswer(answer);
+      if (result.status < 200 || result.status >= 300) {
+        // A channel or queue problem is HEC's, not the batch's: retry, never dead-letter.
+        const retry = hecRetryReason(hecAnswer);
+        return retry ? { error: retry } : result;
+      }
+      if (hecAnswer.ackId === undefined || !ackUrl) return result; // acknowledgement off: 200 is all HEC gives
+      const ackHeaders: Record<string, string> = {
+        "Content-Type": "application/json",
+        "User-Agent": `eca/${options.agentVersion}`,
+        "X-Splunk-Request-Channel": channel,
+        ...(headers.Authorization ? { Authorization: headers.Authorization } : {}),
+      };
+      const query = async (ids: number[]) => {
+        const request = Buffer.from(JSON.stringify({ acks: ids }));
+        const reply = await post(
+          ackUrl,
+          request,
+          { ...ackHeaders, "Content-Length": String(request.length) },
+          current.agent,
+          AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
+        );
+        if (reply.status !== 200) throw new Error(reply.error ?? `HTTP ${reply.status}`);
+        return parseAckAnswer(reply.body);
+      };
+      const timeoutSeconds = hec.ackTimeoutSeconds ?? 120;
+      const acked = await waitForAck(hecAnswer.ackId, query, {
+        timeoutMs: timeoutSeconds * 1000,
+        pollMs: (hec.ackPollSeconds ?? 2) * 1000,
+        ...(signal ? { signal } : {}),
+      });
+      // Not acknowledged: HEC may or may not have indexed it, so the batch stays and goes again.
+      return acked
+        ? result
+        : {
+            error: `HEC did not acknowledge ackId ${hecAnswer.ackId} on channel ${channel} within ${timeoutSeconds} s`,
+          };
     },
 
     close() {
@@ -166,16 +220,10 @@ export function encodeBody(
   batch: Pick<OutboxEvent, "payload">[],
   format: WireFormat,
   hostname: string,
+  hec: HecConfig = {},
 ): string {
   if (format === "ocsf") return `[${batch.map((event) => event.payload).join(",")}]`;
-  const host = JSON.stringify(hostname);
-  return batch
-    .map((event) => {
-      const time = (JSON.parse(event.payload) as { time?: number }).time ?? Date.now();
-      // HEC wants epoch seconds; OCSF `time` is milliseconds.
-      return `{"time":${time / 1000},"host":${host},"source":"eca","sourcetype":"ocsf","event":${event.payload}}`;
-    })
-    .join("\n");
+  return batch.map((event) => hecEnvelope(event.payload, hostname, hec)).join("\n");
 }
 
 /**
