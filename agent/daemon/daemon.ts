@@ -11,8 +11,8 @@ import { backendBuses } from "../../probes/create.ts";
 import type { Probe } from "../../probes/probe.ts";
 import type { Bus } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
+import { createSink } from "../delivery/create-sink.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
-import { createHttpSink } from "../delivery/http-sink.ts";
 import { collectHostIdentity } from "../events/host.ts";
 import {
   buildFindingEvent,
@@ -86,7 +86,7 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
 
   let deliverer: Deliverer | undefined;
   if (config.endpoint) {
-    const sink = createHttpSink(config.endpoint, {
+    const sink = createSink(config.endpoint, {
       logger,
       agentVersion: AGENT_VERSION,
       hostname: host.hostname,

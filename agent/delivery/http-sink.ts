@@ -21,13 +21,14 @@ import {
   parseHecAnswer,
   waitForAck,
 } from "./splunk-hec.ts";
+import type { SyslogConfig } from "./syslog-sink.ts";
 
 export type WireFormat = "ocsf" | "splunk-hec";
 
 export interface EndpointConfig {
   url: string;
   /** "ocsf": a JSON array of events; "splunk-hec": HEC event envelopes, one per line. Default "ocsf". */
-  format?: WireFormat;
+  format?: WireFormat | "syslog";
   /** File holding the bearer token (HEC token for splunk-hec); re-read when it changes. */
   tokenFile?: string;
   /** PEM CA bundle to trust instead of the system's. */
@@ -41,6 +42,8 @@ export interface EndpointConfig {
   gzipThresholdBytes?: number;
   /** Splunk HEC: index, source, sourcetype and the indexer acknowledgement timing (splunk-hec.ts). */
   hec?: HecConfig;
+  /** Syslog (format "syslog", syslog+tls:// URLs): facility, message size, SD-ID (syslog-sink.ts). */
+  syslog?: SyslogConfig["syslog"];
 }
 
 export interface HttpSinkOptions {
@@ -82,7 +85,8 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
     throw new Error(`endpoint must be https (plain http only to loopback): ${config.url}`);
   }
-  const format = config.format ?? "ocsf";
+  if (config.format === "syslog") throw new Error("format syslog needs the syslog sink (create-sink.ts)");
+  const format: WireFormat = config.format ?? "ocsf";
   const timeoutMs = config.timeoutMs ?? 30_000;
   const gzipThreshold = config.gzipThresholdBytes ?? 4096;
   const files = [config.tokenFile, config.caFile, config.certFile, config.keyFile].filter(
