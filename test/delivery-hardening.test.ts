@@ -6,10 +6,12 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import tls from "node:tls";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDeliverer } from "../agent/delivery/deliverer.ts";
 import { createHttpSink, MAX_RESPONSE_BYTES, warnIfTlsChecksDisabled } from "../agent/delivery/http-sink.ts";
+import { createSyslogSink } from "../agent/delivery/syslog-sink.ts";
 import { openOutbox } from "../agent/outbox/outbox.ts";
 import { testEvent } from "./helpers/events.ts";
 import { createTestPki, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
@@ -148,6 +150,49 @@ describe("delivery hardening", () => {
       process.emitWarning = emitWarning;
       sink.close();
       await receiver.close();
+    }
+  });
+
+  it("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn off certificate checks for syslog either", async () => {
+    const server = tls.createServer({
+      key: readFileSync(pki.serverKeyFile),
+      cert: readFileSync(pki.serverCertFile),
+    });
+    let received = 0;
+    server.on("secureConnection", (socket) =>
+      socket.on("data", (chunk: Buffer) => (received += chunk.length)),
+    );
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {};
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    try {
+      for (const scheme of ["relp+tls", "syslog+tls"]) {
+        const sink = createSyslogSink(
+          { url: `${scheme}://127.0.0.1:${port}`, timeoutMs: 2000 },
+          { logger, hostname: "h" },
+        );
+        const result = await sink.send([
+          {
+            seq: 1,
+            uid: "u",
+            kind: "heartbeat",
+            payload: '{"class_uid":5001,"metadata":{"uid":"u"}}',
+            attempts: 0,
+          } as never,
+        ]);
+        expect(result.status, scheme).toBeUndefined();
+        expect(result.error).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/i);
+      }
+      expect(received).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+      process.emitWarning = emitWarning;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
