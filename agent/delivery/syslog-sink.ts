@@ -29,6 +29,7 @@ import { readFileSync } from "node:fs";
 import type tls from "node:tls";
 import type { Logger } from "pino";
 import type { Sink } from "./deliverer.ts";
+import { warnIfTlsChecksDisabled } from "./http-sink.ts";
 import type { SendResult } from "./policy.ts";
 
 export interface SyslogConfig {
@@ -128,6 +129,13 @@ export function createSyslogSink(config: SyslogConfig, options: SyslogSinkOption
   const procId = options.procId ?? String(process.pid);
   const settings = config.syslog ?? {};
   const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+  warnIfTlsChecksDisabled(options.logger);
+  if (!relp) {
+    options.logger.warn(
+      { url: `syslog+tls://${host}:${port}` },
+      "RFC 5425 syslog has no acknowledgement: events the receiver drops are lost; use relp+tls:// for at-least-once delivery",
+    );
+  }
 
   return {
     credentialsVersion: () => "",
@@ -142,6 +150,12 @@ export function createSyslogSink(config: SyslogConfig, options: SyslogSinkOption
             status: 413,
             error: `event ${event.uid} exceeds syslog.maxMessageBytes (${settings.maxMessageBytes ?? RSYSLOG_DEFAULT_MAX_MESSAGE})`,
           };
+        }
+        if (!message.endsWith(event.payload)) {
+          options.logger.warn(
+            { uid: event.uid, bytes: Buffer.byteLength(event.payload) },
+            "event larger than syslog.maxMessageBytes: sent without its unmapped part (metadata.is_truncated)",
+          );
         }
         messages.push(message);
       }
