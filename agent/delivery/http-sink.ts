@@ -13,13 +13,11 @@ import type { Sink } from "./deliverer.ts";
 import type { SendResult } from "./policy.ts";
 import {
   ackUrlFor,
+  confirmHecBatch,
   type HecConfig,
   hecEnvelope,
-  hecRetryReason,
   newChannel,
   parseAckAnswer,
-  parseHecAnswer,
-  waitForAck,
 } from "./splunk-hec.ts";
 import type { SyslogConfig } from "./syslog-sink.ts";
 
@@ -172,44 +170,34 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
         current.agent,
         AbortSignal.any(signals),
       );
-      if (format !== "splunk-hec" || result.status === undefined) return result;
-      const hecAnswer = parseHecAnswer(answer);
-      if (result.status < 200 || result.status >= 300) {
-        // A channel or queue problem is HEC's, not the batch's: retry, never dead-letter.
-        const retry = hecRetryReason(hecAnswer);
-        return retry ? { error: retry } : result;
-      }
-      if (hecAnswer.ackId === undefined || !ackUrl) return result; // acknowledgement off: 200 is all HEC gives
-      const ackHeaders: Record<string, string> = {
-        "Content-Type": "application/json",
-        "User-Agent": `eca/${options.agentVersion}`,
-        "X-Splunk-Request-Channel": channel,
-        ...(headers.Authorization ? { Authorization: headers.Authorization } : {}),
-      };
-      const query = async (ids: number[]) => {
-        const request = Buffer.from(JSON.stringify({ acks: ids }));
-        const reply = await post(
-          ackUrl,
-          request,
-          { ...ackHeaders, "Content-Length": String(request.length) },
-          current.agent,
-          AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
-        );
-        if (reply.status !== 200) throw new Error(reply.error ?? `HTTP ${reply.status}`);
-        return parseAckAnswer(reply.body);
-      };
-      const timeoutSeconds = hec.ackTimeoutSeconds ?? 120;
-      const acked = await waitForAck(hecAnswer.ackId, query, {
-        timeoutMs: timeoutSeconds * 1000,
-        pollMs: (hec.ackPollSeconds ?? 2) * 1000,
-        ...(signal ? { signal } : {}),
-      });
-      // Not acknowledged: HEC may or may not have indexed it, so the batch stays and goes again.
-      return acked
-        ? result
-        : {
-            error: `HEC did not acknowledge ackId ${hecAnswer.ackId} on channel ${channel} within ${timeoutSeconds} s`,
-          };
+      if (format !== "splunk-hec" || !ackUrl) return result;
+      return confirmHecBatch(
+        { ...result, body: answer },
+        {
+          channel,
+          hec,
+          ...(signal ? { signal } : {}),
+          // Asks /services/collector/ack on the same connection pool, channel and token.
+          query: async (ids) => {
+            const request = Buffer.from(JSON.stringify({ acks: ids }));
+            const reply = await post(
+              ackUrl,
+              request,
+              {
+                "Content-Type": "application/json",
+                "Content-Length": String(request.length),
+                "User-Agent": `eca/${options.agentVersion}`,
+                "X-Splunk-Request-Channel": channel,
+                ...(headers.Authorization ? { Authorization: headers.Authorization } : {}),
+              },
+              current.agent,
+              AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
+            );
+            if (reply.status !== 200) throw new Error(reply.error ?? `HTTP ${reply.status}`);
+            return parseAckAnswer(reply.body);
+          },
+        },
+      );
     },
 
     close() {

@@ -9,6 +9,7 @@
 // response codes" table.
 
 import { randomUUID } from "node:crypto";
+import type { SendResult } from "./policy.ts";
 
 export interface HecConfig {
   /** Envelope `index`; the token's default index when left out. */
@@ -101,6 +102,42 @@ export function hecEnvelope(payload: string, hostname: string, hec: HecConfig = 
     ...(hec.index ? [`"index":${JSON.stringify(hec.index)}`] : []),
   ];
   return `{${fields.join(",")},"event":${payload}}`;
+}
+
+/**
+ * What HEC's answer to a batch means for the outbox: an error answer with a transient HEC code is
+ * retried (never dead-lettered); a 2xx without an ackId (acknowledgement off) is delivered; a 2xx
+ * with one is delivered only once `query` reports it true, else an error sends the batch again.
+ */
+export async function confirmHecBatch(
+  answer: SendResult & { body: string },
+  options: {
+    channel: string;
+    hec: HecConfig;
+    query: (ids: number[]) => Promise<Set<number>>;
+    signal?: AbortSignal;
+  },
+): Promise<SendResult> {
+  const { body, ...result } = answer;
+  if (result.status === undefined) return result;
+  const parsed = parseHecAnswer(body);
+  if (result.status < 200 || result.status >= 300) {
+    const retry = hecRetryReason(parsed);
+    return retry ? { error: retry } : result;
+  }
+  if (parsed.ackId === undefined) return result; // acknowledgement off: a 200 is all HEC gives
+  const timeoutSeconds = options.hec.ackTimeoutSeconds ?? 120;
+  const acked = await waitForAck(parsed.ackId, options.query, {
+    timeoutMs: timeoutSeconds * 1000,
+    pollMs: (options.hec.ackPollSeconds ?? 2) * 1000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  // Not acknowledged: HEC may or may not have indexed it, so the batch stays and goes again.
+  return acked
+    ? result
+    : {
+        error: `HEC did not acknowledge ackId ${parsed.ackId} on channel ${options.channel} within ${timeoutSeconds} s`,
+      };
 }
 
 /**
