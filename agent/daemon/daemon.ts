@@ -52,6 +52,8 @@ function unobservedBuses(backends: string[], unavailable: ScanReport["unavailabl
 
 export async function startDaemon(config: AgentConfig, logger: Logger): Promise<RunningDaemon> {
   const startedAt = new Date();
+  // First: a fleet key that cannot be read stops the start before anything is opened.
+  const events = resolveEventSettings(config.events);
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
   const outbox: Outbox = openOutbox({
@@ -59,7 +61,6 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
     logger,
     maxBytes: config.outboxMaxMegabytes * 1024 * 1024,
   });
-  const events = resolveEventSettings(config.events);
   const host = await collectHostIdentity({ config: events.host });
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
@@ -146,10 +147,11 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       logger.info({ finding: f.finding.id, rule: f.finding.rule }, "finding resolved");
     if (events.peripheralActivity && lastReport) {
       const { connected, disconnected } = peripheralChanges(lastReport.devices, report.devices);
-      outbox.enqueue([
+      const activity = [
         ...connected.map((d) => buildPeripheralActivity("connected", d, context, now)),
         ...disconnected.map((d) => buildPeripheralActivity("disconnected", d, context, now)),
-      ]);
+      ];
+      if (activity.length > 0) outbox.enqueue(activity);
     }
     const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant() });
     if (!lastReport) enqueueHeartbeat(report, "startup");
