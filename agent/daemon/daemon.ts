@@ -9,10 +9,18 @@ import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
+import { createSink } from "../delivery/create-sink.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
-import { createHttpSink } from "../delivery/http-sink.ts";
-import { readHostIdentity } from "../events/host.ts";
-import { buildFindingEvent, buildHeartbeat, type EventContext, inventoryDigest } from "../events/ocsf.ts";
+import { collectHostIdentity } from "../events/host.ts";
+import {
+  buildFindingEvent,
+  buildHeartbeat,
+  buildPeripheralActivity,
+  type EventContext,
+  inventoryDigest,
+  peripheralChanges,
+} from "../events/ocsf.ts";
+import { resolveEventSettings } from "../events/settings.ts";
 import { createFindingTracker, type FindingTracker } from "../findings/lifecycle.ts";
 import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
@@ -86,6 +94,8 @@ async function start(
   const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
   const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
   const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
+  // A fleet key that cannot be read stops the start before anything is opened.
+  const events = resolveEventSettings(config.events);
   // Creates the state and socket directories, refusing ones another user owns or can write. On a
   // full disk an existing state directory passes: the outbox keeps what it cannot write in memory.
   await secureAgentPaths(config);
@@ -99,7 +109,7 @@ async function start(
   started.push(() => outbox.close());
   checkStateFiles(config.stateDir);
   const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
-  const host = readHostIdentity();
+  const host = await collectHostIdentity({ config: events.host });
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
   function eventContext(loaded: LoadedPolicy, previous?: EventContext): EventContext {
@@ -108,10 +118,13 @@ async function start(
     if (previous && previous.policy.digest === digest && previous.policy.source === source) return previous;
     return {
       agentVersion: AGENT_VERSION,
-      vendorName: "eca",
+      vendorName: events.vendorName,
       host,
       policy: { id: policy.id, version: policy.version, digest, source },
-      standards: ["MoJ Personal devices guidance", "MoJ Security Guidance for Using a Personal Device"],
+      standards: events.standards,
+      logName: events.logName,
+      ...(events.tenantUid ? { tenantUid: events.tenantUid } : {}),
+      ...(events.pseudonymise ? { pseudonymise: events.pseudonymise } : {}),
     };
   }
   let context = eventContext(await policySource.current());
@@ -122,7 +135,7 @@ async function start(
 
   let deliverer: Deliverer | undefined;
   if (config.endpoint) {
-    const sink = createHttpSink(config.endpoint, {
+    const sink = createSink(config.endpoint, {
       logger,
       agentVersion: AGENT_VERSION,
       hostname: host.hostname,
@@ -190,6 +203,14 @@ async function start(
       logger.warn({ finding: f.id, rule: f.rule, device: f.device.name }, "finding opened");
     for (const f of diff.resolved)
       logger.info({ finding: f.finding.id, rule: f.finding.rule }, "finding resolved");
+    if (events.peripheralActivity && lastReport) {
+      const { connected, disconnected } = peripheralChanges(lastReport.devices, report.devices);
+      const activity = [
+        ...connected.map((d) => buildPeripheralActivity("connected", d, context, now)),
+        ...disconnected.map((d) => buildPeripheralActivity("disconnected", d, context, now)),
+      ];
+      if (activity.length > 0) outbox.enqueue(activity);
+    }
     const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant(report) });
     if (!lastReport) enqueueHeartbeat(report, "startup");
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
