@@ -1,5 +1,6 @@
 import type { DeviceVerdict, Evaluation, Finding, LoadedPolicy } from "../policy/types.ts";
-import type { Bus, Snapshot } from "../probes/types.ts";
+import { backendBuses } from "../probes/create.ts";
+import type { Bus, Snapshot, UnavailableSource } from "../probes/types.ts";
 
 /** What `eca scan --json` prints and what `eca status` and the daemon's events are built from. */
 export interface ScanReport {
@@ -39,4 +40,23 @@ export function buildReport(
     unavailable,
     unobserved,
   };
+}
+
+/**
+ * Pure: the buses that could not be observed at all. A bus is observed when at least one backend
+ * covering it answered, or said its stack is absent (no BlueZ: a complete answer, "no Bluetooth").
+ * A bus whose every backend failed could not be checked: not compliant, exit code 3, and the daemon
+ * keeps its findings open and says so in heartbeats.
+ */
+export function unobservedBuses(
+  backends: readonly string[],
+  unavailable: readonly UnavailableSource[],
+): Bus[] {
+  const failed = new Set<string>(unavailable.filter((u) => !u.absent).map((u) => u.source));
+  const absent = new Set<string>(unavailable.filter((u) => u.absent).map((u) => u.source));
+  const buses = new Set(backends.flatMap(backendBuses));
+  return [...buses].filter((bus) => {
+    const covering = backends.filter((b) => backendBuses(b).includes(bus));
+    return covering.every((b) => failed.has(b) && !absent.has(b));
+  });
 }

@@ -5,20 +5,14 @@ import { hostname } from "node:os";
 import { evaluate } from "../policy/evaluate.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import { classifyAll } from "../probes/classify/classify.ts";
-import { backendBuses, createProbe } from "../probes/create.ts";
+import { createProbe } from "../probes/create.ts";
 import { mergeBluetoothObservations } from "../probes/merge-bluetooth.ts";
 import { mergeUsbObservations } from "../probes/merge-usb.ts";
 import type { Probe, ProbeOptions } from "../probes/probe.ts";
-import type {
-  BluetoothObservation,
-  Bus,
-  Observation,
-  Snapshot,
-  UnavailableSource,
-  UsbObservation,
-} from "../probes/types.ts";
+import type { BluetoothObservation, Observation, Snapshot, UsbObservation } from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
-import { buildReport, type ScanReport } from "./report.ts";
+import { buildReport, type ScanReport, unobservedBuses } from "./report.ts";
+
 import { AGENT_VERSION } from "./version.ts";
 
 export async function openProbes(backends: string[], options: ProbeOptions): Promise<Probe[]> {
@@ -48,25 +42,6 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
     observations: [...mergeUsbObservations(usb), ...power, ...mergeBluetoothObservations(bluetooth)],
     unavailable: results.flatMap((r) => r.unavailable),
   };
-}
-
-/**
- * Pure: the buses that could not be observed at all. A bus is observed when at least one backend
- * covering it answered, or said its stack is absent (no BlueZ: a complete answer, "no Bluetooth").
- * A bus whose every backend failed could not be checked: not compliant, exit code 3, and the daemon
- * keeps its findings open and says so in heartbeats.
- */
-export function unobservedBuses(
-  backends: readonly string[],
-  unavailable: readonly UnavailableSource[],
-): Bus[] {
-  const failed = new Set<string>(unavailable.filter((u) => !u.absent).map((u) => u.source));
-  const absent = new Set<string>(unavailable.filter((u) => u.absent).map((u) => u.source));
-  const buses = new Set(backends.flatMap(backendBuses));
-  return [...buses].filter((bus) => {
-    const covering = backends.filter((b) => backendBuses(b).includes(bus));
-    return covering.every((b) => failed.has(b) && !absent.has(b));
-  });
 }
 
 /**

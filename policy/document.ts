@@ -16,16 +16,23 @@ export interface DocumentProblem {
   hint?: string;
 }
 
+/** Problems a DocumentError's message lists one by one. */
+const MAX_LISTED_PROBLEMS = 20;
+
 /** A document that cannot be used. The message names the file and every problem. */
 export class DocumentError extends Error {
   readonly file: string;
   readonly problems: DocumentProblem[];
 
   constructor(file: string, problems: DocumentProblem[]) {
-    const lines = problems.map((p) => {
+    // Every problem stays in `problems`; the message, which reaches logs and `eca status`, lists the
+    // first few (a document with 40,000 unknown keys must not make a 2 MB message).
+    const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => {
       const where = p.path ? `${p.path}: ` : "";
       return `  - ${where}${p.message}${p.hint ? ` (fix: ${p.hint})` : ""}`;
     });
+    if (problems.length > MAX_LISTED_PROBLEMS)
+      lines.push(`  - and ${problems.length - MAX_LISTED_PROBLEMS} more problems of the same kind or others`);
     super(`${file} is not valid:\n${lines.join("\n")}`);
     this.name = "DocumentError";
     this.file = file;
@@ -156,6 +163,7 @@ export async function parseDocument(text: string, file: string): Promise<unknown
   /** Expanded size of each anchored node, by anchor name, once its definition has been walked. */
   const anchors = new Map<string, number>();
   let total = 0;
+  let firstAlias: number | undefined;
   /** Returns the node's size with aliases expanded; stops early once there is a problem. */
   const walk = (node: unknown, depth: number): number => {
     if (problems.length > 0 || node === null || node === undefined) return 0;
@@ -170,6 +178,7 @@ export async function parseDocument(text: string, file: string): Promise<unknown
     }
     let size = 1;
     if (yaml.isAlias(node)) {
+      firstAlias ??= range?.[0];
       const target = anchors.get(node.source);
       if (target === undefined) {
         problems.push({
@@ -233,12 +242,17 @@ export async function parseDocument(text: string, file: string): Promise<unknown
   walk(document.contents, 0);
   if (problems.length > 0) throw new DocumentError(file, problems);
   try {
-    return document.toJS({ maxAliasCount: 100 });
+    // The library's own alias limit, as a backstop at the same bound: the walk above finds bombs
+    // first, with their line (the library's default, 100, refuses 300 plain aliases of one value).
+    return document.toJS({ maxAliasCount: MAX_EXPANDED_NODES });
   } catch (error) {
-    // A backstop: the walk above catches these first, with their line.
     if (error instanceof ReferenceError) {
       throw new DocumentError(file, [
-        { path: "", message: error.message, hint: "write the values out instead of using aliases" },
+        {
+          path: firstAlias === undefined ? "" : at(firstAlias),
+          message: `aliases: ${error.message}`,
+          hint: "write the values out instead of using aliases",
+        },
       ]);
     }
     throw error;
@@ -268,8 +282,19 @@ function parseJsonDocument(text: string, file: string): { parsed: true; value: u
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return { parsed: false };
+  } catch (error) {
+    // Small enough for the YAML parser, which also reads `{a: 1}`: its error names the line.
+    if (Buffer.byteLength(text, "utf8") <= MAX_YAML_BYTES) return { parsed: false };
+    // Too big for YAML, so it was meant as JSON: say what is wrong with it, and where.
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    throw new DocumentError(file, [
+      {
+        path: position ? linePosition(text, Number(position[1])) : "",
+        message: `is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, "")}`,
+        hint: "check the quoting and commas around that place (JSON allows no trailing commas or comments)",
+      },
+    ]);
   }
   // Valid JSON from here: strings are well formed, so the scan only tracks nesting and keys.
   const stack: (Set<string> | undefined)[] = [];

@@ -95,6 +95,7 @@ describe("Linux capture and replay", () => {
     const { stdout } = await eca(["capture", "--help"]);
     expect(stdout).toMatch(/device names, serial numbers and Bluetooth addresses/);
     expect(stdout).toMatch(/treat it as personal data/);
+    expect(stdout).toMatch(/Exit codes:\n\s+0\s+written/);
   });
 
   it("refuses a folder that already holds something", async () => {

@@ -1,15 +1,15 @@
 // What the command line says happened: exit codes, forked through the real CLI (as pino tests its
 // transports), and the pure rule behind "could not check".
 
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { probeSetup } from "../agent/cli/options.ts";
 import type { ScanReport } from "../agent/report.ts";
-import { unobservedBuses } from "../agent/scan.ts";
+import { unobservedBuses } from "../agent/report.ts";
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, "..");
@@ -65,6 +65,19 @@ describe("unobservedBuses", () => {
   });
 });
 
+describe("loadConfig with a root", () => {
+  it("eca run --root reads only the tree: the file-based backends unless backends are named", async () => {
+    const { loadConfig } = await import("../agent/config/config.ts");
+    expect((await loadConfig(undefined, { root: "examples/x" })).backends).toEqual([
+      "linux-sysfs",
+      "bluez-store",
+    ]);
+    const named = join(work, "named.yaml");
+    writeFileSync(named, "root: examples/x\nbackends: [linux-sysfs, bluez-dbus]\n");
+    expect((await loadConfig(named)).backends).toEqual(["linux-sysfs", "bluez-dbus"]);
+  });
+});
+
 describe("probeSetup", () => {
   it("a recorded tree is read with the file-based backends only, never the live machine", () => {
     expect(probeSetup({ root: "examples/x" }).backends).toEqual(["linux-sysfs", "bluez-store"]);
@@ -110,6 +123,16 @@ describe("eca scan: could not check (exit 3)", () => {
     expect(report.unobserved).toEqual([]);
   });
 
+  it("a kernel without USB (sysfs with no usb bus) and no BlueZ is a complete answer: exit 0", async () => {
+    const root = join(work, "no-usb-kernel");
+    mkdirSync(join(root, "sys/bus/pci"), { recursive: true });
+    const { report, code } = await scanJson(["--root", root]);
+    expect(report.unobserved).toEqual([]);
+    expect(report.unavailable.every((u) => u.absent)).toBe(true);
+    expect(report.compliant).toBe(true);
+    expect(code).toBe(0);
+  });
+
   it("findings take precedence over could-not-check: exit 1", async () => {
     const { report, code } = await scanJson([
       "--root",
@@ -147,6 +170,44 @@ describe("--help lists the exit codes of every command", () => {
 });
 
 describe("eca status: could not check", () => {
+  it("status of a running agent that observes nothing exits 3, not compliant", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-status-3-"));
+    const config = join(dir, "config.yaml");
+    const socket = join(dir, "eca.sock");
+    writeFileSync(
+      config,
+      `stateDir: ${join(dir, "state")}\nsocketPath: ${socket}\nroot: ${join(dir, "missing")}\npollIntervalSeconds: 1\n`,
+    );
+    const agent = spawn(process.execPath, [ECA, "run", "--config", config], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    agent.stderr?.resume();
+    try {
+      let result = { stdout: "", stderr: "", code: -1 };
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        result = await eca(["status", "--json", "--config", config]);
+        if (result.stdout.includes('"running": true')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const status = JSON.parse(result.stdout) as {
+        running: boolean;
+        compliant: boolean;
+        unobserved: string[];
+      };
+      expect(status.running).toBe(true);
+      expect(status.unobserved).toEqual(["usb", "bluetooth"]);
+      expect(status.compliant).toBe(false);
+      expect(result.code).toBe(3);
+      const text = await eca(["status", "--config", config]);
+      expect(text.code).toBe(3);
+      expect(text.stdout).toContain("Could not check usb and bluetooth");
+    } finally {
+      agent.kill("SIGTERM");
+      await new Promise((resolve) => agent.once("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("status live fallback exits 3 when nothing could be observed", async () => {
     const config = join(work, "config.yaml");
     writeFileSync(config, `root: ${join(work, "missing")}\nsocketPath: ${join(work, "no.sock")}\n`);

@@ -41,6 +41,12 @@ describe("YAML errors always name a line", () => {
     expect(problem?.message).toContain("alias bomb");
   });
 
+  it("300 aliases of one small value are fine: only what they expand to is bounded", async () => {
+    const text = `a: &a [1, 2, 3]\nb: [${Array(300).fill("*a").join(", ")}]\n`;
+    const document = (await parseDocument(text, "doc.yaml")) as { b: unknown[] };
+    expect(document.b).toHaveLength(300);
+  });
+
   it("unresolved alias names its line and the missing anchor", async () => {
     const [problem] = await problemsOf("id: x\nversion: *nowhere\n");
     expect(problem?.path).toBe("line 2, column 10");
@@ -131,6 +137,13 @@ describe("big policies", () => {
     const text = `id: x\ndescription: "${"y".repeat(MAX_YAML_BYTES)}"\n`;
     const [problem] = await problemsOf(text);
     expect(problem?.hint).toContain("JSON");
+  });
+
+  it("a big JSON policy with a syntax error gets the JSON error and its line, not the YAML size limit", async () => {
+    const lines = Array.from({ length: 8_000 }, (_, i) => `  "k${i}": ${i},`);
+    const [problem] = await problemsOf(`{\n${lines.join("\n")}\n}\n`);
+    expect(problem?.message).toMatch(/^is not valid JSON: /);
+    expect(problem?.path).toMatch(/^line 800[12], column \d+$/);
   });
 
   it("40,000 keys in one mapping are checked for duplicates in linear time (was 14 s)", async () => {

@@ -8,7 +8,9 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeRoom } from "../agent/outbox/compaction.ts";
 import { isCorruption, moveAside } from "../agent/outbox/corruption.ts";
+import { createHeldWrites } from "../agent/outbox/held-writes.ts";
 import { insertEvents, queuedBytes, selectBatch, serialize } from "../agent/outbox/queue.ts";
+import { copyRows, MEMORY_SEQ_START, snapshotInto } from "../agent/outbox/rebuild.ts";
 import { openChecked, openInMemory } from "../agent/outbox/schema.ts";
 import { readStats } from "../agent/outbox/stats.ts";
 import { testEvent } from "./helpers/events.ts";
@@ -65,5 +67,41 @@ describe("outbox parts", () => {
     expect(existsSync(path)).toBe(false);
     expect(existsSync(`${path}.corrupt-42`)).toBe(true);
     openChecked(path, "FULL").close();
+  });
+
+  it("rebuild: a snapshot keeps every event with its seq; rows merge into a file that is there", () => {
+    const memory = openInMemory();
+    memory.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(MEMORY_SEQ_START);
+    const events = serialize([testEvent(), testEvent("finding", "f1")]);
+    insertEvents(memory, events, 1);
+    const target = join(dir, "copy.db");
+    expect(snapshotInto(memory, target, silent).method).toBe("vacuum");
+    const copy = openChecked(target, "FULL");
+    const seqs = selectBatch(copy, { maxEvents: 10, maxBytes: 1e9 }).map((e) => e.seq);
+    expect(seqs).toEqual([MEMORY_SEQ_START + 1, MEMORY_SEQ_START + 2]);
+
+    const existing = openChecked(join(dir, "existing.db"), "FULL");
+    insertEvents(existing, serialize([testEvent()]), 1);
+    copyRows(memory, existing, silent);
+    // Inserted again: already there, kept once.
+    copyRows(copy, existing, silent);
+    expect(selectBatch(existing, { maxEvents: 10, maxBytes: 1e9 }).map((e) => e.seq)).toEqual([1, ...seqs]);
+    copy.close();
+    existing.close();
+  });
+
+  it("held writes: kept in order; over the bound the oldest heartbeats go, finding changes stay", () => {
+    const [finding, beat1, beat2] = serialize([testEvent("finding", "f1"), testEvent(), testEvent()]);
+    if (!finding || !beat1 || !beat2) throw new Error("no events");
+    const held = createHeldWrites(finding.bytes + beat1.bytes + 1);
+    held.hold({ events: [finding, beat1], opened: [], resolvedIds: [] });
+    held.hold({ events: [beat2], opened: [], resolvedIds: [] });
+    expect(held.size).toBe(2);
+    expect(held.events()).toBe(2);
+    expect(held.oldest()?.events.map((e) => e.event.uid)).toEqual([finding.event.uid]);
+    held.done();
+    expect(held.oldest()?.events.map((e) => e.event.uid)).toEqual([beat2.event.uid]);
+    held.done();
+    expect(held.oldest()).toBeUndefined();
   });
 });

@@ -28,6 +28,10 @@ export function buildProgram(): Command {
   registerPolicyCommand(program);
   registerConfigCommand(program);
   registerCaptureCommand(program);
+  program.addHelpText(
+    "after",
+    "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",
+  );
   addExitCodeHelp(program, "");
   return program;
 }

@@ -22,6 +22,11 @@ export function registerCaptureCommand(program: Command): void {
         "The folder holds device names, serial numbers and Bluetooth addresses as the laptop reports",
         "them (pairing keys are left out): treat it as personal data and send it only to people who",
         "need it, such as the security team. Its layout is documented in docs/CAPTURE.md.",
+        "",
+        "Exit codes:",
+        "  0  written; sources that could not be recorded are listed on stderr and in the manifest",
+        "  2  error: the folder is not empty or cannot be written (the message says which)",
+        "",
       ].join("\n"),
     )
     .action(async (directory: string, flags: CaptureFlags) => {

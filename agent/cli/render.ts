@@ -89,12 +89,17 @@ export function renderReport(report: ScanReport): string {
   ]
     .map(shown)
     .join("\n");
-  const partial = report.unavailable.length > 0;
-  const sections = [header, renderDevices(report.devices), renderFindings(report.findings, partial)];
-  if (report.unavailable.length > 0) {
-    sections.push(
-      `Not checked (source unavailable):\n${report.unavailable.map((u) => `  - ${shown(`${u.source}: ${u.reason}`)}`).join("\n")}`,
-    );
-  }
+  // A source whose stack is absent (no BlueZ) answered "none here": it leaves nothing unchecked.
+  const failed = report.unavailable.filter((u) => !u.absent);
+  const absent = report.unavailable.filter((u) => u.absent);
+  const list = (entries: typeof failed) =>
+    entries.map((u) => `  - ${shown(`${u.source}: ${u.reason}`)}`).join("\n");
+  const sections = [
+    header,
+    renderDevices(report.devices),
+    renderFindings(report.findings, failed.length > 0),
+  ];
+  if (failed.length > 0) sections.push(`Not checked (source unavailable):\n${list(failed)}`);
+  if (absent.length > 0) sections.push(`Not installed here (nothing to check):\n${list(absent)}`);
   return `${sections.join("\n\n")}\n`;
 }

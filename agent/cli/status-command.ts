@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadConfig, probeOptions } from "../config/config.ts";
 import { requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
+import { unobservedBuses } from "../report.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { jsonForTerminal, sanitizeForTerminal } from "../text/sanitize.ts";
 import { EXIT_ERROR, renderUnobserved, scanExitCode } from "./exit-codes.ts";
@@ -35,9 +36,28 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
     `last delivery:  ${ago(d.lastSuccessAt, now)}`,
     `last error:     ${d.lastError ? redactUrlsIn(d.lastError) : "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
     `dead letters:   ${d.deadLetters}`,
+    ...(d.storageProblem
+      ? [
+          `storage:        ! ${d.storageProblem}; ${d.pendingWrites ?? 0} change(s) held in memory until the disk has room`,
+        ]
+      : []),
+    ...(d.stateRebuilt ? [`state rebuilt:  ${ago(d.stateRebuilt.at, now)}: ${d.stateRebuilt.reason}`] : []),
   ];
-  for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
-  return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
+  const unavailable = status.lastScan?.unavailable ?? [];
+  for (const u of unavailable)
+    lines.push(`${u.absent ? "not installed:" : "not checked:  "}  ${u.source}: ${u.reason}`);
+  const partial = unavailable.some((u) => !u.absent);
+  return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, partial)}\n`;
+}
+
+/**
+ * The daemon's answer with the buses its last scan could not observe: as the daemon says, or
+ * (a daemon that does not say yet) worked out from its last scan and the configured backends.
+ * A bus that could not be observed is never compliant: exit code 3 when there are no findings.
+ */
+export function withUnobserved(status: DaemonStatus, backends: readonly string[]): DaemonStatus {
+  const unobserved = status.unobserved ?? unobservedBuses(backends, status.lastScan?.unavailable ?? []);
+  return { ...status, unobserved, compliant: status.compliant && unobserved.length === 0 };
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -51,12 +71,13 @@ export function registerStatusCommand(program: Command): void {
       const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
       const answer = await requestStatus(config.socketPath, undefined, config.statusGroup);
       if (answer.running) {
+        const status = withUnobserved(answer.status, config.backends);
         process.stdout.write(
           flags.json
-            ? `${jsonForTerminal(shareableStatus(answer.status), 2)}\n`
-            : renderStatus(answer.status) + renderUnobserved({ unobserved: answer.status.unobserved ?? [] }),
+            ? `${jsonForTerminal(shareableStatus(status), 2)}\n`
+            : renderStatus(status) + renderUnobserved({ unobserved: status.unobserved ?? [] }),
         );
-        process.exitCode = scanExitCode(answer.status);
+        process.exitCode = scanExitCode(status);
         return;
       }
       if (answer.running === null) {

@@ -15,6 +15,7 @@ import { captureSourceReader } from "../../probes/capture/sources.ts";
 import { backendNames, defaultBackends, rootBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
+import type { EventsConfig } from "../events/settings.ts";
 import type { LogOptions } from "../log.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
 
@@ -33,6 +34,8 @@ export interface AgentConfig {
   captureDir?: string;
   outboxMaxMegabytes: number;
   logging?: LogOptions;
+  /** What events say about who runs eca and the laptop (agent/events/settings.ts). */
+  events?: EventsConfig;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
 }

@@ -16,9 +16,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../../agent/daemon/daemon.ts";
+import { readOutboxStats } from "../../agent/outbox/outbox.ts";
 import {
   createTestPki,
   type Receiver,
@@ -161,6 +163,8 @@ describe("state lost or rebuilt while running", () => {
         expect(daemon.status().delivery.stateRebuilt?.reason).toBe("the database file was removed");
         expect(existsSync(join(stateDir, "state.db")), lines()).toBe(true);
         expect(daemon.status().delivery.outboxDepth).toBeGreaterThanOrEqual(41);
+        // On disk, not only in the daemon's connection: another process (or a restart) sees them too.
+        expect(readOutboxStats(stateDir, pino({ level: "silent" }))?.depth).toBeGreaterThanOrEqual(41);
 
         await receiver.up();
         await until(() => daemon.status().delivery.outboxDepth === 0, "the outbox to drain", 20_000);

@@ -42,7 +42,7 @@ export function seededRandom(label: string): Random {
 }
 
 /** Milliseconds each fuzzer may run. */
-export function fuzzBudgetMs(defaultMs = 3_000): number {
+export function fuzzBudgetMs(defaultMs = 2_000): number {
   return process.env.FUZZ_MS ? Number(process.env.FUZZ_MS) : defaultMs;
 }
 
