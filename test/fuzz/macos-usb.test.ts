@@ -1,7 +1,7 @@
 // Seeded, time-bounded fuzzing of the macOS parsers and the capture manifest on mutated recordings:
 // ioreg text never throws; system_profiler and plist parsers throw only Errors (the probe turns those
 // into "unavailable"); a manifest is either accepted or refused with a DocumentError. Reproduce a
-// failure with FUZZ_SEED=<seed printed in the message>.
+// failure with FUZZ_SEED=<seed printed in the message>; FUZZ_MS sets each fuzzer's time.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,25 +16,13 @@ import {
   parseSpUsbXml,
 } from "../../probes/macos/system-profiler-usb-parse.ts";
 import { macosUsbObservations } from "../../probes/macos/usb-observations.ts";
+import { forBudget, fuzzBudgetMs, type Random, seededRandom } from "./random.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const T2 = join(FIXTURES, "captures/mac-intel-t2-keyboard-hub");
 const TAHOE = join(FIXTURES, "captures/mac-tahoe-iphone-stick");
 const read = (path: string) => readFileSync(path, "utf8");
-const BUDGET_MS = 1_500;
-const baseSeed = Number(process.env.FUZZ_SEED ?? 20261201);
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const BUDGET_MS = fuzzBudgetMs(1_500);
 
 const NASTY = [
   "",
@@ -58,7 +46,8 @@ const NASTY = [
   "  ",
 ];
 
-function mutate(text: string, next: () => number): string {
+function mutate(text: string, random: Random): string {
+  const next = random.next;
   let out = text;
   const steps = 1 + Math.floor(next() * 6);
   for (let step = 0; step < steps; step++) {
@@ -80,21 +69,18 @@ function mutate(text: string, next: () => number): string {
 }
 
 function fuzz(name: string, inputs: string[], check: (text: string) => void): void {
-  it(`${name} (seed ${baseSeed}, ${BUDGET_MS} ms)`, () => {
-    const next = random(baseSeed);
-    const until = performance.now() + BUDGET_MS;
-    let cases = 0;
-    while (performance.now() < until) {
-      const input = mutate(inputs[Math.floor(next() * inputs.length)] ?? "", next);
+  it(`${name} (${BUDGET_MS} ms)`, async () => {
+    const random = seededRandom(`macos-usb fuzz: ${name}`);
+    const cases = await forBudget(BUDGET_MS, (iteration) => {
+      const input = mutate(random.pick(inputs), random);
       try {
         check(input);
       } catch (error) {
         throw new Error(
-          `case ${cases} (FUZZ_SEED=${baseSeed}): ${(error as Error).message}\n--- input ---\n${input.slice(0, 2000)}`,
+          `case ${iteration} (FUZZ_SEED=${random.seed}): ${(error as Error).message}\n--- input ---\n${input.slice(0, 2000)}`,
         );
       }
-      cases++;
-    }
+    });
     expect(cases).toBeGreaterThan(10);
   });
 }
