@@ -55,6 +55,12 @@ const cases: Case[] = [
       "vehicle-pairing",
     ],
   },
+  // The external hardware of examples/laptop-with-phone-and-stick (a Linux laptop) as an M2 Mac lists it.
+  {
+    name: "mac-same-hardware-as-linux-example",
+    exitCode: 1,
+    rules: ["phone-charging", "personal-storage", "unapproved-peripheral", "vehicle-pairing"],
+  },
 ];
 
 async function eca(args: string[]): Promise<{ stdout: string; code: number }> {
@@ -88,4 +94,43 @@ describe("eca scan --capture on the captured Macs", () => {
       expect(text).toBe(readFileSync(golden, "utf8"));
     });
   }
+});
+
+interface ReportDevice {
+  id: string;
+  kind: string;
+  builtIn: boolean;
+  verdict: string;
+  findings: string[];
+  isRootHub?: boolean;
+  portPath?: string;
+}
+
+describe("a Mac judges the same hardware as a Linux laptop", () => {
+  it("same devices, kinds, built-in decisions, verdicts, rules and finding ids for the external devices", async () => {
+    const mac = JSON.parse(
+      (await eca(["--json", "--capture", "test/fixtures/captures/mac-same-hardware-as-linux-example"]))
+        .stdout,
+    );
+    const linux = JSON.parse(
+      (
+        await eca([
+          "--json",
+          "--backend",
+          "linux-sysfs",
+          "bluez-store",
+          "--root",
+          "examples/laptop-with-phone-and-stick",
+        ])
+      ).stdout,
+    );
+    const external = (report: { devices: ReportDevice[] }) =>
+      report.devices
+        .filter((device) => !device.builtIn && !device.id.startsWith("typec:"))
+        .map(({ id, kind, builtIn, verdict, findings }) => ({ id, kind, builtIn, verdict, findings }));
+    expect(external(mac)).toEqual(external(linux));
+    const findings = (report: { findings: { id: string; rule: string; device: unknown }[] }) =>
+      report.findings.map(({ id, rule }) => ({ id, rule }));
+    expect(findings(mac)).toEqual(findings(linux));
+  });
 });
