@@ -161,9 +161,12 @@ export interface IoregUsbDevice {
   deviceClass?: { class: string; subclass: string; protocol: string };
   interfaces: UsbInterface[];
   speedMbps?: number;
-  /** mA: UsbPowerSinkAllocation, else "Requested Power" (2 mA units, IOUSBFamily). */
+  /**
+   * mA the device asks for: "Requested Power" (bMaxPower, in 2 mA units, IOUSBFamily), else
+   * UsbPowerSinkAllocation (what IOUSBHostFamily allotted). "Extra Operating Current" (the extra an
+   * iPhone or iPad is given to charge) is not kept: no rule reads it, a phone is judged on sight.
+   */
   powerMilliamps?: number;
-  extraCurrentMilliamps?: number;
   builtIn?: boolean;
   nonRemovable?: boolean;
   /** USBPortType: 0 standard, 1 captive, 2 internal, 3 accessory, 4 expansion card. */
@@ -285,8 +288,7 @@ function deviceFrom(node: IoregNode, path: string, parents: string[], rootHub: b
   );
   const sink = numberProperty(node, "UsbPowerSinkAllocation");
   const requested = numberProperty(node, "Requested Power");
-  set("powerMilliamps", sink ?? (requested !== undefined ? requested * 2 : undefined));
-  set("extraCurrentMilliamps", numberProperty(node, "Extra Operating Current"));
+  set("powerMilliamps", requested !== undefined ? requested * 2 : sink);
   set("builtIn", booleanProperty(node, "Built-In"));
   set("nonRemovable", booleanProperty(node, "non-removable"));
   set("portType", numberProperty(node, "USBPortType"));
