@@ -199,6 +199,20 @@ describe("the manifest", () => {
     expect(stderr).toMatch(/manifest\.json is missing.*eca capture DIR/);
   });
 
+  it("a replay never runs a command: a source missing from a Mac's folder is missing, not 'ioreg is not installed'", async () => {
+    const directory = scratch();
+    writeManifest(directory, { ...goodManifest, platform: "darwin" });
+    const { stdout } = await eca(["scan", "--json", "--capture", directory]);
+    const reasons = (JSON.parse(stdout) as { unavailable: { reason: string }[] }).unavailable.map(
+      (u) => u.reason,
+    );
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) {
+      expect(reason).toMatch(/^capture: /);
+      expect(reason).not.toMatch(/not installed|ENOENT.*spawn/);
+    }
+  });
+
   it("eca scan --capture cannot be mixed with --replay", async () => {
     const { code, stderr } = await eca(["scan", "--capture", scratch(), "--replay", "x.json"]);
     expect(code).toBe(2);
