@@ -138,6 +138,28 @@ describe("bluez-objects.json", () => {
     expect(live.observations.length).toBe(1);
   });
 
+  it("eca capture on a live Linux laptop records BlueZ's objects, and eca scan --capture judges them", async () => {
+    const directory = join(scratch(), "live");
+    const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bluez.address };
+    const captured = await run(process.execPath, [ECA, "capture", directory], { cwd: REPO, env }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect(captured).toBe(0);
+    const manifest = readCaptureManifest(directory);
+    expect(manifest.sources.find((s) => s.file === "bluez-objects.json")?.error).toBeUndefined();
+    // Replayed with the bus gone: the car comes from the file alone.
+    const { stdout } = await eca(["scan", "--json", "--capture", directory]);
+    const report = JSON.parse(stdout) as {
+      devices: { id: string; kind: string }[];
+      findings: { rule: string }[];
+    };
+    expect(report.devices).toContainEqual(
+      expect.objectContaining({ id: "bt:00:1E:AE:4C:A2:01", kind: "vehicle" }),
+    );
+    expect(report.findings.map((f) => f.rule)).toContain("vehicle-pairing");
+  });
+
   it("a garbled bluez-objects.json makes bluez-dbus unavailable with the reason, not a crash", async () => {
     const directory = scratch();
     writeFileSync(join(directory, "bluez-objects.json"), "[1, 2");
