@@ -3,7 +3,7 @@
 // manifest, minus those that can only read live (hci sockets, libusb, systeminformation), so no
 // live source is ever consulted: the same folder gives the same report on any OS.
 
-import { backendReplays, defaultBackends } from "../create.ts";
+import { backendNames, backendReplays, defaultBackends } from "../create.ts";
 import type { ProbeOptions } from "../probe.ts";
 import { type CaptureManifest, readCaptureManifest } from "./manifest.ts";
 import { captureSourceReader } from "./sources.ts";
@@ -26,7 +26,7 @@ export function captureProbeSetup(directory: string, backends?: string[]): Captu
       `--capture: ${directory} was recorded on ${manifest.platform}, and no probe of this eca can replay a ${manifest.platform} capture yet`,
     );
   }
-  const live = chosen.filter((name) => !backendReplays(name));
+  const live = chosen.filter((name) => backendNames().includes(name) && !backendReplays(name));
   if (live.length > 0) {
     throw new Error(
       `--capture: backend ${live.join(", ")} reads only live devices; leave --backend out or choose from: ${defaultBackends(manifest.platform).filter(backendReplays).join(", ")}`,
