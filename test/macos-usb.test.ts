@@ -19,7 +19,7 @@ import {
   parseSpUsbXml,
 } from "../probes/macos/system-profiler-usb-parse.ts";
 import { createMacosUsbProbe, MACOS_USB_SOURCES } from "../probes/macos/usb.ts";
-import { macosUsbObservations } from "../probes/macos/usb-observations.ts";
+import { macosUsbObservations, observationFromIoreg } from "../probes/macos/usb-observations.ts";
 import type { UsbObservation } from "../probes/types.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -207,6 +207,30 @@ describe("built-in decisions on a Mac", () => {
     );
     expect(t2).toHaveLength(7);
     for (const device of t2) expect(device.builtIn).toBe(true);
+  });
+
+  it("Apple's explicit Built-In outweighs a 'standard' USBPortType; an internal port type outweighs everything", () => {
+    const base = {
+      portPath: "20-1",
+      parents: ["usb20"],
+      isRootHub: false,
+      name: "x",
+      className: "IOUSBHostDevice",
+      interfaces: [],
+      warnings: [],
+    };
+    expect(observationFromIoreg({ ...base, portType: 0, builtIn: true })).toMatchObject({
+      removable: "fixed",
+      portFact: 'ioreg "Built-In" = Yes',
+    });
+    expect(observationFromIoreg({ ...base, portType: 2, builtIn: false })).toMatchObject({
+      removable: "fixed",
+      portFact: "ioreg USBPortType = 2 (internal)",
+    });
+    expect(observationFromIoreg({ ...base, portType: 0 })).toMatchObject({
+      removable: "removable",
+      portFact: "ioreg USBPortType = 0 (standard)",
+    });
   });
 
   it("where ioreg says nothing about the port, the evidence says so and storage is still judged", () => {

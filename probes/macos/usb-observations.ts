@@ -1,8 +1,8 @@
 // Pure: ioreg's USB devices plus system_profiler's facts → observations. The port decision is
 // stated in macOS's own terms (portFact), from the first of these that says anything:
 //   1. the host controller: every device on the T2's virtual controller (AppleUSBVHCIBCE) is inside;
-//   2. IOKit's USBPortType (standard, captive, internal, ... : MACOS_PORT_TYPES);
-//   3. ioreg "Built-In" = Yes/No;
+//   2. IOKit's USBPortType when internal or captive (MACOS_PORT_TYPES);
+//   3. ioreg "Built-In" = Yes/No, then USBPortType standard or expansion card;
 //   4. system_profiler `Built-in_Device`, SPUSBHostDataType `USBKeyHardwareType`, `detachable_drive`;
 //   5. ioreg "non-removable" = yes/no.
 // None of them (Apple Silicon often prints none): the port is "unknown" and the evidence says so, so
@@ -34,18 +34,17 @@ function decidePort(device: IoregUsbDevice, profiler: ProfilerUsbDevice | undefi
   const controller = MACOS_INTERNAL_CONTROLLERS.find((entry) => entry.className === device.controllerClass);
   if (controller) return { removable: "fixed", fact: `on ${controller.label}, ${controller.className}` };
   const portType = MACOS_PORT_TYPES.find((entry) => entry.value === device.portType);
-  if (portType && portType.removable !== "unknown") {
-    return {
-      removable: portType.removable,
-      fact: `ioreg USBPortType = ${portType.value} (${portType.name})`,
-    };
-  }
+  const portTypeFact = `ioreg USBPortType = ${portType?.value} (${portType?.name})`;
+  // An internal or captive port is decisive; Apple's explicit "Built-In" outweighs a "standard" port
+  // type, which is also what a port without any description reports.
+  if (portType?.removable === "fixed") return { removable: "fixed", fact: portTypeFact };
   if (device.builtIn !== undefined) {
     return {
       removable: device.builtIn ? "fixed" : "removable",
       fact: `ioreg "Built-In" = ${device.builtIn ? "Yes" : "No"}`,
     };
   }
+  if (portType?.removable === "removable") return { removable: "removable", fact: portTypeFact };
   if (profiler?.builtIn !== undefined) {
     const said =
       profiler.hardwareType !== undefined
