@@ -24,6 +24,14 @@ const backends: Record<string, Backend> = {
     buses: ["bluetooth"],
   },
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
+  "windows-pnp": {
+    load: async () => (await import("./windows/pnp.ts")).createWindowsPnpProbe,
+    buses: ["usb"],
+  },
+  "windows-bluetooth": {
+    load: async () => (await import("./windows/bluetooth.ts")).createWindowsBluetoothProbe,
+    buses: ["bluetooth"],
+  },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
   systeminformation: {
     load: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
@@ -45,8 +53,12 @@ export function backendBuses(name: string): Bus[] {
 /** Names of the backends a scan uses by default on this platform. */
 export function defaultBackends(platform: NodeJS.Platform = process.platform): string[] {
   if (platform === "linux") return ["linux-sysfs", "bluez-dbus", "bluez-store"];
+  // Windows: Plug and Play and BTHPORT directly (probes/windows/). systeminformation's WMI view has
+  // no interface classes and drops what it cannot type; libusb adds link speed and bMaxPower,
+  // which no classification or rule reads, at the price of a native addon. Neither is a default.
+  if (platform === "win32") return ["windows-pnp", "windows-bluetooth"];
   // libusb reads descriptors; systeminformation adds names, serials and Bluetooth (merge-usb.ts).
-  if (platform === "darwin" || platform === "win32") return ["libusb", "systeminformation"];
+  if (platform === "darwin") return ["libusb", "systeminformation"];
   return [];
 }
 

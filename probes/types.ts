@@ -14,6 +14,7 @@ export type SourceName =
   | "libusb"
   | "macos-ioreg"
   | "windows-pnp"
+  | "windows-bluetooth"
   | "replay";
 
 /** A USB interface descriptor; class, subclass and protocol are lowercase 2-hex strings ("08", "ff"). */

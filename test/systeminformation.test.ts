@@ -227,7 +227,7 @@ describe("registration", () => {
   it("offers libusb and systeminformation, the defaults on macOS and Windows", async () => {
     expect(backendNames()).toEqual(expect.arrayContaining(["libusb", "systeminformation"]));
     expect(defaultBackends("darwin")).toEqual(["libusb", "systeminformation"]);
-    expect(defaultBackends("win32")).toEqual(["libusb", "systeminformation"]);
+    expect(defaultBackends("win32")).toEqual(["windows-pnp", "windows-bluetooth"]);
     expect(defaultBackends("linux")).toEqual(["linux-sysfs", "bluez-dbus", "bluez-store"]);
     expect((await createProbe("libusb", { root: "/" })).name).toBe("libusb");
     expect((await createProbe("systeminformation", { root: "/" })).name).toBe("systeminformation");

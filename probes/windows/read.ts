@@ -1,0 +1,56 @@
+// How the Windows probes get their input. Both read pnp-devices.json (the Bluetooth probe needs the
+// BTHENUM and BTHLE nodes), so one collection serves both, and on a live machine a listing is reused
+// for `LIVE_REFRESH_MS`: each collection starts Windows PowerShell, which costs 0.2–0.6 s of CPU
+// (cited in BENCHMARKS.md), and the daemon polls every 5 s. A capture folder is read every time.
+
+import {
+  type CommandSource,
+  liveSourceReader,
+  type SourceOutput,
+  type SourceReader,
+} from "../capture/sources.ts";
+
+/** How long a live listing answers scans before the collector runs again. */
+export const LIVE_REFRESH_MS = 30_000;
+
+let sharedLive: SourceReader | undefined;
+
+/** One live reader for every Windows probe of the process, so they share its cache. */
+export function windowsLiveReader(): SourceReader {
+  sharedLive ??= liveSourceReader();
+  return sharedLive;
+}
+
+interface Cached {
+  at: number;
+  output: Promise<SourceOutput>;
+}
+
+const caches = new WeakMap<SourceReader, Map<string, Cached>>();
+
+/**
+ * Reads `source` through `reader`; a live reader's answer (or the read under way) is shared for
+ * `refreshMs`. A failed read is not kept, so the next scan tries again.
+ */
+export function readShared(
+  reader: SourceReader,
+  source: CommandSource,
+  now: () => number = Date.now,
+  refreshMs: number = LIVE_REFRESH_MS,
+): Promise<SourceOutput> {
+  if (reader.kind !== "live") return reader.read(source);
+  let cache = caches.get(reader);
+  if (!cache) {
+    cache = new Map();
+    caches.set(reader, cache);
+  }
+  const cached = cache.get(source.file);
+  if (cached && now() - cached.at < refreshMs) return cached.output;
+  const output = reader.read(source);
+  const entry = { at: now(), output };
+  cache.set(source.file, entry);
+  void output.then((result) => {
+    if (!result.ok && cache.get(source.file) === entry) cache.delete(source.file);
+  });
+  return output;
+}
