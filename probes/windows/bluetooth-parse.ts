@@ -24,12 +24,24 @@ const SOURCE: SourceName = "windows-bluetooth";
 
 /** "BTHENUM\Dev_887598C2F5F2\..." or "BTHLE\Dev_c0ffee123456\...". */
 const DEVICE_NODE = /^(BTHENUM|BTHLE)\\Dev_([0-9A-F]{12})\\/i;
-/** "BTHENUM\{0000111f-...}_VID&0001004c_PID&7613\7&2a22be62&0&44A10EB22CB4_C00000000". */
+/**
+ * "BTHENUM\{0000111f-...}_VID&0001004c_PID&7613\7&2a22be62&0&44A10EB22CB4_C00000000"; some stacks
+ * put a word before VID ("_HCIBYPASS_VID&0001054C_PID&0D58"), devices without a Device ID record
+ * "_LOCALMFG&<radio maker>".
+ */
 const PROFILE_NODE =
-  /^BTHENUM\\\{([0-9A-F-]{36})\}_(?:VID&([0-9A-F]{4})([0-9A-F]{4})_PID&([0-9A-F]{4})|LOCALMFG&[0-9A-F]{4})\\.*&([0-9A-F]{12})_C[0-9A-F]{8}$/i;
+  /^BTHENUM\\\{([0-9A-F-]{36})\}_(?:(?:[A-Z]+_)?VID&([0-9A-F]{4})([0-9A-F]{4})_PID&([0-9A-F]{4})|LOCALMFG&[0-9A-F]{4})\\.*&([0-9A-F]{12})_C[0-9A-F]{8}$/i;
 /** "BTHLEDEVICE\{00001812-...}_Dev_VID&02046d_PID&b023_REV&0011_c8a1b2c3d4e5\8&...". */
 const GATT_NODE =
   /^BTHLEDEVICE\\\{([0-9A-F-]{36})\}_Dev_VID&([0-9A-F]{2})([0-9A-F]{4})_PID&([0-9A-F]{4})_REV&([0-9A-F]{4})_([0-9A-F]{12})\\/i;
+
+/**
+ * GAP appearances that stand for the class of the HID node Windows creates below a paired
+ * keyboard or mouse (Assigned Numbers 2.6.3: 0x03C1 Keyboard, 0x03C2 Mouse), used only when the
+ * device itself gave neither a Class of Device nor an appearance (LE devices, whose appearance the
+ * listing lacks). The observation then says so in its warnings.
+ */
+const HID_CLASS_APPEARANCES: Record<string, number> = { keyboard: 0x03c1, mouse: 0x03c2 };
 
 /** Device ID vendor id sources (Device ID profile): 1 Bluetooth SIG company ids, 2 USB-IF vendor ids. */
 const VID_SOURCES: Record<number, "bluetooth" | "usb"> = { 1: "bluetooth", 2: "usb" };
@@ -58,12 +70,17 @@ interface Gathered {
   bonded: boolean;
   /** Seen as a PnP node: Windows made the device part of the machine's device tree when it paired. */
   inPnp: boolean;
+  /** BTHPORT recorded a LastConnected time: Windows connects only to devices it paired. */
+  connectedOnce: boolean;
+  /** Setup class and instance id of a Keyboard or Mouse node below the device. */
+  hidChild?: { kind: string; instanceId: string };
+  warnings: string[];
 }
 
 function gather(map: Map<string, Gathered>, address: string): Gathered {
   let entry = map.get(address);
   if (!entry) {
-    entry = { address, uuids: new Set(), bonded: false, inPnp: false };
+    entry = { address, uuids: new Set(), bonded: false, inPnp: false, connectedOnce: false, warnings: [] };
     map.set(address, entry);
   }
   return entry;
@@ -87,6 +104,7 @@ function u16(value: number | undefined): number | undefined {
 
 /** Folds the Bluetooth PnP nodes of a listing into per-address facts. */
 function fromPnp(devices: readonly PnpDevice[], map: Map<string, Gathered>): void {
+  const addressOf = new Map<string, string>();
   for (const node of devices) {
     if (node.Present === false) continue;
     const id = node.InstanceId;
@@ -95,6 +113,7 @@ function fromPnp(devices: readonly PnpDevice[], map: Map<string, Gathered>): voi
       const address = formatAddress(node.BluetoothAddress) ?? formatAddress(device[2]);
       if (!address) continue;
       const entry = gather(map, address);
+      addressOf.set(id.toUpperCase(), address);
       entry.inPnp = true;
       entry.name ??= clean(node.FriendlyName);
       entry.classOfDevice ??= u24(node.BluetoothClassOfDevice);
@@ -115,6 +134,7 @@ function fromPnp(devices: readonly PnpDevice[], map: Map<string, Gathered>): voi
       const address = formatAddress(profile[5]);
       if (!address) continue; // local services carry the all-zero address
       const entry = gather(map, address);
+      addressOf.set(id.toUpperCase(), address);
       entry.inPnp = true;
       entry.uuids.add((profile[1] ?? "").toLowerCase());
       // The profile id has no version: d0000 stands for "not reported".
@@ -129,12 +149,38 @@ function fromPnp(devices: readonly PnpDevice[], map: Map<string, Gathered>): voi
       const address = formatAddress(gatt[6]);
       if (!address) continue;
       const entry = gather(map, address);
+      addressOf.set(id.toUpperCase(), address);
       entry.inPnp = true;
       entry.uuids.add((gatt[1] ?? "").toLowerCase());
       if (gatt[2] && gatt[3] && gatt[4] && gatt[5]) {
         entry.modalias ??= modalias(Number.parseInt(gatt[2], 16), gatt[3], gatt[4], gatt[5]);
       }
     }
+  }
+  const byId = new Map(devices.map((node) => [node.InstanceId.toUpperCase(), node]));
+  // Keyboard and Mouse nodes hang below a device's HID service node (BTHENUM\{00001124-...} or
+  // BTHLEDEVICE\{00001812-...}), possibly through a HID collection node.
+  for (const node of devices) {
+    const kind = node.Class?.toLowerCase();
+    if (node.Present === false || kind === undefined || HID_CLASS_APPEARANCES[kind] === undefined) continue;
+    let parent = node.Parent;
+    for (let depth = 0; parent && depth < 4; depth++) {
+      const address = addressOf.get(parent.toUpperCase());
+      if (address) {
+        const entry = map.get(address);
+        if (entry) entry.hidChild ??= { kind, instanceId: node.InstanceId };
+        break;
+      }
+      parent = byId.get(parent.toUpperCase())?.Parent;
+    }
+  }
+  for (const entry of map.values()) {
+    const child = entry.hidChild;
+    if (!child || entry.classOfDevice !== undefined || entry.appearance !== undefined) continue;
+    entry.appearance = HID_CLASS_APPEARANCES[child.kind];
+    entry.warnings.push(
+      `appearance 0x${entry.appearance?.toString(16).toUpperCase().padStart(4, "0")} stands for Windows' ${child.kind} node ${child.instanceId} below the device; the device's own appearance is not in the listing`,
+    );
   }
 }
 
@@ -166,6 +212,8 @@ export interface BthportKeys {
 export interface BluetoothRegistry {
   Devices?: BthportDevice[];
   Keys?: BthportKeys[];
+  /** What the collector could not read ("Keys: Requested registry access is not allowed."). */
+  Errors?: string[];
 }
 
 export class BluetoothRegistryError extends Error {
@@ -237,7 +285,13 @@ export function parseBluetoothRegistry(
       );
     keys.push({ Radio: entry.Radio, Devices: strings(entry.Devices), LEDevices: strings(entry.LEDevices) });
   });
-  return { registry: { Devices: devices, Keys: keys }, warnings };
+  const errors = (
+    Array.isArray(record.Errors) ? record.Errors : typeof record.Errors === "string" ? [record.Errors] : []
+  )
+    .filter((item): item is string => typeof item === "string")
+    .map((error) => `${file}: the collector could not read ${error}`);
+  warnings.push(...errors);
+  return { registry: { Devices: devices, Keys: keys, Errors: errors }, warnings };
 }
 
 function fromRegistry(registry: BluetoothRegistry, map: Map<string, Gathered>, warnings: string[]): void {
@@ -250,6 +304,7 @@ function fromRegistry(registry: BluetoothRegistry, map: Map<string, Gathered>, w
     const entry = gather(map, address);
     entry.name ??= clean(device.Name);
     entry.classOfDevice ??= u24(device.COD);
+    if (device.LastConnected !== undefined) entry.connectedOnce = true;
     if (entry.modalias === undefined && device.VID !== undefined && device.PID !== undefined) {
       const hex = (value: number) => value.toString(16).padStart(4, "0");
       if (u16(device.VID) !== undefined && u16(device.PID) !== undefined) {
@@ -292,9 +347,9 @@ export function bluetoothObservationsFromWindows(
         id: `bt:${entry.address}`,
         address: entry.address,
         uuids: [...entry.uuids].sort(),
-        // Windows makes PnP nodes only for paired devices, and keeps a key only for bonded ones;
-        // a BTHPORT Devices entry alone may be a device that was only seen.
-        paired: entry.inPnp || entry.bonded,
+        // Windows makes PnP nodes only for paired devices, keeps a key only for bonded ones, and
+        // connects only to paired ones; a BTHPORT Devices entry alone may be a device only seen.
+        paired: entry.inPnp || entry.bonded || entry.connectedOnce,
         bonded: entry.bonded,
         // Neither source says whether the link is up now.
         connected: false,
@@ -303,6 +358,7 @@ export function bluetoothObservationsFromWindows(
       if (entry.classOfDevice !== undefined) observation.classOfDevice = entry.classOfDevice;
       if (entry.appearance !== undefined) observation.appearance = entry.appearance;
       if (entry.modalias !== undefined) observation.modalias = entry.modalias;
+      if (entry.warnings.length > 0) observation.warnings = entry.warnings;
       return observation;
     });
   return { observations, warnings };

@@ -53,9 +53,11 @@ export const MS_OS_COMPATIBLE_NAMES: ReadonlyMap<string, string> = new Map([["US
 /**
  * Manufacturer values that name a driver package, not the device's maker (Windows' inbox INFs):
  * "(Standard USB HUBs)", "(Standard system devices)", "(Standard disk drives)", "Microsoft",
- * "Compatible USB storage device" (usbstor.inf), "Generic" (usbport.inf).
+ * "Compatible USB storage device" (usbstor.inf), "Generic" (usbport.inf), "WinUsb Device" (winusb.inf),
+ * "Generic USB xHCI Host Controller" (usbxhci.inf).
  */
-export const DRIVER_MANUFACTURERS = /^(?:\(.*\)|Microsoft|Compatible USB storage device|Generic)$/i;
+export const DRIVER_MANUFACTURERS =
+  /^(?:\(.*\)|Microsoft|Compatible USB storage device|Generic|WinUsb Device|Generic USB xHCI Host Controller)$/i;
 
 /** CM_REMOVAL_POLICY values (cfgmgr32.h). */
 export const REMOVAL_POLICY = { expectNoRemoval: 1, orderlyRemoval: 2, surpriseRemoval: 3 } as const;

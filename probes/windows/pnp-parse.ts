@@ -26,6 +26,9 @@ import {
 } from "./pnp-data.ts";
 import type { PnpDevice } from "./pnp-document.ts";
 
+/** Enumerators of the Bluetooth stack (BTHENUM, BTHLE, BTHLEDEVICE, BTHHFENUM, BTH\MS_...). */
+const BLUETOOTH_ENUMERATED = /^BTH[A-Z]*\\/i;
+
 /** Deepest Parent chain followed; a longer or looping chain is reported, not followed. */
 const MAX_DEPTH = 32;
 
@@ -193,11 +196,17 @@ export function usbObservationsFromPnp(
     return chain;
   };
 
-  /** The USB device or root hub a node belongs to: itself, or the nearest one above it. */
+  /**
+   * The USB device or root hub a node belongs to: itself, or the nearest one above it. Nodes the
+   * Bluetooth stack enumerates below a radio (BTHENUM, BTHLE, their HID children) are remote
+   * devices, not functions of the radio: they belong to no USB device.
+   */
   const ownerOf = (device: PnpDevice): UsbNode | undefined => {
     const own = usbNodes.get(key(device.InstanceId));
     if (own && own.kind !== "interface") return own;
+    if (BLUETOOTH_ENUMERATED.test(device.InstanceId)) return undefined;
     for (const ancestor of ancestors(device)) {
+      if (BLUETOOTH_ENUMERATED.test(ancestor.InstanceId)) return undefined;
       const usb = usbNodes.get(key(ancestor.InstanceId));
       if (usb && usb.kind !== "interface") return usb;
     }

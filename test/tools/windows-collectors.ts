@@ -5,7 +5,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const COLLECTOR_FILES = { COLLECT_PNP_PS1: "collect-pnp.ps1", COLLECT_BLUETOOTH_PS1: "collect-bluetooth.ps1" };
+export const COLLECTOR_FILES = {
+  COLLECT_PNP_PS1: "collect-pnp.ps1",
+  COLLECT_BLUETOOTH_PS1: "collect-bluetooth.ps1",
+};
 
 export function collectorModule(directory: string): string {
   const lines = [
