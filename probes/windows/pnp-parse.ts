@@ -103,12 +103,17 @@ function clean(text: string | undefined): string | undefined {
   return cleaned === "" ? undefined : cleaned;
 }
 
-function interfaceName(node: PnpDevice): string | undefined {
+function msOsName(node: PnpDevice): string | undefined {
   for (const id of node.CompatibleID ?? []) {
     const name = MS_OS_COMPATIBLE_NAMES.get(id.toUpperCase());
     if (name) return name;
   }
-  return clean(node.BusReportedDeviceDesc);
+  return undefined;
+}
+
+/** An MI_xx node's name: what its MS OS compatible id says, else its iInterface string. */
+function interfaceName(node: PnpDevice): string | undefined {
+  return msOsName(node) ?? clean(node.BusReportedDeviceDesc);
 }
 
 function toInterface(node: PnpDevice, name: string | undefined): UsbInterface | undefined {
@@ -286,8 +291,9 @@ function observationOf(
     }
   } else if (!isRootHub) {
     // A single-function device has no MI_xx nodes: its own compatible ids carry the class codes
-    // (of the device descriptor, or of its only interface when the device class is 00).
-    const parsed = toInterface(node, interfaceName(node));
+    // (of the device descriptor, or of its only interface when the device class is 00). Its
+    // BusReportedDeviceDesc is the iProduct, not an iInterface: only an MS OS compatible id names it.
+    const parsed = toInterface(node, msOsName(node));
     if (parsed) interfaces.push(parsed);
   }
 
