@@ -213,10 +213,10 @@ describe("one PowerShell run serves both probes", () => {
       readShared(reader, PNP_DEVICES_SOURCE, () => now),
       readShared(reader, PNP_DEVICES_SOURCE, () => now),
     ]);
-    now = 29_999;
+    now = 59_999;
     await readShared(reader, PNP_DEVICES_SOURCE, () => now);
     expect(reader.calls).toBe(1);
-    now = 30_000;
+    now = 60_000;
     await readShared(reader, PNP_DEVICES_SOURCE, () => now);
     expect(reader.calls).toBe(2);
   });

@@ -246,7 +246,7 @@ export function parseBluetoothRegistry(
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new BluetoothRegistryError(
       file,
-      'must be an object {"Devices": [...], "Keys": [...]} (see docs/CAPTURE.md)',
+      'must be an object {"Devices": [...], "Keys": [...]} (see probes/windows/README.md)',
     );
   }
   const record = parsed as Record<string, unknown>;

@@ -1,4 +1,4 @@
-# collect-bluetooth.ps1: eca's Windows Bluetooth registry collector (docs/CAPTURE.md,
+# collect-bluetooth.ps1: eca's Windows Bluetooth registry collector (see probes/windows/README.md,
 # bluetooth-registry.json). Read-only. Reads what BTHPORT keeps about remote devices under
 # HKLM\SYSTEM\CurrentControlSet\Services\BTHPORT\Parameters: each Devices\<address> key's Name,
 # COD, LastSeen, LastConnected, VID, PID, Version and VIDType where present, and the NAMES of the

@@ -1,4 +1,4 @@
-# collect-pnp.ps1: eca's Windows Plug and Play collector (docs/CAPTURE.md, pnp-devices.json).
+# collect-pnp.ps1: eca's Windows Plug and Play collector (pnp-devices.json, see probes/windows/README.md).
 # Read-only. Lists the present device nodes of the classes eca judges (and the USB, storage, HID
 # and Bluetooth enumerators' nodes whatever their class, so a device with no driver is not missed),
 # with the properties eca needs under Windows' own names, as one JSON array on standard output.
@@ -31,7 +31,7 @@ try {
         })
     }
     foreach ($property in $found) {
-      if ($null -ne $property.Data -and $property.Type -ne 'Empty') {
+      if ($null -ne $property.Data) {
         $data["$($property.InstanceId)|$($property.KeyName)"] = $property.Data
       }
     }

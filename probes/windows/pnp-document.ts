@@ -1,4 +1,4 @@
-// The pnp-devices.json document (docs/CAPTURE.md): what collect-pnp.ps1 writes, one object per
+// The pnp-devices.json document (probes/windows/README.md): what collect-pnp.ps1 writes, one object per
 // present Plug and Play device node, properties under Windows' own names. Pure: text in, records
 // out. A record with a property of the wrong type keeps its other properties and gets a warning
 // naming the record and the property, so one odd node never hides the rest of the machine.
@@ -121,7 +121,7 @@ export function parsePnpDocument(text: string, file = "pnp-devices.json"): PnpDo
   // ConvertTo-Json unwraps a list of one into the object itself.
   const list = Array.isArray(parsed) ? parsed : parsed !== null && typeof parsed === "object" ? [parsed] : [];
   if (!Array.isArray(parsed) && list.length === 0) {
-    throw new PnpDocumentError(file, "must be a JSON array of device objects (see docs/CAPTURE.md)");
+    throw new PnpDocumentError(file, "must be a JSON array of device objects (see probes/windows/README.md)");
   }
   const devices: PnpDevice[] = [];
   const warnings: string[] = [];

@@ -1,7 +1,7 @@
 // The Windows USB probe: reads pnp-devices.json (collect-pnp.ps1 on a live machine, the file in a
 // capture folder otherwise) and hands it to the pure parsers. Windows offers no device-change
 // notification without native code, so there is no watch(): the daemon's polling finds changes,
-// within LIVE_REFRESH_MS (read.ts).
+// within LIVE_REFRESH_MS (read.ts, 60 s).
 
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { Snapshot, SourceName } from "../types.ts";

@@ -11,7 +11,7 @@ import {
 } from "../capture/sources.ts";
 
 /** How long a live listing answers scans before the collector runs again. */
-export const LIVE_REFRESH_MS = 30_000;
+export const LIVE_REFRESH_MS = 60_000;
 
 let sharedLive: SourceReader | undefined;
 
