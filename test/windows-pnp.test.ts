@@ -196,6 +196,42 @@ describe("interface and function nodes fold into their device", () => {
     }
   });
 
+  it("regression: two devices whose Parents point at each other are not each behind the other (the classifier recursed forever)", () => {
+    const devices: PnpDevice[] = [
+      {
+        InstanceId: "USB\\VID_05E3&PID_0610\\HUB",
+        Parent: "USB\\VID_0781&PID_5581\\STICK",
+        CompatibleID: ["USB\\Class_09&SubClass_00&Prot_02"],
+      },
+      {
+        InstanceId: "USB\\VID_0781&PID_5581\\STICK",
+        Parent: "USB\\VID_05E3&PID_0610\\HUB",
+        CompatibleID: ["USB\\Class_08&SubClass_06&Prot_50"],
+      },
+    ];
+    const { observations, warnings } = usbObservationsFromPnp(devices);
+    expect(observations.map((o) => o.parents)).toEqual([[], []]);
+    expect(warnings).toHaveLength(2);
+    expect(classifyAll(observations).map((d) => d.kind)).toEqual(["hub", "storage"]);
+  });
+
+  it("regression: two devices sharing a LocationPaths entry keep distinct port paths (the classifier found itself as its own hub)", () => {
+    const location = ["PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)"];
+    const devices: PnpDevice[] = [
+      { InstanceId: "USB\\VID_05E3&PID_0610\\HUB", LocationPaths: location },
+      {
+        InstanceId: "USB\\VID_0781&PID_5581\\STICK",
+        Parent: "USB\\VID_05E3&PID_0610\\HUB",
+        LocationPaths: location,
+      },
+    ];
+    const { observations } = usbObservationsFromPnp(devices);
+    expect(observations.map((o) => [o.portPath, o.parents])).toEqual([
+      ["USB\\VID_05E3&PID_0610\\HUB", []],
+      ["USB\\VID_0781&PID_5581\\STICK", ["USB\\VID_05E3&PID_0610\\HUB"]],
+    ]);
+  });
+
   it("a device whose Parent chain loops is still reported, with a warning", () => {
     const devices: PnpDevice[] = [
       { InstanceId: "USB\\VID_0781&PID_5581\\A", Parent: "USB\\VID_0781&PID_5581&MI_00\\B" },

@@ -162,8 +162,17 @@ export function usbObservationsFromPnp(
   propertyWarnings: ReadonlyMap<string, readonly string[]> = new Map(),
 ): PnpUsbResult {
   const warnings: string[] = [];
-  const present = devices.filter((device) => device.Present !== false);
-  const byId = new Map(present.map((device) => [key(device.InstanceId), device]));
+  // One node per instance id: a listing that repeats one keeps the first (and says so).
+  const byId = new Map<string, PnpDevice>();
+  for (const device of devices) {
+    if (device.Present === false) continue;
+    if (byId.has(key(device.InstanceId))) {
+      warnings.push(`${device.InstanceId} is listed more than once; the first is used`);
+      continue;
+    }
+    byId.set(key(device.InstanceId), device);
+  }
+  const present = [...byId.values()];
 
   // Enumerators that own a root hub in this listing also name the devices below it.
   const enumerators = new Set(USB_ENUMERATORS);
@@ -185,8 +194,10 @@ export function usbObservationsFromPnp(
     while (parentId) {
       const parentKey = key(parentId);
       if (seen.has(parentKey)) {
-        warnings.push(`${device.InstanceId}: its Parent chain loops at ${parentId}; followed no further`);
-        break;
+        // Nodes on a loop are no one's ancestors: otherwise two devices would each sit behind the other.
+        warnings.push(`${device.InstanceId}: its Parent chain loops at ${parentId}; the loop is left out`);
+        const start = chain.findIndex((node) => key(node.InstanceId) === parentKey);
+        return start < 0 ? [] : chain.slice(0, start);
       }
       if (chain.length >= MAX_DEPTH) {
         warnings.push(`${device.InstanceId}: Parent chain deeper than ${MAX_DEPTH}; followed no further`);
@@ -238,6 +249,21 @@ export function usbObservationsFromPnp(
     }
   }
 
+  // Port paths identify devices to the classifier (a hub above is found by its port path): a
+  // LocationPaths entry two devices share is no identity, so those fall back to their instance id.
+  const locationCounts = new Map<string, number>();
+  for (const usb of usbNodes.values()) {
+    if (usb.kind === "interface") continue;
+    const path = portPathOf(usb.node);
+    locationCounts.set(path, (locationCounts.get(path) ?? 0) + 1);
+  }
+  const instanceIds = new Set([...usbNodes.values()].map((usb) => key(usb.node.InstanceId)));
+  const uniquePortPath = (node: PnpDevice): string => {
+    const path = portPathOf(node);
+    if (path === node.InstanceId) return path;
+    return (locationCounts.get(path) ?? 0) > 1 || instanceIds.has(key(path)) ? node.InstanceId : path;
+  };
+
   const observations: UsbObservation[] = [];
   for (const usb of usbNodes.values()) {
     if (usb.kind === "interface") continue;
@@ -250,12 +276,13 @@ export function usbObservationsFromPnp(
     observations.push(
       observationOf(
         nodeWarnings,
+        uniquePortPath(usb.node),
         usb,
         interfacesOf.get(key(usb.node.InstanceId)) ?? [],
         functionsOf.get(key(usb.node.InstanceId)) ?? [],
         ancestors(usb.node).flatMap((ancestor) => {
           const above = usbNodes.get(key(ancestor.InstanceId));
-          return above && above.kind !== "interface" ? [portPathOf(above.node)] : [];
+          return above && above.kind !== "interface" ? [uniquePortPath(above.node)] : [];
         }),
       ),
     );
@@ -265,6 +292,7 @@ export function usbObservationsFromPnp(
 
 function observationOf(
   documentWarnings: readonly string[],
+  portPath: string,
   usb: UsbNode,
   interfaceNodes: UsbNode[],
   functions: PnpDevice[],
@@ -272,7 +300,6 @@ function observationOf(
 ): UsbObservation {
   const { node } = usb;
   const warnings: string[] = [...documentWarnings];
-  const portPath = portPathOf(node);
   const isRootHub = usb.kind === "root-hub";
   const serial = isRootHub ? undefined : serialFromInstance(usb.instance);
 
@@ -303,7 +330,7 @@ function observationOf(
     id: usbObservationId(usb.vendorId, usb.productId, serial, portPath),
     interfaces,
     portPath,
-    parents: [...parentsNearestFirst].reverse(),
+    parents: [...parentsNearestFirst].reverse().filter((path) => path !== portPath),
     isRootHub,
   };
   if (usb.vendorId !== undefined) observation.vendorId = usb.vendorId;
