@@ -5,7 +5,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scanCapture } from "./helpers/windows-capture.ts";
+import type { ScanReport } from "../agent/report.ts";
+import { collect, judgeSnapshot } from "../agent/scan.ts";
+import { builtInPolicy } from "../policy/load.ts";
+import { createProbe } from "../probes/create.ts";
+import { FIXED_NOW, scanCapture } from "./helpers/windows-capture.ts";
 
 const REPO = join(import.meta.dirname, "..");
 
@@ -38,6 +42,10 @@ const cases: Case[] = [
       "unapproved-peripheral",
       "vehicle-pairing",
     ],
+  },
+  {
+    folder: "win-laptop-with-phone-and-stick",
+    rules: ["phone-charging", "personal-storage", "unapproved-peripheral", "vehicle-pairing"],
   },
   {
     folder: "win-dell-renesas",
@@ -75,6 +83,44 @@ describe("scans of the recorded Windows laptops", () => {
           builtIn: !external,
         });
       }
+    }
+  });
+});
+
+/** What must not depend on the OS: per device (by vendor:product:serial, or address), kind, built in, verdict, rules. */
+function judged(report: ScanReport): Record<string, unknown> {
+  const entries = report.devices
+    .filter(
+      (device) =>
+        !device.id.startsWith("typec:") &&
+        !(device.bus === "usb" && device.evidence.some((e) => e.endsWith("is a root hub"))),
+    )
+    .map((device) => {
+      const who =
+        device.bus === "usb" ? `${device.vendorId}:${device.productId}:${device.serial ?? ""}` : device.id;
+      return [
+        who,
+        { kind: device.kind, builtIn: device.builtIn, verdict: device.verdict, findings: device.findings },
+      ];
+    });
+  return Object.fromEntries(entries.sort(([a], [b]) => String(a).localeCompare(String(b))));
+}
+
+describe("the same hardware on Windows and on Linux", () => {
+  it("examples/laptop-with-phone-and-stick as Windows lists it: the same kinds, built-in decisions, verdicts and rules", async () => {
+    const root = join(REPO, "examples/laptop-with-phone-and-stick");
+    const linuxProbes = await Promise.all(
+      ["linux-sysfs", "bluez-store"].map((name) => createProbe(name, { root })),
+    );
+    const linux = judgeSnapshot(await collect(linuxProbes), builtInPolicy(), FIXED_NOW, "linux");
+    const windows = await scanCapture("win-laptop-with-phone-and-stick");
+    expect(Object.keys(judged(linux))).toHaveLength(7);
+    expect(judged(windows)).toEqual(judged(linux));
+    // Root hubs: Linux lists an xHCI's USB 2 and USB 3 halves, Windows one root hub; all built in.
+    for (const report of [linux, windows]) {
+      const roots = report.devices.filter((d) => d.evidence.some((e) => e.endsWith("is a root hub")));
+      expect(roots.length).toBeGreaterThan(0);
+      for (const hub of roots) expect([hub.kind, hub.builtIn, hub.verdict]).toEqual(["hub", true, "allowed"]);
     }
   });
 });
