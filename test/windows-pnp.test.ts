@@ -232,6 +232,24 @@ describe("interface and function nodes fold into their device", () => {
     ]);
   });
 
+  it("regression: a device Windows has no driver for (no Class, no Service) is still a device (si dropped rows it could not type)", () => {
+    const devices: PnpDevice[] = [
+      { InstanceId: "USB\\ROOT_HUB30\\4&1&0&0" },
+      {
+        InstanceId: "USB\\VID_2717&PID_FF48\\9A2B3C4D",
+        Parent: "USB\\ROOT_HUB30\\4&1&0&0",
+        Status: "Error",
+        CompatibleID: ["USB\\DevClass_00&SubClass_00&Prot_00", "USB\\COMPOSITE"],
+      },
+    ];
+    const [, phone] = usbObservationsFromPnp(devices).observations;
+    expect(phone).toMatchObject({
+      id: "usb:2717:ff48:9A2B3C4D",
+      warnings: ["Windows reports the device's status as Error"],
+    });
+    expect(classifyAll([phone as UsbObservation])[0]?.kind).toBe("phone");
+  });
+
   it("a device whose Parent chain loops is still reported, with a warning", () => {
     const devices: PnpDevice[] = [
       { InstanceId: "USB\\VID_0781&PID_5581\\A", Parent: "USB\\VID_0781&PID_5581&MI_00\\B" },

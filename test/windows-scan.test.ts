@@ -87,6 +87,41 @@ describe("scans of the recorded Windows laptops", () => {
   });
 });
 
+describe("regressions from systeminformation on Windows", () => {
+  it("regression: a SanDisk stick, keyboards, mice and webcams are judged, not sent to review (si gave no interface classes)", async () => {
+    const lenovo = await scanCapture("win-lenovo-p52-intel");
+    const amd = await scanCapture("win-thinkpad-amd");
+    const dell = await scanCapture("win-dell-renesas");
+    const verdict = (report: ScanReport, vendorProduct: string) =>
+      report.devices.find((d) => `${d.vendorId}:${d.productId}` === vendorProduct)?.verdict;
+    expect([
+      verdict(lenovo, "0781:5581"),
+      verdict(lenovo, "046d:c52b"),
+      verdict(dell, "413c:2113"),
+      verdict(dell, "413c:301a"),
+      verdict(amd, "046d:082d"),
+    ]).toEqual(["violation", "violation", "violation", "violation", "violation"]);
+  });
+
+  it("regression: a paired car is judged (si gave Bluetooth names only, no address or Class of Device)", async () => {
+    for (const folder of ["win-lenovo-p52-intel", "win-thinkpad-amd", "win-dell-renesas"]) {
+      const report = await scanCapture(folder);
+      const cars = report.devices.filter((d) => d.bus === "bluetooth" && d.kind === "vehicle");
+      expect([folder, cars.length, cars.every((car) => car.findings.includes("vehicle-pairing"))]).toEqual([
+        folder,
+        1,
+        true,
+      ]);
+    }
+  });
+
+  it("regression: NUSB3\\ROOT_HUB30 is a built-in root hub, not an unknown device", async () => {
+    const dell = await scanCapture("win-dell-renesas");
+    const renesas = dell.devices.find((d) => d.vendorId === "1912");
+    expect([renesas?.kind, renesas?.builtIn, renesas?.verdict]).toEqual(["hub", true, "allowed"]);
+  });
+});
+
 /** What must not depend on the OS: per device (by vendor:product:serial, or address), kind, built in, verdict, rules. */
 function judged(report: ScanReport): Record<string, unknown> {
   const entries = report.devices
