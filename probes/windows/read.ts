@@ -9,15 +9,21 @@ import {
   type SourceOutput,
   type SourceReader,
 } from "../capture/sources.ts";
+import { cfgmgr32SourceReader } from "./cfgmgr32.ts";
 
 /** How long a live listing answers scans before the collector runs again. */
 export const LIVE_REFRESH_MS = 60_000;
 
 let sharedLive: SourceReader | undefined;
 
-/** One live reader for every Windows probe of the process, so they share its cache. */
-export function windowsLiveReader(): SourceReader {
-  sharedLive ??= liveSourceReader();
+/**
+ * One live reader for every Windows probe of the process, so they share its cache: PowerShell, or
+ * with ECA_WINDOWS_PNP=cfgmgr32 the in-process CfgMgr32 collector for the PnP listing (cfgmgr32.ts,
+ * not yet run on Windows).
+ */
+export function windowsLiveReader(env: NodeJS.ProcessEnv = process.env): SourceReader {
+  sharedLive ??=
+    env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(liveSourceReader()) : liveSourceReader();
   return sharedLive;
 }
 
