@@ -9,7 +9,8 @@
 // is tested. Before it becomes the default: add koffi to package.json and the SEA's native addons,
 // run test/windows-*.test.ts against a live capture from the same laptop, and add
 // CM_Register_Notification for arrival and removal so the probes can watch() instead of polling.
-// Win32 signatures: cfgmgr32.h; koffi's syntax: koffi.dev (functions, output parameters).
+// Win32 signatures: cfgmgr32.h; koffi's syntax: koffi.dev (functions; an output parameter is a
+// one-element array; a Buffer passed as `void *` is memory the callee writes into).
 
 import type { SourceOutput, SourceReader } from "../capture/sources.ts";
 import {
@@ -80,13 +81,13 @@ export async function openCfgMgr32(): Promise<DevNodeApi> {
     "uint32 __stdcall CM_Get_Device_ID_List_SizeW(_Out_ uint32 *len, const char16_t *filter, uint32 flags)",
   );
   const list = lib.func(
-    "uint32 __stdcall CM_Get_Device_ID_ListW(const char16_t *filter, _Out_ uint8_t *buffer, uint32 len, uint32 flags)",
+    "uint32 __stdcall CM_Get_Device_ID_ListW(const char16_t *filter, void *buffer, uint32 len, uint32 flags)",
   );
   const locate = lib.func(
     "uint32 __stdcall CM_Locate_DevNodeW(_Out_ uint32 *devinst, const char16_t *id, uint32 flags)",
   );
   const property = lib.func(
-    "uint32 __stdcall CM_Get_DevNode_PropertyW(uint32 devinst, const uint8_t *key, _Out_ uint32 *type, _Out_ uint8_t *buffer, _Inout_ uint32 *size, uint32 flags)",
+    "uint32 __stdcall CM_Get_DevNode_PropertyW(uint32 devinst, const uint8_t *key, _Out_ uint32 *type, void *buffer, _Inout_ uint32 *size, uint32 flags)",
   );
   const status = lib.func(
     "uint32 __stdcall CM_Get_DevNode_Status(_Out_ uint32 *status, _Out_ uint32 *problem, uint32 devinst, uint32 flags)",

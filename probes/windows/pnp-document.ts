@@ -137,9 +137,10 @@ export function parsePnpDocument(text: string, file = "pnp-devices.json"): PnpDo
       return;
     }
     const device: PnpDevice = { InstanceId: record.InstanceId.trim() };
-    for (const [name, type] of Object.entries(FIELDS) as [keyof typeof FIELDS, FieldType][]) {
+    for (const name in record) {
+      const type = Object.hasOwn(FIELDS, name) ? FIELDS[name as keyof typeof FIELDS] : undefined;
       const raw = record[name];
-      if (raw === undefined || raw === null) continue;
+      if (type === undefined || raw === undefined || raw === null) continue;
       const value = coerce(raw, type);
       if (value === undefined) {
         const key = device.InstanceId.toUpperCase();

@@ -43,8 +43,6 @@ interface UsbNode {
   instance: string;
 }
 
-const key = (instanceId: string) => instanceId.toUpperCase();
-
 /** What kind of USB node an instance id names, if any. `enumerators` are those that name USB devices. */
 export function usbNodeOf(node: PnpDevice, enumerators: ReadonlySet<string>): UsbNode | undefined {
   const id = node.InstanceId;
@@ -162,6 +160,16 @@ export function usbObservationsFromPnp(
   propertyWarnings: ReadonlyMap<string, readonly string[]> = new Map(),
 ): PnpUsbResult {
   const warnings: string[] = [];
+  // Instance ids compare case-insensitively; each is upper-cased once per scan.
+  const keys = new Map<string, string>();
+  const key = (instanceId: string): string => {
+    let upper = keys.get(instanceId);
+    if (upper === undefined) {
+      upper = instanceId.toUpperCase();
+      keys.set(instanceId, upper);
+    }
+    return upper;
+  };
   // One node per instance id: a listing that repeats one keeps the first (and says so).
   const byId = new Map<string, PnpDevice>();
   for (const device of devices) {
@@ -186,8 +194,17 @@ export function usbObservationsFromPnp(
     if (parsed) usbNodes.set(key(device.InstanceId), parsed);
   }
 
-  /** Ancestors of a node, nearest first, stopping at a missing parent or a loop. */
+  /** Ancestors of a node, nearest first, stopping at a missing parent or a loop. Asked once per node. */
+  const ancestorsOf = new Map<PnpDevice, PnpDevice[]>();
   const ancestors = (device: PnpDevice): PnpDevice[] => {
+    let known = ancestorsOf.get(device);
+    if (!known) {
+      known = walkUp(device);
+      ancestorsOf.set(device, known);
+    }
+    return known;
+  };
+  const walkUp = (device: PnpDevice): PnpDevice[] => {
     const chain: PnpDevice[] = [];
     const seen = new Set([key(device.InstanceId)]);
     let parentId = device.Parent;
