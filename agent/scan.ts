@@ -11,7 +11,8 @@ import { mergeUsbObservations } from "../probes/merge-usb.ts";
 import type { Probe, ProbeOptions } from "../probes/probe.ts";
 import type { BluetoothObservation, Observation, Snapshot, UsbObservation } from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
-import { buildReport, type ScanReport } from "./report.ts";
+import { buildReport, type ScanReport, unobservedBuses } from "./report.ts";
+
 import { AGENT_VERSION } from "./version.ts";
 
 export async function openProbes(backends: string[], options: ProbeOptions): Promise<Probe[]> {
@@ -43,19 +44,25 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
   };
 }
 
-/** Pure: a snapshot and a policy in, the report out. */
+/**
+ * Pure: a snapshot and a policy in, the report out. `backends`, the names the snapshot was
+ * collected with, tell which buses were meant to be observed; without them none count as unobserved.
+ */
 export function judgeSnapshot(
   snapshot: Snapshot,
   policy: LoadedPolicy,
   now: Date,
   host: string = hostname(),
+  backends: readonly string[] = [],
 ): ScanReport {
   const evaluation = evaluate(classifyAll(snapshot.observations), policy.policy, now);
-  return buildReport(evaluation, policy, snapshot.unavailable, {
-    hostname: host,
-    version: AGENT_VERSION,
-    now,
-  });
+  return buildReport(
+    evaluation,
+    policy,
+    snapshot.unavailable,
+    { hostname: host, version: AGENT_VERSION, now },
+    unobservedBuses(backends, snapshot.unavailable),
+  );
 }
 
 export async function scanOnce(
@@ -65,7 +72,7 @@ export async function scanOnce(
 ): Promise<ScanReport> {
   const probes = await openProbes(backends, options);
   try {
-    return judgeSnapshot(await collect(probes), policy, new Date());
+    return judgeSnapshot(await collect(probes), policy, new Date(), hostname(), backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

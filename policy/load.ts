@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { DEFAULT_POLICY } from "./default-policy.ts";
 import {
   checkAgainstSchema,
@@ -7,6 +6,7 @@ import {
   type DocumentProblem,
   type JsonSchema,
   parseDocument,
+  readDocumentFile,
 } from "./document.ts";
 import schemaJson from "./policy.schema.json" with { type: "json" };
 import type { LoadedPolicy, Policy } from "./types.ts";
@@ -62,17 +62,10 @@ export function policyFromDocument(document: unknown, file: string, now: Date = 
 /** Loads a policy file (YAML or JSON), or the built-in policy when no file is given. */
 export async function loadPolicy(file: string | undefined, now: Date = new Date()): Promise<LoadedPolicy> {
   if (!file) return builtInPolicy();
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint =
-      code === "ENOENT" ? "check the path, or leave --policy out to use the built-in policy" : undefined;
-    throw new DocumentError(file, [
-      { path: "", message: `cannot be read (${code ?? String(error)})`, ...(hint ? { hint } : {}) },
-    ]);
-  }
+  const text = await readDocumentFile(
+    file,
+    "check the path, or leave --policy out to use the built-in policy",
+  );
   return {
     policy: policyFromDocument(await parseDocument(text, file), file, now),
     source: file,

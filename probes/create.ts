@@ -6,6 +6,8 @@ interface Backend {
   load: () => Promise<(options: ProbeOptions) => Probe>;
   /** Buses it observes: when every source of a bus fails, that bus's findings stay open. */
   buses: Bus[];
+  /** Reads only files under ProbeOptions.root (a recorded tree), never the live machine. */
+  underRoot?: true;
 }
 
 /** Probe backends by name. New platforms register here; nothing else should learn their names. */
@@ -13,6 +15,7 @@ const backends: Record<string, Backend> = {
   "linux-sysfs": {
     load: async () => (await import("./linux/usb-sysfs.ts")).createLinuxUsbProbe,
     buses: ["usb"],
+    underRoot: true,
   },
   replay: { load: async () => (await import("./replay.ts")).createReplayProbe, buses: ["usb", "bluetooth"] },
   "bluez-dbus": {
@@ -22,6 +25,7 @@ const backends: Record<string, Backend> = {
   "bluez-store": {
     load: async () => (await import("./linux/bluez-store.ts")).createBluezStoreProbe,
     buses: ["bluetooth"],
+    underRoot: true,
   },
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
   "windows-pnp": {
@@ -33,6 +37,10 @@ const backends: Record<string, Backend> = {
     buses: ["bluetooth"],
   },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
+  "macos-bluetooth": {
+    load: async () => (await import("./macos/bluetooth.ts")).createMacosBluetoothProbe,
+    buses: ["bluetooth"],
+  },
   systeminformation: {
     load: async () => (await import("./systeminformation.ts")).createSystemInformationProbe,
     buses: ["usb", "bluetooth"],
@@ -60,6 +68,16 @@ export function defaultBackends(platform: NodeJS.Platform = process.platform): s
   // libusb reads descriptors; systeminformation adds names, serials and Bluetooth (merge-usb.ts).
   if (platform === "darwin") return ["libusb", "systeminformation"];
   return [];
+}
+
+/**
+ * The backends that read only files under a filesystem root: the defaults for `--root DIR`, so a
+ * recorded tree is never mixed with the live machine (the host's BlueZ, its USB via libusb).
+ */
+export function rootBackends(): string[] {
+  return Object.entries(backends)
+    .filter(([, backend]) => backend.underRoot)
+    .map(([name]) => name);
 }
 
 export async function createProbe(name: string, options: ProbeOptions): Promise<Probe> {

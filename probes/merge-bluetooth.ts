@@ -2,8 +2,11 @@
 
 import type { BluetoothObservation, SourceName } from "./types.ts";
 
-/** Which source's facts win where two disagree: what BlueZ says now, then its store, then HCI. */
-const precedence: SourceName[] = ["bluez-dbus", "bluez-store", "hci"];
+/**
+ * Which source's facts win where two disagree: what BlueZ says now, then its store, then HCI; on a
+ * Mac, its own system_profiler and preferences before systeminformation's name-and-address view.
+ */
+const precedence: SourceName[] = ["bluez-dbus", "bluez-store", "hci", "macos-bluetooth"];
 
 function rank(source: SourceName): number {
   const index = precedence.indexOf(source);
@@ -33,6 +36,7 @@ export function mergeBluetoothObservations(list: BluetoothObservation[]): Blueto
       result.classOfDevice ??= other.classOfDevice;
       result.appearance ??= other.appearance;
       result.modalias ??= other.modalias;
+      result.minorType ??= other.minorType;
       result.trusted ??= other.trusted;
       result.paired ||= other.paired;
       result.bonded ||= other.bonded;

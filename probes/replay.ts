@@ -5,6 +5,24 @@ import { readFile } from "node:fs/promises";
 import { Probe, type ProbeOptions } from "./probe.ts";
 import type { Observation, Snapshot, SourceName } from "./types.ts";
 
+const ADDRESS = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/i;
+
+/** Fields the pipeline reads without a guard: their type is checked, and arrays may be left out. */
+const REQUIRED_TYPES: Record<"usb" | "bluetooth", Record<string, "string" | "boolean" | "array">> = {
+  usb: { interfaces: "array", parents: "array", isRootHub: "boolean", portPath: "string" },
+  bluetooth: {
+    address: "string",
+    uuids: "array",
+    paired: "boolean",
+    bonded: "boolean",
+    connected: "boolean",
+  },
+};
+
+function typeOf(value: unknown): string {
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
 /** Why `value` is not a usable recording, or undefined when it is. */
 export function describeInvalidRecording(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -15,12 +33,42 @@ export function describeInvalidRecording(value: unknown): string | undefined {
   for (const [index, observation] of observations.entries()) {
     if (typeof observation !== "object" || observation === null)
       return `observations[${index}] is not an object`;
-    const { bus, id } = observation as { bus?: unknown; id?: unknown };
+    const record = observation as Record<string, unknown>;
+    const { bus, id } = record;
     if (bus !== "usb" && bus !== "bluetooth")
       return `observations[${index}].bus must be "usb" or "bluetooth"`;
     if (typeof id !== "string" || id === "") return `observations[${index}].id must be a non-empty string`;
+    if ("kind" in record) continue; // a Type-C power observation: its own shape
+    for (const [field, type] of Object.entries(REQUIRED_TYPES[bus])) {
+      const present = record[field];
+      if (present === undefined && type !== "string") continue;
+      if (typeOf(present) !== type)
+        return `observations[${index}].${field} must be ${type === "array" ? "a list" : `a ${type}`}`;
+    }
+    if (bus === "bluetooth" && !ADDRESS.test(record.address as string))
+      return `observations[${index}].address must look like AA:BB:CC:DD:EE:FF`;
   }
   return undefined;
+}
+
+/** Fills the lists and flags a recording may leave out, so the rest of the pipeline sees whole observations. */
+function completeObservation(observation: Observation): Observation {
+  if ("kind" in observation) return observation;
+  if (observation.bus === "usb") {
+    return {
+      ...observation,
+      interfaces: observation.interfaces ?? [],
+      parents: observation.parents ?? [],
+      isRootHub: observation.isRootHub ?? false,
+    };
+  }
+  return {
+    ...observation,
+    uuids: observation.uuids ?? [],
+    paired: observation.paired ?? false,
+    bonded: observation.bonded ?? false,
+    connected: observation.connected ?? false,
+  };
 }
 
 class ReplayProbe extends Probe {
@@ -49,7 +97,10 @@ class ReplayProbe extends Probe {
     }
     const problem = describeInvalidRecording(parsed);
     if (problem) return unavailable(`replay file ${this.#file} is not a recording: ${problem}`);
-    return { observations: (parsed as { observations: Observation[] }).observations, unavailable: [] };
+    return {
+      observations: (parsed as { observations: Observation[] }).observations.map(completeObservation),
+      unavailable: [],
+    };
   }
 }
 

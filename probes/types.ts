@@ -13,6 +13,7 @@ export type SourceName =
   | "systeminformation"
   | "libusb"
   | "macos-ioreg"
+  | "macos-bluetooth"
   | "windows-pnp"
   | "windows-bluetooth"
   | "replay";
@@ -93,6 +94,11 @@ export interface BluetoothObservation {
   uuids: string[];
   /** Device ID modalias, e.g. "bluetooth:v004Cp0320d0100". */
   modalias?: string;
+  /**
+   * The OS's own name for the device type where it gives no Class of Device: macOS system_profiler's
+   * `device_minorType` ("Headphones", "Keyboard", "Car Audio"). Classified like the CoD it names.
+   */
+  minorType?: string;
   paired: boolean;
   bonded: boolean;
   connected: boolean;
@@ -111,7 +117,18 @@ export function isPowerObservation(o: Observation): o is PowerObservation {
 export interface Snapshot {
   observations: Observation[];
   /** Sources that were tried and could not answer, with the reason; the scan carries on without them. */
-  unavailable: { source: SourceName; reason: string }[];
+  unavailable: UnavailableSource[];
+}
+
+/**
+ * A source that gave no (complete) answer. `absent: true` means the stack is not installed (no BlueZ
+ * on the system bus, no Bluetooth adapter, no /var/lib/bluetooth): a complete observation of "none
+ * here", not a failure. Without it the source failed, and what it covers could not be checked.
+ */
+export interface UnavailableSource {
+  source: SourceName;
+  reason: string;
+  absent?: true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,6 +147,7 @@ export type DeviceKind =
   | "vehicle"
   | "computer"
   | "charger"
+  | "wearable"
   | "other";
 
 /** How sure the classifier is. Policy only raises violations on "medium" or better. */

@@ -309,8 +309,9 @@ describe("bluez-dbus probe fails fast", () => {
     });
     const snapshot = await probe.snapshot();
     expect(snapshot.observations).toEqual([]);
+    // No system bus at all: BlueZ cannot be running, a complete answer ("no Bluetooth").
     expect(snapshot.unavailable).toEqual([
-      { source: "bluez-dbus", reason: expect.stringContaining("system bus not reachable") },
+      { source: "bluez-dbus", reason: expect.stringContaining("system bus not reachable"), absent: true },
     ]);
   });
 
@@ -318,7 +319,7 @@ describe("bluez-dbus probe fails fast", () => {
     const probe = createBluezDbusProbe({ root: "/", systemBusAddress: bus.address });
     const snapshot = await probe.snapshot();
     expect(snapshot.unavailable).toEqual([
-      { source: "bluez-dbus", reason: "BlueZ (org.bluez) is not running on the system bus" },
+      { source: "bluez-dbus", reason: "BlueZ (org.bluez) is not running on the system bus", absent: true },
     ]);
   });
 

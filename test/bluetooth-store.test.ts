@@ -101,12 +101,25 @@ describe("bluez-store probe", () => {
     expect(garbled.warnings?.length).toBeGreaterThanOrEqual(3);
   });
 
-  it("reports the source unavailable when the store does not exist", async () => {
+  it("reports the source failed (not absent) when the root itself does not exist", async () => {
     const snapshot = await createBluezStoreProbe({ root: "/nonexistent/eca-root" }).snapshot();
     expect(snapshot.observations).toEqual([]);
     expect(snapshot.unavailable).toEqual([
       { source: "bluez-store", reason: expect.stringContaining("does not exist") },
     ]);
+  });
+
+  it("reports BlueZ absent, a complete answer, when the root has no store", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "eca-no-store-"));
+    try {
+      const snapshot = await createBluezStoreProbe({ root: empty }).snapshot();
+      expect(snapshot.observations).toEqual([]);
+      expect(snapshot.unavailable).toEqual([
+        { source: "bluez-store", reason: expect.stringContaining("BlueZ not installed"), absent: true },
+      ]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("sees every change to the store from one snapshot to the next", async () => {

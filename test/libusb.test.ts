@@ -125,7 +125,7 @@ describe("libusb mapping on recorded descriptors", () => {
   it("recognises the Android phone by the ADB interface as well as by VID:PID (no MTP name without strings)", () => {
     const { evidence } = classifyUsb(observation("xiaomi-android-mtp-adb"), all);
     expect(evidence).toContain("interface ff/42/01 is Android Debug Bridge");
-    expect(evidence.join("\n")).not.toContain("MTP");
+    expect(evidence.join("\n")).not.toContain('named "MTP"');
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DB_FILE, openOutbox, readOutboxStats } from "../agent/outbox/outbox.ts";
@@ -169,5 +170,34 @@ describe("outbox", () => {
     });
     outbox.close();
     expect(readOutboxStats(join(stateDir, "missing"), logger)).toBeUndefined();
+  });
+
+  it("state lost: a database found corrupt at start keeps the open set and the events it still holds", () => {
+    const outbox = openOutbox({ stateDir, logger });
+    const queued = testEvent("finding", "f1");
+    outbox.commitFindingChanges({
+      opened: [{ finding: testFinding("f1"), openedAt: "2026-12-01T09:00:00.000Z" }],
+      resolvedIds: [],
+      events: [queued],
+    });
+    outbox.close();
+    // Damage one index page only: quick_check fails, the tables themselves can still be read.
+    const path = join(stateDir, DB_FILE);
+    const probe = new DatabaseSync(path, { readOnly: true });
+    const { rootpage } = probe
+      .prepare("SELECT rootpage FROM sqlite_master WHERE name = 'events_by_kind'")
+      .get() as { rootpage: number };
+    const pageSize = Number((probe.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
+    probe.close();
+    const bytes = readFileSync(path);
+    bytes.fill(0xa5, (rootpage - 1) * pageSize, rootpage * pageSize);
+    writeFileSync(path, bytes);
+
+    const recovered = openOutbox({ stateDir, logger });
+    expect(readdirSync(stateDir).some((name) => name.startsWith(`${DB_FILE}.corrupt-`))).toBe(true);
+    expect([...recovered.loadOpenFindings().keys()]).toEqual(["f1"]);
+    expect(recovered.nextBatch({ maxEvents: 10, maxBytes: 1e6 }).map((e) => e.uid)).toEqual([queued.uid]);
+    expect(recovered.stats().lastRebuild?.reason).toBe("the database was corrupt at start");
+    recovered.close();
   });
 });

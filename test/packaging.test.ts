@@ -100,17 +100,18 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     expect(result.stderr).toContain("fix:");
   });
 
-  it("eca scan --json on an empty root prints one JSON report (exit 0 or 1)", () => {
+  it("eca scan --json on an empty root prints one JSON report (exit 3: nothing could be checked)", () => {
     const result = run(eca, ["scan", "--json", "--root", join(runDir, "empty-root")]);
     if (result.status === 2 && built.missingModules.length > 0) {
       expect(result.stderr).toContain("is not built into this executable");
       return;
     }
     expect(result.stderr).toBe("");
-    expect([0, 1]).toContain(result.status);
-    const report = JSON.parse(result.stdout) as { compliant: unknown; unavailable: unknown[] };
-    expect(typeof report.compliant).toBe("boolean");
-    expect(result.status).toBe(report.compliant ? 0 : 1);
+    const report = JSON.parse(result.stdout) as { compliant: unknown; unobserved: string[] };
+    // An empty tree has no /sys: USB could not be observed, so not compliant and exit 3.
+    expect(report.compliant).toBe(false);
+    expect(report.unobserved).toContain("usb");
+    expect(result.status).toBe(3);
   });
 
   const example = join(REPO, "examples", "laptop-with-phone-and-stick");
@@ -162,7 +163,7 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     const result = run(eca, ["scan", "--json", "--backend", "hci", "--root", join(runDir, "empty-root")]);
     if (result.status === 2 && built.missingModules.some((m) => m.endsWith("hci.ts"))) return;
     expect(result.signal).toBeNull();
-    expect([0, 1]).toContain(result.status);
+    expect([0, 1, 3]).toContain(result.status);
     expect(typeof (JSON.parse(result.stdout) as { compliant: unknown }).compliant).toBe("boolean");
   });
 });

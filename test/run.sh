@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The pinned Node (the `node` devDependency) must be the one on PATH; if its install script was
+# skipped (npm ci --ignore-scripts), say so rather than fail in every test.
+node agent/bin/node-check.mjs
+
 # command : Debian package that provides it
 needed=(
   "umockdev-run:umockdev"
@@ -12,6 +16,13 @@ needed=(
   "openssl:openssl"
   "lsusb:usbutils"
   "dbus-monitor:dbus-bin"
+  "useradd:passwd"
+  "setpriv:util-linux"
+  "wixl:wixl"
+  "msiinfo:msitools"
+  "msiextract:msitools"
+  "msibuild:msitools"
+  "mount:mount"
 )
 missing=()
 for pair in "${needed[@]}"; do

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// The `eca` command line. Exit codes: 0 compliant, 1 findings, 2 error (bad input or a failure).
+// The `eca` command line. Exit codes (agent/cli/exit-codes.ts): 0 compliant, 1 findings, 2 error
+// (bad input or a failure), 3 could not check (a bus could not be observed at all).
 
 import { Command, CommanderError } from "commander";
 import { DocumentError } from "../../policy/document.ts";
 import { registerConfigCommand } from "../cli/config-command.ts";
-import { EXIT_ERROR } from "../cli/exit-codes.ts";
+import { EXIT_ERROR, EXIT_HELP } from "../cli/exit-codes.ts";
 import { registerPolicyCommand } from "../cli/policy-command.ts";
 import { registerRunCommand } from "../cli/run-command.ts";
 import { registerScanCommand } from "../cli/scan-command.ts";
 import { registerStatusCommand } from "../cli/status-command.ts";
+import { redactUrlsIn } from "../text/redact.ts";
 import { AGENT_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -24,7 +26,22 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerPolicyCommand(program);
   registerConfigCommand(program);
+  program.addHelpText(
+    "after",
+    "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",
+  );
+  addExitCodeHelp(program, "");
   return program;
+}
+
+/** Every command's --help ends with its exit codes, from the one table in exit-codes.ts. */
+function addExitCodeHelp(command: Command, prefix: string): void {
+  for (const sub of command.commands) {
+    const path = prefix ? `${prefix} ${sub.name()}` : sub.name();
+    const help = EXIT_HELP[path];
+    if (help) sub.addHelpText("after", help);
+    addExitCodeHelp(sub, path);
+  }
 }
 
 async function main(): Promise<void> {
@@ -39,7 +56,8 @@ async function main(): Promise<void> {
     if (error instanceof DocumentError) {
       process.stderr.write(`eca: ${error.message}\n`);
     } else {
-      process.stderr.write(`eca: ${error instanceof Error ? error.message : String(error)}\n`);
+      // Credentials in a URL named by the error (the endpoint) stay out of the terminal and journal.
+      process.stderr.write(`eca: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}\n`);
     }
     process.exitCode = EXIT_ERROR;
   }

@@ -1,9 +1,10 @@
 import { type Command, Option } from "commander";
-import { defaultBackends } from "../../probes/create.ts";
+import { defaultBackends, rootBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 
 export interface DeviceSourceFlags {
-  root: string;
+  /** Left undefined when not given, so a recorded tree can be told from the live machine ("/"). */
+  root?: string;
   backend?: string[];
   replay?: string;
 }
@@ -12,17 +13,35 @@ export interface DeviceSourceFlags {
 export function addDeviceSourceOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--root <dir>", "filesystem root to read /sys and /var/lib/bluetooth from").default("/"),
+      new Option(
+        "--root <dir>",
+        "read a recorded tree: /sys and /var/lib/bluetooth under DIR, and nothing from the live machine (default: /, the live machine)",
+      ),
     )
-    .addOption(new Option("--backend <name...>", "probe backends to use instead of the platform's defaults"))
+    .addOption(
+      new Option(
+        "--backend <name...>",
+        "probe backends to use instead of the defaults (with --root: only those reading files under it)",
+      ),
+    )
     .addOption(
       new Option("--replay <file>", "replay recorded observations (JSON) instead of reading devices"),
     );
 }
 
+/**
+ * Where a scan reads from, and with which backends. Each recorded input (a replay file, a tree
+ * under --root) has its own default backends, so a recording is never mixed with the live
+ * machine; live sources join only when named with --backend. A new input (a capture folder) adds
+ * one more entry here, ahead of the live machine.
+ */
 export function probeSetup(flags: DeviceSourceFlags): { backends: string[]; options: ProbeOptions } {
-  const options: ProbeOptions = { root: flags.root };
-  if (flags.replay) options.replayFile = flags.replay;
-  const backends = flags.replay ? ["replay"] : (flags.backend ?? defaultBackends());
-  return { backends, options };
+  const options: ProbeOptions = { root: flags.root ?? "/" };
+  if (flags.replay) {
+    options.replayFile = flags.replay;
+    return { backends: ["replay"], options };
+  }
+  if (flags.backend) return { backends: flags.backend, options };
+  if (flags.root !== undefined) return { backends: rootBackends(), options };
+  return { backends: defaultBackends(), options };
 }

@@ -1,9 +1,13 @@
 // Human output for IT support at the laptop: what is connected, what is wrong, why, what to do.
+// Every value shown passes through sanitizeForTerminal: device names and serials are chosen by
+// whoever made or named the device, and a terminal acts on control characters in them.
 
 import type { DeviceRef, DeviceVerdict, Finding } from "../../policy/types.ts";
 import type { ScanReport } from "../report.ts";
+import { sanitizeForTerminal as shown } from "../text/sanitize.ts";
 
-function table(headers: string[], rows: string[][]): string {
+function table(headers: string[], unsafeRows: string[][]): string {
+  const rows = unsafeRows.map((row) => row.map(shown));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
@@ -57,11 +61,11 @@ export function renderDevices(devices: DeviceVerdict[]): string {
 export function renderFinding(finding: Finding, index: number): string {
   const device = `${finding.device.name} (${finding.device.bus} ${ids(finding.device)})`;
   return [
-    `${index + 1}. [${finding.severity}] ${finding.title}: ${device}`,
-    `   rule:      ${finding.rule}   id: ${finding.id}`,
-    `   guidance:  ${finding.statement}`,
-    `   evidence:  ${finding.evidence.join("; ")}`,
-    `   what to do: ${finding.remediation}`,
+    `${index + 1}. [${shown(finding.severity)}] ${shown(finding.title)}: ${shown(device)}`,
+    `   rule:      ${shown(finding.rule)}   id: ${shown(finding.id)}`,
+    `   guidance:  ${shown(finding.statement)}`,
+    `   evidence:  ${shown(finding.evidence.join("; "))}`,
+    `   what to do: ${shown(finding.remediation)}`,
   ].join("\n");
 }
 
@@ -79,13 +83,23 @@ export function renderFindings(findings: Finding[], partial = false): string {
 }
 
 export function renderReport(report: ScanReport): string {
-  const header = `eca ${report.agent.version} on ${report.host.hostname}, ${report.scannedAt}\npolicy ${report.policy.id} ${report.policy.version} (${report.policy.source})`;
-  const partial = report.unavailable.length > 0;
-  const sections = [header, renderDevices(report.devices), renderFindings(report.findings, partial)];
-  if (report.unavailable.length > 0) {
-    sections.push(
-      `Not checked (source unavailable):\n${report.unavailable.map((u) => `  - ${u.source}: ${u.reason}`).join("\n")}`,
-    );
-  }
+  const header = [
+    `eca ${report.agent.version} on ${report.host.hostname}, ${report.scannedAt}`,
+    `policy ${report.policy.id} ${report.policy.version} (${report.policy.source})`,
+  ]
+    .map(shown)
+    .join("\n");
+  // A source whose stack is absent (no BlueZ) answered "none here": it leaves nothing unchecked.
+  const failed = report.unavailable.filter((u) => !u.absent);
+  const absent = report.unavailable.filter((u) => u.absent);
+  const list = (entries: typeof failed) =>
+    entries.map((u) => `  - ${shown(`${u.source}: ${u.reason}`)}`).join("\n");
+  const sections = [
+    header,
+    renderDevices(report.devices),
+    renderFindings(report.findings, failed.length > 0),
+  ];
+  if (failed.length > 0) sections.push(`Not checked (source unavailable):\n${list(failed)}`);
+  if (absent.length > 0) sections.push(`Not installed here (nothing to check):\n${list(absent)}`);
   return `${sections.join("\n\n")}\n`;
 }

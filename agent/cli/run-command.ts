@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { type ConfigOverrides, loadConfig } from "../config/config.ts";
+import { checkAgainstSchema, DocumentError } from "../../policy/document.ts";
+import { CONFIG_SCHEMA, type ConfigOverrides, loadConfig } from "../config/config.ts";
+import { EXIT_ERROR } from "./exit-codes.ts";
 
 interface RunFlags {
   config?: string;
@@ -20,6 +22,36 @@ function whole(value: string | undefined, flag: string): number | undefined {
   if (!Number.isInteger(number) || number < 1)
     throw new Error(`${flag} ${value}: expected a whole number of 1 or more`);
   return number;
+}
+
+/** Which flag sets which configuration key, to name the flag in errors. */
+const FLAG_OF: Record<string, string> = {
+  stateDir: "--state-dir",
+  pollIntervalSeconds: "--poll-interval",
+  heartbeatMinutes: "--heartbeat-minutes",
+  policyFile: "--policy",
+  root: "--root",
+  socketPath: "--socket",
+  backends: "--backend",
+  replayFile: "--replay",
+  endpoint: "--endpoint",
+};
+
+/** Flags get the configuration file's schema: the same limits, the same clear errors. */
+export function checkFlags(overrides: ConfigOverrides): void {
+  const { endpointUrl, ...rest } = overrides;
+  const document = Object.fromEntries(
+    Object.entries({
+      ...rest,
+      ...(endpointUrl !== undefined ? { endpoint: { url: endpointUrl } } : {}),
+    }).filter(([, value]) => value !== undefined),
+  );
+  const problems = checkAgainstSchema(document, CONFIG_SCHEMA).map((problem) => {
+    const [key = "", ...inner] = problem.path.split(".");
+    const flag = FLAG_OF[key.replace(/\[\d+\]$/, "")] ?? key;
+    return { ...problem, path: [flag, ...inner.filter((part) => part !== "url")].join(".") };
+  });
+  if (problems.length > 0) throw new DocumentError("eca run flags", problems);
 }
 
 export function registerRunCommand(program: Command): void {
@@ -48,12 +80,22 @@ export function registerRunCommand(program: Command): void {
         backends: flags.backend,
         replayFile: flags.replay,
       };
+      checkFlags(overrides);
       const config = await loadConfig(flags.config, overrides);
       // pino (and its worker_threads transport code) is loaded only by the daemon, not by every command.
       const { createLogger } = await import("../log.ts");
-      const logger = createLogger(process.env.ECA_LOG_LEVEL ?? "info");
+      const logger = createLogger(process.env.ECA_LOG_LEVEL ?? "info", config.logging);
       const { startDaemon } = await import("../daemon/daemon.ts");
-      const daemon = await startDaemon(config, logger);
+      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      try {
+        daemon = await startDaemon(config, logger);
+      } catch (error) {
+        // startDaemon stopped what it started, so the process exits once this is reported; the
+        // unref'd timer only makes sure of it should a library keep a handle open.
+        logger.fatal({ err: error }, "eca could not start");
+        setTimeout(() => process.exit(EXIT_ERROR), 3000).unref();
+        throw error;
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, "stopping");

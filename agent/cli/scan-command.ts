@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadPolicy } from "../../policy/load.ts";
-import { EXIT_COMPLIANT, EXIT_FINDINGS } from "./exit-codes.ts";
+import { jsonForTerminal } from "../text/sanitize.ts";
+import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { addDeviceSourceOptions, type DeviceSourceFlags, probeSetup } from "./options.ts";
 import { renderReport } from "./render.ts";
 
@@ -21,7 +22,9 @@ export function registerScanCommand(program: Command): void {
     const { backends, options } = probeSetup(flags);
     const { scanOnce } = await import("../scan.ts");
     const report = await scanOnce(backends, options, policy);
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
-    process.exitCode = report.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+    process.stdout.write(
+      flags.json ? `${jsonForTerminal(report, 2)}\n` : renderReport(report) + renderUnobserved(report),
+    );
+    process.exitCode = scanExitCode(report);
   });
 }

@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { loadConfig, probeOptions } from "../config/config.ts";
-import { requestStatus } from "../daemon/status-socket.ts";
+import { requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
-import { EXIT_COMPLIANT, EXIT_FINDINGS } from "./exit-codes.ts";
+import { unobservedBuses } from "../report.ts";
+import { redactUrl, redactUrlsIn } from "../text/redact.ts";
+import { jsonForTerminal, sanitizeForTerminal } from "../text/sanitize.ts";
+import { EXIT_ERROR, renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { renderDevices, renderFindings, renderReport } from "./render.ts";
 
 interface StatusFlags {
@@ -19,22 +22,42 @@ function ago(iso: string | undefined, now: number): string {
   return `${iso} (${Math.round(seconds / 3600)} h ago)`;
 }
 
+/** Every line passes through sanitizeForTerminal, and credentials are hidden even if a daemon sent them. */
 export function renderStatus(status: DaemonStatus, now: number = Date.now()): string {
   const d = status.delivery;
-  const policyProblem = status.policy.problem ? `\n  ! ${status.policy.problem}` : "";
   const lines = [
     `eca ${status.version} is running (pid ${status.pid}, up ${Math.round(status.uptimeSeconds / 60)} min)`,
-    `policy:         ${status.policy.id} ${status.policy.version} (${status.policy.source})${policyProblem}`,
+    `policy:         ${status.policy.id} ${status.policy.version} (${status.policy.source})`,
+    ...(status.policy.problem ? [`  ! ${status.policy.problem}`] : []),
     `last scan:      ${ago(status.lastScan?.at, now)}${status.lastScan ? `, after ${status.lastScan.trigger}` : ""}`,
     `posture:        ${status.compliant ? "compliant" : `NOT compliant, ${status.findings.length} open finding(s)`}`,
-    `endpoint:       ${d.endpoint ?? "none configured: events wait in the outbox"}`,
+    `endpoint:       ${d.endpoint ? redactUrl(d.endpoint) : "none configured: events wait in the outbox"}`,
     `outbox:         ${d.outboxDepth} event(s) waiting${d.droppedEvents ? `, ${d.droppedEvents} dropped to stay within the size bound` : ""}`,
     `last delivery:  ${ago(d.lastSuccessAt, now)}`,
-    `last error:     ${d.lastError ?? "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
+    `last error:     ${d.lastError ? redactUrlsIn(d.lastError) : "none"}${d.pausedForAuth ? " (delivery paused: the endpoint refused our credentials)" : ""}`,
     `dead letters:   ${d.deadLetters}`,
+    ...(d.storageProblem
+      ? [
+          `storage:        ! ${d.storageProblem}; ${d.pendingWrites ?? 0} change(s) held in memory until the disk has room`,
+        ]
+      : []),
+    ...(d.stateRebuilt ? [`state rebuilt:  ${ago(d.stateRebuilt.at, now)}: ${d.stateRebuilt.reason}`] : []),
   ];
-  for (const u of status.lastScan?.unavailable ?? []) lines.push(`not checked:    ${u.source}: ${u.reason}`);
-  return `${lines.join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, (status.lastScan?.unavailable.length ?? 0) > 0)}\n`;
+  const unavailable = status.lastScan?.unavailable ?? [];
+  for (const u of unavailable)
+    lines.push(`${u.absent ? "not installed:" : "not checked:  "}  ${u.source}: ${u.reason}`);
+  const partial = unavailable.some((u) => !u.absent);
+  return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, partial)}\n`;
+}
+
+/**
+ * The daemon's answer with the buses its last scan could not observe: as the daemon says, or
+ * (a daemon that does not say yet) worked out from its last scan and the configured backends.
+ * A bus that could not be observed is never compliant: exit code 3 when there are no findings.
+ */
+export function withUnobserved(status: DaemonStatus, backends: readonly string[]): DaemonStatus {
+  const unobserved = status.unobserved ?? unobservedBuses(backends, status.lastScan?.unavailable ?? []);
+  return { ...status, unobserved, compliant: status.compliant && unobserved.length === 0 };
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -46,12 +69,23 @@ export function registerStatusCommand(program: Command): void {
     .option("--socket <path>", "status socket path (overrides the configuration)")
     .action(async (flags: StatusFlags) => {
       const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
-      const answer = await requestStatus(config.socketPath);
+      const answer = await requestStatus(config.socketPath, undefined, config.statusGroup);
       if (answer.running) {
+        const status = withUnobserved(answer.status, config.backends);
         process.stdout.write(
-          flags.json ? `${JSON.stringify(answer.status, null, 2)}\n` : renderStatus(answer.status),
+          flags.json
+            ? `${jsonForTerminal(shareableStatus(status), 2)}\n`
+            : renderStatus(status) + renderUnobserved({ unobserved: status.unobserved ?? [] }),
         );
-        process.exitCode = answer.status.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+        process.exitCode = scanExitCode(status);
+        return;
+      }
+      if (answer.running === null) {
+        // The agent may well be running: a live scan here would pass for its view, and say it is down.
+        if (flags.json)
+          process.stdout.write(`${jsonForTerminal({ running: null, reason: answer.reason }, 2)}\n`);
+        process.stderr.write(`eca status: ${answer.reason}\n`);
+        process.exitCode = EXIT_ERROR;
         return;
       }
       // Not running: say so plainly, then show what a live scan sees right now.
@@ -61,13 +95,13 @@ export function registerStatusCommand(program: Command): void {
       const report = await scanOnce(config.backends, probeOptions(config), policy);
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ running: false, reason: answer.reason, scan: report }, null, 2)}\n`,
+          `${jsonForTerminal({ running: false, reason: answer.reason, scan: report }, 2)}\n`,
         );
       } else {
         process.stdout.write(
-          `eca is NOT running (${answer.reason}).\nLive scan instead:\n\n${renderReport(report)}`,
+          `eca is NOT running (${sanitizeForTerminal(answer.reason)}).\nLive scan instead:\n\n${renderReport(report)}${renderUnobserved(report)}`,
         );
       }
-      process.exitCode = report.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
+      process.exitCode = scanExitCode(report);
     });
 }

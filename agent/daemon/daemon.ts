@@ -1,9 +1,9 @@
 // `eca run`: watch, judge, remember, deliver. Scans are serialised and debounced; OS events
-// trigger them within a second, polling is the safety net. Every finding change is committed to
-// the outbox (with the open set) before anything else happens with it; delivery runs on its own
-// and never blocks scanning.
+// trigger them within a debounce window however fast they come, polling is the safety net and
+// never waits behind events. Every finding change is committed to the outbox (with the open set)
+// before anything else happens with it; delivery runs on its own and never blocks scanning. A
+// start that fails stops what it had started, so the process exits rather than linger.
 
-import { mkdir } from "node:fs/promises";
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
@@ -21,11 +21,33 @@ import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { openPolicySource, type PolicySource } from "./policy-source.ts";
+import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
-/** Coalesces a burst of attach events (a hub with four devices) into one scan. */
-const DEBOUNCE_MS = 150;
+/**
+ * Coalesces a burst of attach events (a hub with four devices) into one scan. The window opens at
+ * the first event and is not pushed back by later ones, so a device that re-enumerates faster than
+ * this (a flaky cable) cannot hold scanning off: a scan starts at most one window after any event.
+ */
+export const DEBOUNCE_MS = 150;
+
+/** setInterval and setTimeout fire at once for delays over 2^31-1 ms (about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer delay from a configured period, refused when a timer cannot keep it. */
+export function timerDelay(amount: number, unitMs: number, name: string): number {
+  const ms = amount * unitMs;
+  if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMER_MS)
+    throw new RangeError(`${name} ${amount}: a timer cannot wait ${ms} ms (1 to ${MAX_TIMER_MS})`);
+  return ms;
+}
+
+/** Seams for tests: the probes, and the debounce window. */
+export interface DaemonSeams {
+  openProbes?: typeof openProbes;
+  debounceMs?: number;
+}
 
 export interface RunningDaemon {
   /** Resolves after the scan under way (if any) and one more have completed: for tests. */
@@ -42,15 +64,51 @@ function unobservedBuses(backends: string[], unavailable: ScanReport["unavailabl
   );
 }
 
-export async function startDaemon(config: AgentConfig, logger: Logger): Promise<RunningDaemon> {
+export async function startDaemon(
+  config: AgentConfig,
+  logger: Logger,
+  seams: DaemonSeams = {},
+): Promise<RunningDaemon> {
+  // Whatever start-up starts is stopped again if a later step fails: a start that fails leaves
+  // nothing running (no timers, sockets or probes), so the process exits and is restarted.
+  const started: (() => Promise<void> | void)[] = [];
+  try {
+    return await start(config, logger, seams, started);
+  } catch (error) {
+    for (const stop of started.reverse()) {
+      try {
+        await stop();
+      } catch (cleanup) {
+        logger.warn({ err: cleanup }, "could not stop part of a failed start");
+      }
+    }
+    throw error;
+  }
+}
+
+async function start(
+  config: AgentConfig,
+  logger: Logger,
+  seams: DaemonSeams,
+  started: (() => Promise<void> | void)[],
+): Promise<RunningDaemon> {
   const startedAt = new Date();
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
+  const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
+  const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
+  const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
+  // Creates the state and socket directories, refusing ones another user owns or can write. On a
+  // full disk an existing state directory passes: the outbox keeps what it cannot write in memory.
+  await secureAgentPaths(config);
+  // First, so that a second daemon on this state directory stops here (the outbox takes the lock).
   const outbox: Outbox = openOutbox({
     stateDir: config.stateDir,
     logger,
     maxBytes: config.outboxMaxMegabytes * 1024 * 1024,
+    exclusive: true,
   });
+  started.push(() => outbox.close());
+  checkStateFiles(config.stateDir);
+  const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
   const host = readHostIdentity();
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
@@ -80,11 +138,14 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       hostname: host.hostname,
     });
     deliverer = startDeliverer({ outbox, sink, logger });
+    const running = deliverer;
+    started.push(() => running.stop());
   } else {
     logger.warn("no endpoint configured: findings are kept in the outbox until one is");
   }
 
-  const probes: Probe[] = await openProbes(config.backends, probeOptions(config));
+  const probes: Probe[] = await (seams.openProbes ?? openProbes)(config.backends, probeOptions(config));
+  started.push(() => Promise.all(probes.map((p) => p.stop())).then(() => undefined));
   let lastReport: ScanReport | undefined;
   let lastScan: DaemonStatus["lastScan"];
   let lastInventory = "";
@@ -92,6 +153,12 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
   let pending: { trigger: string; promise: Promise<ScanReport> } | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
+  let storageProblem: string | null = null;
+  started.push(async () => {
+    stopped = true;
+    clearTimeout(debounce);
+    await scanning?.catch(() => undefined);
+  });
 
   /**
    * Posture from the open findings, not the last scan alone: when a bus's sources could not answer,
@@ -143,8 +210,18 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       trigger,
       unavailable: snapshot.unavailable,
     };
+    noteStorage(outbox.check());
     deliverer?.nudge();
     return report;
+  }
+
+  /** Says in the log when the state database stops taking writes and when it takes them again. */
+  function noteStorage(now: string | null): void {
+    if (now === storageProblem) return;
+    if (now)
+      logger.error({ problem: now }, "state database unusable: scanning goes on, changes kept in memory");
+    else logger.warn("state database usable again");
+    storageProblem = now;
   }
 
   /** At most one scan runs; requests during it collapse into one follow-up scan. */
@@ -166,12 +243,18 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
     return pending.promise;
   }
 
-  function requestScan(trigger: string): void {
+  function scanLogged(trigger: string): void {
     if (stopped) return;
-    clearTimeout(debounce);
+    scanNow(trigger).catch((error: unknown) => logger.error({ err: error, trigger }, "scan failed"));
+  }
+
+  /** Events within one window share one scan; later events never push the window back. */
+  function requestScan(trigger: string): void {
+    if (stopped || debounce) return;
     debounce = setTimeout(() => {
-      scanNow(trigger).catch((error: unknown) => logger.error({ err: error, trigger }, "scan failed"));
-    }, DEBOUNCE_MS);
+      debounce = undefined;
+      scanLogged(trigger);
+    }, debounceMs);
   }
 
   for (const probe of probes) {
@@ -181,13 +264,21 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
   }
 
   await scanNow("startup");
-  const pollTimer = setInterval(() => requestScan("poll"), config.pollIntervalSeconds * 1000);
+  // The safety poll is its own scan, not a debounced request: events cannot postpone it.
+  const pollTimer = setInterval(() => scanLogged("poll"), pollMs);
   const heartbeatTimer = setInterval(() => {
-    if (lastReport) {
+    if (!lastReport) return;
+    try {
       enqueueHeartbeat(lastReport, "interval");
       deliverer?.nudge();
+    } catch (error) {
+      logger.error({ err: error }, "heartbeat not queued");
     }
-  }, config.heartbeatMinutes * 60_000);
+  }, heartbeatMs);
+  started.push(() => {
+    clearInterval(pollTimer);
+    clearInterval(heartbeatTimer);
+  });
 
   function status(): DaemonStatus {
     const stats = outbox.stats();
@@ -215,18 +306,30 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
         pausedForAuth: delivery?.authPaused ?? stats.authPaused,
         deadLetters: stats.deadLetters,
         droppedEvents: stats.dropped.superseded + stats.dropped.heartbeats,
+        ...(stats.storageProblem
+          ? { storageProblem: stats.storageProblem, pendingWrites: stats.pendingWrites }
+          : {}),
+        ...(stats.lastRebuild
+          ? {
+              stateRebuilt: {
+                at: new Date(stats.lastRebuild.at).toISOString(),
+                reason: stats.lastRebuild.reason,
+              },
+            }
+          : {}),
       },
     };
   }
 
-  let server: Server | undefined;
+  // Without its socket the agent looks stopped to `eca status`: failing the start lets the service
+  // manager restart it and say why, rather than leave it running unseen.
+  let server: Server;
   try {
     server = await serveStatus(config.socketPath, config.statusGroup, status, logger);
   } catch (error) {
-    // The agent still enforces and reports without its status socket.
-    logger.error(
-      { err: error, socketPath: config.socketPath },
-      "status socket unavailable: eca status will scan live",
+    throw new Error(
+      `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 
@@ -251,7 +354,7 @@ export async function startDaemon(config: AgentConfig, logger: Logger): Promise<
       await scanning?.catch(() => undefined);
       await Promise.all(probes.map((p) => p.stop()));
       await deliverer?.stop();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       outbox.close();
       logger.info("eca stopped");
     },

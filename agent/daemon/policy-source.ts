@@ -1,9 +1,15 @@
 // The daemon's policy: reloaded when the file changes; a broken file keeps the last good policy
 // (also kept on disk, so a restart with a broken file still enforces what was last valid).
+//
+// A reload holds up the scan that noticed the change for as long as the parse takes, and the
+// parse is bounded by the document's size (policy/document.ts): YAML at most 64 KiB (measured,
+// Node 26: ~120 ms, +29 MB peak RSS), JSON at most 1 MiB (~50 ms, +11 MB). A bigger file is
+// refused after reading at most 1 MiB + 1 byte, and the last good policy stays in force.
 
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { MAX_DOCUMENT_BYTES, readDocumentFile } from "../../policy/document.ts";
 import { builtInPolicy, loadPolicy } from "../../policy/load.ts";
 import type { LoadedPolicy } from "../../policy/types.ts";
 
@@ -37,7 +43,9 @@ export async function openPolicySource(
 
   async function lastGood(): Promise<LoadedPolicy | undefined> {
     try {
-      return JSON.parse(await readFile(lastGoodPath, "utf8")) as LoadedPolicy;
+      // Our own copy, but still bounded: a policy is at most 1 MiB, its JSON copy a few times that.
+      const text = await readDocumentFile(lastGoodPath, "", 4 * MAX_DOCUMENT_BYTES);
+      return JSON.parse(text) as LoadedPolicy;
     } catch {
       return undefined;
     }

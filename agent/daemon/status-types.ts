@@ -1,5 +1,5 @@
 import type { DeviceVerdict, Finding } from "../../policy/types.ts";
-import type { Snapshot } from "../../probes/types.ts";
+import type { Bus, Snapshot } from "../../probes/types.ts";
 
 /** What the daemon answers on its status socket; `eca status --json` prints it as is. */
 export interface DaemonStatus {
@@ -9,6 +9,11 @@ export interface DaemonStatus {
   startedAt: string;
   uptimeSeconds: number;
   compliant: boolean;
+  /**
+   * Buses the last scan could not observe at all (agent/scan.ts unobservedBuses): `eca status`
+   * exits 3, "could not check", when there are no findings. Absent from older daemons.
+   */
+  unobserved?: Bus[];
   policy: { id: string; version: string; source: string; digest: string; problem?: string };
   lastScan?: { at: string; durationMs: number; trigger: string; unavailable: Snapshot["unavailable"] };
   devices: DeviceVerdict[];
@@ -21,5 +26,11 @@ export interface DaemonStatus {
     pausedForAuth: boolean;
     deadLetters: number;
     droppedEvents: number;
+    /** Why the state database cannot be written now (a full disk, say); changes wait in memory. */
+    storageProblem?: string;
+    /** Events waiting in memory for the disk. */
+    pendingWrites?: number;
+    /** When the state database was last rebuilt (found corrupt, removed or replaced), and why. */
+    stateRebuilt?: { at: string; reason: string };
   };
 }

@@ -3,6 +3,10 @@
   Installs the Endpoint Compliance Agent (eca.exe) to run at boot as LocalSystem, restarting on failure.
 
 .DESCRIPTION
+  The supported way to install eca on Windows is the MSI (npm run build:msi; packaging/README.md,
+  "Windows"), which installs it as a real service through WinSW. This script is for a machine where
+  the MSI cannot be used.
+
   Copies eca.exe to "%ProgramFiles%\eca", creates "%ProgramData%\eca" (config, state, logs) readable
   only by SYSTEM and Administrators, then registers the agent in one of two ways:
 
@@ -10,10 +14,10 @@
      New-Service, with recovery actions set by `sc.exe failure` (restart after 5 s, 5 s, 30 s; the
      failure count resets after a day) and `sc.exe failureflag` (also restart after a non-zero exit).
      The Service Control Manager expects the process to answer its start request within 30 s
-     (StartServiceCtrlDispatcher). eca.exe is a plain console program and does not do that yet, so a
-     service host must sit between the SCM and eca.exe: pass its path with -ServiceHost (for example
-     WinSW or NSSM, configured to run "eca.exe run --config ..."). Without one the SCM reports
-     error 1053 and stops the process.
+     (StartServiceCtrlDispatcher). eca.exe is a plain console program and does not do that itself, so
+     a service host must sit between the SCM and eca.exe: pass its path with -ServiceHost (for example
+     WinSW or NSSM, configured to run "eca.exe run --config ..."; the MSI uses WinSW 1.17). Without
+     one the SCM reports error 1053 and stops the process.
 
   -As Task (the default without -ServiceHost): a scheduled task "eca" that starts at boot as SYSTEM
      and never times out; a cmd.exe loop restarts eca.exe 5 s after any exit (the task itself is

@@ -4,7 +4,7 @@
 // what `eca capture DIR` recorded, and the parsers behind them stay pure (text in, observations out).
 
 import { execFile } from "node:child_process";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 
 /** One thing a probe reads: a command's output, saved in a capture folder under `file`. */
@@ -75,7 +75,8 @@ export function liveSourceReader(): SourceReader {
 export function readBoundedFile(path: string, maxBytes: number): { text: string } | { reason: string } {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Without blocking: a FIFO planted in its place would otherwise wait for a writer for ever.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { reason: code === "ENOENT" ? `${path} is missing` : `${path} cannot be read (${code ?? error})` };

@@ -244,6 +244,15 @@ export const serviceUuids: Record<number, string> = {
   6154: "Device Information",
   6159: "Battery",
   6162: "Human Interface Device (GATT)",
+  6157: "Heart Rate",
+  6164: "Running Speed and Cadence",
+  6166: "Cycling Speed and Cadence",
+  6168: "Cycling Power",
+  6171: "Body Composition",
+  6173: "Weight Scale",
+  6178: "Pulse Oximeter",
+  6182: "Fitness Machine",
+  6206: "Physical Activity Monitor",
   6222: "Audio Stream Control",
   6223: "Broadcast Audio Scan",
   6224: "Published Audio Capabilities",
@@ -434,4 +443,161 @@ export const headUnitNamePatterns: readonly { pattern: RegExp; label: string }[]
   { pattern: /^(Jeep|Chrysler|Dodge|Fiat|Alfa Romeo)\b/i, label: "FCA head unit" },
   { pattern: /^(Land Rover|Jaguar|InControl)\b/i, label: "JLR head unit" },
   { pattern: /^(Car ?Kit|CarKit|Car Audio|Car Stereo|Car BT|CAR-BT)\b/i, label: "car kit" },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Wearables and personal fitness/health sensors (issue 7). A band, watch or chest strap paired to
+// the laptop is a personal peripheral like a headset: judged, not left to review.
+
+/**
+ * GATT services that only fitness and health wearables host (Assigned Numbers 3.4.2 GATT Service
+ * UUIDs, as in github.com/NordicSemiconductor/bluetooth-numbers-database v1/service_uuids.json,
+ * source "gss"): a device serving one of these measures a person.
+ */
+export const wearableServiceUuids: readonly number[] = [
+  0x180d, // Heart Rate
+  0x1814, // Running Speed and Cadence
+  0x1816, // Cycling Speed and Cadence
+  0x1818, // Cycling Power
+  0x181b, // Body Composition
+  0x181d, // Weight Scale
+  0x1822, // Pulse Oximeter
+  0x1826, // Fitness Machine
+  0x183e, // Physical Activity Monitor
+];
+
+/**
+ * 16-bit member service UUIDs the SIG assigned to wearable makers (Assigned Numbers 3.11 Member
+ * Service UUIDs, as listed with their companies in the SIG's member_uuids table). Their own
+ * service on a paired device is the maker's band or watch talking to its app.
+ */
+export const wearableMemberServices: Record<number, string> = {
+  64866: "Fitbit, Inc.",
+  64867: "Fitbit, Inc.",
+  65055: "Garmin International, Inc.",
+  65241: "Pebble Technology Corporation",
+  65244: "Jawbone",
+  65245: "Jawbone",
+  65248: "Anhui Huami Information Technology Co., Ltd. (Xiaomi Mi Band, Amazfit)",
+  65249: "Anhui Huami Information Technology Co., Ltd. (Xiaomi Mi Band, Amazfit)",
+  65262: "Polar Electro Oy",
+};
+
+/**
+ * GAP Appearance categories of things worn or used on the body (Assigned Numbers 2.6.2): Watch
+ * (0x00C0–), Eye-glasses, Heart Rate Sensor (0x0340–), Blood Pressure, Running Walking Sensor
+ * (0x0440–), Cycling (0x0480–), Pulse Oximeter, Weight Scale, Continuous Glucose Monitor, Outdoor
+ * Sports Activity (wrist-worn location displays).
+ */
+export const wearableAppearanceCategories: ReadonlySet<number> = new Set([
+  0x003, 0x007, 0x00d, 0x00e, 0x011, 0x012, 0x031, 0x032, 0x034, 0x051,
+]);
+
+/** CoD major classes of worn and health devices (Assigned Numbers 2.8.2): Wearable, Health. */
+export const wearableMajorClasses: ReadonlySet<number> = new Set([0x07, 0x09]);
+
+// ---------------------------------------------------------------------------------------------
+// macOS (issue 8): what system_profiler SPBluetoothDataType prints instead of the raw numbers.
+
+/**
+ * macOS `device_minorType` strings (and the legacy `device_minorClassOfDevice_string`) → the Class
+ * of Device bits they name (major << 8 | minor << 2), so a Mac's devices are classified by the same
+ * rules as BlueZ's. Apple's strings are the names of IOBluetooth's BluetoothDeviceClassMinor values
+ * (IOBluetooth/BluetoothAssignedNumbers.h: kBluetoothDeviceClassMinorAudioHeadphones …), as seen in
+ * public outputs: "Headphones" (AirPods, github.com/exelban/stats/issues/1064 and
+ * matryer/xbar-plugins/issues/1720), "Mouse" (Apple Mouse, stats#1064), "Keyboard" and "Trackpad"
+ * (Magic Keyboard/Trackpad 2, pqrs-org/Karabiner-archived/pull/494), "Headset" (MDR-1000X,
+ * trietsch/alfred-bluetooth-connector/issues/1), "Speaker". Keys are lowercase; the parser lowercases.
+ */
+export const macosMinorTypes: Record<string, number> = {
+  // Audio/Video (major 0x04), Assigned Numbers 2.8.2.4
+  headset: 0x0404,
+  "wearable headset": 0x0404,
+  handsfree: 0x0408,
+  "hands-free": 0x0408,
+  "hands-free device": 0x0408,
+  microphone: 0x0410,
+  speaker: 0x0414,
+  loudspeaker: 0x0414,
+  headphones: 0x0418,
+  "portable audio": 0x041c,
+  "car audio": 0x0420,
+  "car stereo": 0x0420,
+  "set-top box": 0x0424,
+  "hifi audio": 0x0428,
+  "hifi audio device": 0x0428,
+  // Phone (major 0x02), 2.8.2.2
+  phone: 0x0200,
+  cellular: 0x0204,
+  "cellular phone": 0x0204,
+  cordless: 0x0208,
+  smartphone: 0x020c,
+  "smart phone": 0x020c,
+  // Computer (major 0x01), 2.8.2.1
+  desktop: 0x0104,
+  "desktop workstation": 0x0104,
+  server: 0x0108,
+  laptop: 0x010c,
+  "handheld pc/pda": 0x0110,
+  "wearable computer": 0x0118,
+  tablet: 0x011c,
+  // Peripheral (major 0x05), 2.8.2.5: bits 6-7 keyboard/pointing, bits 2-5 type
+  keyboard: 0x0540,
+  mouse: 0x0580,
+  trackpad: 0x0580,
+  "pointing device": 0x0580,
+  "combo keyboard/pointing device": 0x05c0,
+  joystick: 0x0504,
+  gamepad: 0x0508,
+  "remote control": 0x050c,
+  "digitizer tablet": 0x0514,
+  // Wearable (major 0x07), 2.8.2.7
+  watch: 0x0704,
+  wristwatch: 0x0704,
+  glasses: 0x0714,
+};
+
+/**
+ * macOS `device_services` names ("0x800019 < HFP AVRCP A2DP ACL >") → the 16-bit service UUID they
+ * stand for on the remote device (Assigned Numbers 3.3). Names with no UUID (the link types ACL and
+ * BLE, Apple's AACP, Braille, LEA) are listed as null: known, but saying nothing about the service.
+ */
+export const macosServiceNames: Record<string, number | null> = {
+  HFP: 0x111e, // Hands-Free unit: a remote that speaks HFP is the hands-free side (headset, car)
+  HSP: 0x1108, // Headset
+  A2DP: 0x110b, // Audio Sink
+  AVRCP: 0x110e, // A/V Remote Control
+  HID: 0x1124,
+  GATT: 0x1801,
+  Serial: 0x1101,
+  SerialPort: 0x1101,
+  PAN: 0x1115,
+  PBAP: 0x112e, // Phonebook Access client: what a car asks for
+  MAP: 0x1133, // Message Notification Server: what a car offers for messages
+  ACL: null,
+  BLE: null,
+  AACP: null,
+  Braille: null,
+  LEA: null,
+};
+
+/**
+ * The bits of the `device_services` mask for the names above, read off public outputs where the
+ * mask and its names are printed together: 0x800019 < HFP AVRCP A2DP ACL >, 0x800020 < HID ACL >
+ * (stats#1064), 0x400020 < HID BLE >, 0x980019 < HFP AVRCP A2DP AACP GATT ACL >, the controller's
+ * 0x382039 < HFP AVRCP A2DP HID Braille AACP GATT Serial > and 0x392039 < … LEA … SerialPort >.
+ * Used when the names are missing, and to flag bits nobody has named yet.
+ */
+export const macosServiceBits: readonly [bit: number, name: string][] = [
+  [0x000001, "HFP"],
+  [0x000008, "AVRCP"],
+  [0x000010, "A2DP"],
+  [0x000020, "HID"],
+  [0x002000, "Braille"],
+  [0x010000, "LEA"],
+  [0x080000, "AACP"],
+  [0x100000, "GATT"],
+  [0x200000, "Serial"],
+  [0x400000, "BLE"],
+  [0x800000, "ACL"],
 ];

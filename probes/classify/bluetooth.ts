@@ -2,7 +2,16 @@
 // Above all: is it a car? Pairing a laptop with a car can copy contacts and calendar into it.
 
 import type { BluetoothObservation, Classification, Confidence, DeviceKind } from "../types.ts";
-import { codMasks, uuid, vehicleAppearanceRange } from "./bluetooth-data.ts";
+import {
+  codMasks,
+  macosMinorTypes,
+  uuid,
+  vehicleAppearanceRange,
+  wearableAppearanceCategories,
+  wearableMajorClasses,
+  wearableMemberServices,
+  wearableServiceUuids,
+} from "./bluetooth-data.ts";
 import {
   decodeAppearance,
   decodeClassOfDevice,
@@ -25,8 +34,15 @@ const audioMinors = new Set([0x01, 0x02, 0x04, 0x05, 0x06, 0x07, 0x0a]);
 /** Appearance categories of audio devices: Audio Sink, Wearable Audio Device, Hearing aid. */
 const audioAppearanceCategories = new Set([0x021, 0x025, 0x029]);
 
+/** The Class of Device bits an OS's minor-type string names (macOS `device_minorType`), if known. */
+export function minorTypeClassOfDevice(minorType: string | undefined): number | undefined {
+  return minorType === undefined ? undefined : macosMinorTypes[minorType.trim().toLowerCase()];
+}
+
 export function classifyBluetooth(observation: BluetoothObservation): Classification {
-  const cod = observation.classOfDevice;
+  const derivedCod =
+    observation.classOfDevice === undefined ? minorTypeClassOfDevice(observation.minorType) : undefined;
+  const cod = observation.classOfDevice ?? derivedCod;
   const codClass = cod === undefined ? undefined : cod & codMasks.deviceClass;
   const decodedCod = cod === undefined ? undefined : decodeClassOfDevice(cod);
   const appearance = observation.appearance;
@@ -39,7 +55,12 @@ export function classifyBluetooth(observation: BluetoothObservation): Classifica
   const has = (short: number) => services.has(short);
   const name = observation.name ?? observation.alias ?? "";
 
-  const codEvidence = cod === undefined ? [] : [describeClassOfDevice(cod)];
+  const codEvidence =
+    cod === undefined
+      ? []
+      : derivedCod !== undefined && decodedCod
+        ? [`minor type "${observation.minorType}": ${decodedCod.majorName}, ${decodedCod.minorName}`]
+        : [describeClassOfDevice(cod)];
   const appearanceEvidence = appearance === undefined ? [] : [describeAppearance(appearance)];
   const servicesEvidence = (...shorts: number[]) => {
     const present = shorts.filter(has);
@@ -138,6 +159,25 @@ export function classifyBluetooth(observation: BluetoothObservation): Classifica
       ...servicesEvidence(uuid.handsFree, uuid.headset, uuid.audioSink),
     ]);
   }
+
+  // Wearables and fitness/health sensors: personal devices, judged like a headset.
+  if (decodedCod && wearableMajorClasses.has(decodedCod.major)) {
+    return result("wearable", "strong", codEvidence);
+  }
+  if (decodedAppearance && wearableAppearanceCategories.has(decodedAppearance.category)) {
+    return result("wearable", "strong", appearanceEvidence);
+  }
+  const healthServices = servicesEvidence(...wearableServiceUuids);
+  if (healthServices.length > 0) {
+    return result("wearable", "medium", [...codEvidence, ...healthServices]);
+  }
+  const makers = [...services].flatMap((short) => {
+    const maker = wearableMemberServices[short];
+    return maker
+      ? [`service 0x${short.toString(16).toUpperCase()} is assigned to ${maker}, a wearable maker`]
+      : [];
+  });
+  if (makers.length > 0) return result("wearable", "medium", [...codEvidence, ...makers]);
 
   if (decodedCod?.major === majorComputer) return result("computer", "strong", codEvidence);
   if (decodedAppearance?.category === 0x002) return result("computer", "strong", appearanceEvidence);

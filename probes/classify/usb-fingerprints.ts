@@ -550,3 +550,430 @@ export const DEVICE_CLASS_FINGERPRINTS: readonly DeviceClassFingerprint[] = [
     source: "USB-IF class codes: DCh Diagnostic Device",
   },
 ];
+
+// =============================================================================================
+// Phones in every USB mode, and USB Ethernet adapters (issue 7: misses on new hardware recordings).
+// Kept apart from the tables above so platform-specific additions (Apple built-in parts) merge
+// cleanly. Sources, besides those at the top of the file:
+// - "android-udev-rules": github.com/M0Rf30/android-udev-rules 51-android.rules (commit 35c52f9,
+//   2025-11-24), whose comments list each phone's product id per USB mode (mtp, ptp, rndis, adb...).
+// - "libmtp": libmtp src/music-players.h (commit 9be9963, 2026-07-01), counted per vendor.
+// - "usb.ids": Debian usb.ids 2025.07.26.
+// - "r8152" / "ax88179": Linux drivers/net/usb/r8152.c rtl8152_table and ax88179_178a.c products.
+// =============================================================================================
+
+/**
+ * What a phone shows in each of its USB modes, beyond what says "phone" by itself (ADB, usbmux, an
+ * interface named "MTP"). None of these proves a phone alone: a camera speaks PTP, a USB Ethernet
+ * adapter uses ff/ff/00, a broadband stick RNDIS or NCM. Together with a phone maker's vendor id
+ * (PHONE_VENDORS) they do.
+ */
+export type PhoneMode = "still-image" | "mtp-vendor" | "rndis" | "ncm" | "ecm";
+
+export interface PhoneInterfaceHint {
+  class: string;
+  subclass: string;
+  protocol?: string;
+  mode: PhoneMode;
+  label: string;
+  source: string;
+}
+
+export const PHONE_INTERFACE_HINTS: readonly PhoneInterfaceHint[] = [
+  {
+    class: "06",
+    subclass: "01",
+    protocol: "01",
+    mode: "still-image",
+    label: "still image (PTP mode, or MTP where the interface name is not read)",
+    source:
+      'USB-IF class codes: 06h/01h/01h Still Image Capture, PTP; Android MTP and PTP functions both use it (libmtp; android-udev-rules "ptp" modes)',
+  },
+  {
+    class: "ff",
+    subclass: "ff",
+    protocol: "00",
+    mode: "mtp-vendor",
+    label: "vendor-specific ff/ff/00 (Android MTP where the interface name is not read)",
+    source: 'libmtp / udev 69-libmtp rules: Android MTP on vendor interface ff/ff/00 named "MTP"',
+  },
+  {
+    class: "e0",
+    subclass: "01",
+    protocol: "03",
+    mode: "rndis",
+    label: "RNDIS (USB tethering)",
+    source: "USB-IF class codes: E0h/01h/03h RNDIS; Linux rndis_host",
+  },
+  {
+    class: "ef",
+    subclass: "04",
+    protocol: "01",
+    mode: "rndis",
+    label: "RNDIS over Ethernet (USB tethering)",
+    source:
+      "USB-IF class codes: EFh/04h/01h RNDIS over Ethernet; Linux rndis_host (added for Android phones, e.g. 22b8:2e24 moto g play)",
+  },
+  {
+    class: "02",
+    subclass: "02",
+    protocol: "ff",
+    mode: "rndis",
+    label: "RNDIS as vendor-protocol CDC ACM (USB tethering)",
+    source: "Linux rndis_host: USB_INTERFACE_INFO(USB_CLASS_COMM, 2 /* ACM */, 0x0ff) (Android's RNDIS)",
+  },
+  {
+    class: "02",
+    subclass: "0d",
+    mode: "ncm",
+    label: "CDC-NCM (USB tethering)",
+    source:
+      "USB-IF class codes: 02h/0Dh Network Control Model; android-udev-rules (Tensor Pixel 4eeb=cdc-ncm)",
+  },
+  {
+    class: "02",
+    subclass: "06",
+    mode: "ecm",
+    label: "CDC-ECM (USB tethering)",
+    source: "USB-IF class codes: 02h/06h Ethernet Control Model",
+  },
+];
+
+const ALL_PHONE_MODES: readonly PhoneMode[] = ["still-image", "mtp-vendor", "rndis", "ncm", "ecm"];
+/** For makers that also sell cameras, broadband sticks or modems: only file-transfer modes count. */
+const FILE_TRANSFER_MODES: readonly PhoneMode[] = ["still-image"];
+
+export interface PhoneVendor {
+  vendorId: string;
+  maker: string;
+  /** Only these products of the vendor (the phone division's range), when it also makes other things. */
+  products?: readonly ProductRange[];
+  /** The modes that make a device of this vendor a phone. */
+  modes: readonly PhoneMode[];
+  source: string;
+}
+
+/**
+ * Phone makers. Where the vendor id also covers cameras, modems or broadband sticks, the modes are
+ * narrowed (or the product range is), and those products are left to PHONE_PRODUCT_FINGERPRINTS.
+ */
+export const PHONE_VENDORS: readonly PhoneVendor[] = [
+  {
+    vendorId: "04e8",
+    maker: "Samsung",
+    // Samsung's id also covers NX/WB cameras (130c, 1323: PTP) and GT-B37xx LTE modems (6875–6889).
+    products: [["6600", "68ff"]],
+    modes: ["still-image", "mtp-vendor"],
+    source:
+      "usb.ids 04e8 Samsung Electronics: 6601 Mobile Phone … 689e Galaxy Fit, 130c NX100, 1323 WB700 Camera, 6876 GT-B3710 LTE Modem; libmtp 46 Samsung entries; android-udev-rules Samsung",
+  },
+  {
+    vendorId: "18d1",
+    maker: "Google",
+    products: [
+      ["4e11", "4eff"],
+      ["d001", "d00d"],
+    ],
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 18d1 Google: 4e11 Nexus One … 4ee9 Nexus/Pixel Device (MIDI + debug); android-udev-rules Google (4ee1=mtp 4ee3=rndis 4ee5=ptp, Tensor Pixel 4eeb=cdc-ncm)",
+  },
+  {
+    vendorId: "2717",
+    maker: "Xiaomi",
+    products: [["ff00", "ffff"]],
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 2717 Xiaomi: ff08 Redmi Note 3 (ADB), ff10 (PTP), ff40 (MTP), ff80 (RNDIS) …; libmtp 19 Xiaomi entries; android-udev-rules XiaoMi",
+  },
+  {
+    vendorId: "2a70",
+    maker: "OnePlus",
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 2a70 OnePlus Technology: 4ee7, 904d A3000 phone (PTP mode); android-udev-rules OnePlus (9011=mtp 904d=ptp 9024=tethering)",
+  },
+  {
+    vendorId: "12d1",
+    maker: "Huawei",
+    // Huawei's id also covers E-series broadband sticks (RNDIS, NCM, ECM): only file transfer counts.
+    modes: FILE_TRANSFER_MODES,
+    source:
+      "usb.ids 12d1 Huawei: 1053 P7-L10 (PTP), 107e P10 smartphone, 360e Y330-U01 (MTP), 1436/1c05 Broadband stick; libmtp 22 Huawei entries; android-udev-rules Huawei",
+  },
+  {
+    vendorId: "22b8",
+    maker: "Motorola",
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 22b8 Motorola PCS (phones only: 2e82 Moto G, 2e83 PTP mode); libmtp 46 Motorola entries; android-udev-rules Motorola (2e82=mtp 2e83=ptp 2e24=rndis)",
+  },
+  {
+    vendorId: "0fce",
+    maker: "Sony (Ericsson) Mobile",
+    // Also MD300/MD400 broadband modems (d0cf, d0e1).
+    modes: FILE_TRANSFER_MODES,
+    source:
+      "usb.ids 0fce Sony Ericsson Mobile Communications: 00af V640i Phone [PTP Camera], d0cf MD300 Mobile Broadband Modem; libmtp 283 Sony entries; android-udev-rules Sony Ericsson",
+  },
+  {
+    vendorId: "1004",
+    maker: "LG",
+    // Also a CDMA modem (6800).
+    modes: FILE_TRANSFER_MODES,
+    source:
+      "usb.ids 1004 LG Electronics: 61f9 Optimus MTP Mode, 631d Optimus (Camera/PTP Mode), 6800 CDMA Modem; libmtp 23 LG entries; android-udev-rules LG",
+  },
+  {
+    vendorId: "0bb4",
+    maker: "HTC",
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 0bb4 HTC: 0a50 SmartPhone (MTP) …; libmtp 64 HTC entries; android-udev-rules HTC (0fb4=rndis 0ff8=tether)",
+  },
+  {
+    vendorId: "22d9",
+    maker: "Oppo / Realme",
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 22d9 OPPO Electronics: 2765 Oppo N1, 2767 Find 5; libmtp 5 Oppo entries; android-udev-rules Oppo",
+  },
+  {
+    vendorId: "2d95",
+    maker: "Vivo",
+    modes: ALL_PHONE_MODES,
+    source: 'android-udev-rules: "Vivo (Need product specific rules)" idVendor 2d95',
+  },
+  {
+    vendorId: "2ae5",
+    maker: "Fairphone",
+    modes: ALL_PHONE_MODES,
+    source: "android-udev-rules Fairphone 2 (f003=mtp f005=tether f00e=rndis 904d=ptp 9024=rndis,adb)",
+  },
+  {
+    vendorId: "2e04",
+    maker: "HMD Global (Nokia phones)",
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 2e04 HMD Global: c008 Tethering Network Interface, c025 Nokia 8 (MTP mode), c029 Nokia 8 (PTP mode), c031 Nokia 1 (PTP); libmtp Nokia 6/6.1/6.2",
+  },
+  {
+    vendorId: "2b0e",
+    maker: "LeEco",
+    modes: ALL_PHONE_MODES,
+    source:
+      "usb.ids 2b0e LeEco: 171b Le2, 171e Le2 in USB tethering mode, 1830 Le1 Pro, 1844 Le Max2, 610b Lex720 [LePro 3] in Camera mode",
+  },
+];
+
+/**
+ * Phones by product id in the modes that show nothing phone-like (PTP, tethering, charging with
+ * debug off), for makers whose vendor id alone is not enough. Checked like PRODUCT_FINGERPRINTS.
+ */
+export const PHONE_PRODUCT_FINGERPRINTS: readonly ProductFingerprint[] = [
+  {
+    vendorId: "04e8",
+    // 6863–6866 (tethering, PTP) are in PRODUCT_FINGERPRINTS' "Samsung Galaxy phone" already.
+    products: [["686c", "686c"]],
+    kind: "phone",
+    label: "Samsung Galaxy phone (MIDI mode)",
+    source: "android-udev-rules Galaxy A5 (6863=rndis 6864=rndis,adb 6865=ptp 6866=ptp,adb 686c=midi)",
+  },
+  {
+    vendorId: "12d1",
+    products: [
+      ["1038", "1039"],
+      ["1051", "1054"],
+      ["360e", "360e"],
+    ],
+    kind: "phone",
+    label: "Huawei phone",
+    source:
+      "usb.ids 12d1:1038 Ideos (debug mode), 1039 Ideos (tethering mode), 1052 MT7-L09/P7-L10, 1053 P7-L10 (PTP), 1054 (PTP + debug), 360e Y330-U01 (MTP Mode); android-udev-rules Huawei (1051 Honor 6 mtp)",
+  },
+  {
+    vendorId: "1004",
+    products: [
+      ["618e", "618e"],
+      ["61da", "61da"],
+      ["61f1", "61f1"],
+      ["61f9", "61f9"],
+      ["61fe", "61fe"],
+      ["627f", "627f"],
+      ["62ce", "62ce"],
+      ["6300", "6300"],
+      ["631c", "631f"],
+      ["633a", "633a"],
+      ["633e", "633e"],
+      ["6344", "6344"],
+      ["6348", "6348"],
+      ["91c8", "91c8"],
+    ],
+    kind: "phone",
+    label: "LG Android phone",
+    source:
+      "usb.ids 1004:61da G2 [tethering mode], 61fe Optimus [USB tethering mode], 631d/631e (PTP/camera mode), 6344 (USB tethering mode), 91c8 P880 / USB tethering …; android-udev-rules LG",
+  },
+  {
+    vendorId: "0fce",
+    products: [
+      ["0186", "0186"],
+      ["01af", "01af"],
+      ["01bb", "01bb"],
+      ["01f4", "01f4"],
+      ["020d", "020d"],
+    ],
+    kind: "phone",
+    label: "Sony Xperia phone",
+    // 0166, 01f3 and 51e0 are in PRODUCT_FINGERPRINTS' "Sony Xperia phone".
+    source:
+      "libmtp 0fce:0186 LT25i Xperia V MTP, 01af Xperia Z2 MTP, 01bb Xperia Z3 Compact MTP, 01f4 Xperia XZ1 Compact, 020d Xperia 5 II Phone; usb.ids 0fce:01bb D5803 [Xperia Z3 Compact] (MTP mode)",
+  },
+  {
+    vendorId: "2717",
+    products: [
+      ["ff08", "ff08"],
+      ["ff10", "ff18"],
+    ],
+    kind: "phone",
+    label: "Xiaomi phone (PTP, RNDIS or ADB mode)",
+    source: "usb.ids 2717:ff08 Redmi Note 3 (ADB Interface), ff10 Mi/Redmi series (PTP), ff18 (PTP + ADB)",
+  },
+  {
+    vendorId: "2a70",
+    products: [
+      ["904d", "904e"],
+      ["9012", "9012"],
+      ["9024", "9024"],
+    ],
+    kind: "phone",
+    label: "OnePlus phone (PTP or tethering mode)",
+    source:
+      "usb.ids 2a70:904d A3000 phone (PTP mode), 904e (PTP mode, with debug); android-udev-rules OnePlus (9012=mtp,adb, Nord N10 9024 USB tethering)",
+  },
+  {
+    vendorId: "22b8",
+    products: [
+      ["2e24", "2e25"],
+      ["2e32", "2e33"],
+      ["2e50", "2e51"],
+      ["2ee5", "2ee8"],
+    ],
+    kind: "phone",
+    label: "Motorola phone (MTP, PTP or tethering mode)",
+    source:
+      "android-udev-rules Motorola: 2e24=rndis 2e25=rndis,adb, Atrix/Razr HD 2e32/2e33=mtp, Razr M 2e50/2e51=mtp, BP TOOLS 2ee5–2ee8; usb.ids 22b8:2e83 XT1033 [Moto G], PTP mode",
+  },
+  {
+    vendorId: "18d1",
+    // 4ee0–4ee9 (MTP, tether, PTP, MIDI) are in PRODUCT_FINGERPRINTS' "Google Pixel/Nexus phone".
+    products: [
+      ["4e11", "4e13"],
+      ["4e20", "4e24"],
+      ["4e40", "4e44"],
+      ["4eeb", "4eec"],
+    ],
+    kind: "phone",
+    label: "Google Pixel/Nexus phone or tablet (CDC-NCM tethering, older Nexus modes)",
+    source:
+      "usb.ids 18d1:4e11 Nexus One, 4e13 Nexus One (tether), 4e21 Nexus S, 4e24 Nexus S (tether), 4e41 Nexus 7 (MTP), 4e43 Nexus 7 (PTP); android-udev-rules Tensor Pixel 4eeb=cdc-ncm, 4eec=cdc-ncm,adb",
+  },
+  {
+    vendorId: "0bb4",
+    products: [
+      ["0c01", "0c02"],
+      ["0ce5", "0ce5"],
+      ["0fb4", "0fb4"],
+      ["0ff8", "0ffe"],
+    ],
+    kind: "phone",
+    label: "HTC Android phone",
+    source:
+      "android-udev-rules HTC: ADP1/Dream/G1/Magic 0c01/0c02, Desire/Hero (0ce5=debug 0fb4=rndis 0ff8=tether 0ff9=charge 0ffc=sync_manager 0ffe=modem)",
+  },
+];
+
+/** USB Ethernet adapters: a vendor-specific ff/ff/00 interface (their default configuration) says nothing. */
+export const NETWORK_ADAPTER_FINGERPRINTS: readonly ProductFingerprint[] = [
+  {
+    vendorId: "0bda",
+    products: [
+      ["8050", "8050"],
+      ["8053", "8053"],
+      ["8150", "8150"],
+      ["8152", "8153"],
+      ["8155", "8157"],
+    ],
+    kind: "network",
+    label: "Realtek USB Ethernet adapter (RTL8150/8152/8153/8156/8157)",
+    source:
+      'usb.ids 0bda:8150 RTL8150 Fast Ethernet Adapter, 8152 RTL8152 Fast Ethernet Adapter, 8153 RTL8153 Gigabit Ethernet Adapter; r8152 rtl8152_table (VENDOR_ID_REALTEK 0x8050, 0x8053, 0x8152, 0x8153, 0x8155, 0x8156); 0bda:8157 "USB 10/100/1G/2.5G/5G LAN" (lsusb in github.com/awesometic/realtek-r8152-dkms/issues/30)',
+  },
+  {
+    vendorId: "0b95",
+    products: [
+      ["1720", "1720"],
+      ["1780", "1780"],
+      ["1790", "1790"],
+      ["7720", "7720"],
+      ["772a", "772b"],
+      ["7e2b", "7e2b"],
+    ],
+    kind: "network",
+    label: "ASIX USB Ethernet adapter (AX88172/178/179/772)",
+    source:
+      "usb.ids 0b95 ASIX Electronics: 1720 10/100 Ethernet, 1780 AX88178, 1790 AX88179 Gigabit Ethernet, 7720 AX88772, 772a AX88772A, 772b AX88772B, 7e2b AX88772B Fast Ethernet Controller; ax88179 driver",
+  },
+  {
+    vendorId: "17ef",
+    products: [
+      ["304b", "304b"],
+      ["304f", "304f"],
+      ["3054", "3054"],
+      ["3062", "3062"],
+      ["3069", "3069"],
+      ["3082", "3082"],
+      ["7205", "7205"],
+      ["720c", "720c"],
+      ["7214", "7214"],
+      ["721e", "721e"],
+      ["a387", "a387"],
+    ],
+    kind: "network",
+    label: "Lenovo-branded USB Ethernet adapter or dock Ethernet (Realtek/ASIX inside)",
+    source:
+      "usb.ids 17ef:304b AX88179 Gigabit Ethernet [ThinkPad OneLink GigaLAN], 304f RTL8153 [ThinkPad OneLink Pro Dock], 3062 ThinkPad Dock Ethernet [RTL8153B], 3069 ThinkPad TBT3 LAN, 7205 Thinkpad LAN; r8152 rtl8152_table (VENDOR_ID_LENOVO 0x304f, 0x3054, 0x3062, 0x3069, 0x3082, 0x7205, 0x720c, 0x7214, 0x721e, 0xa387)",
+  },
+  {
+    vendorId: "045e",
+    products: [
+      ["07ab", "07ab"],
+      ["07c6", "07c6"],
+      ["0927", "0927"],
+      ["09a0", "09a0"],
+    ],
+    kind: "network",
+    label: "Microsoft Surface Ethernet adapter (Realtek RTL8153/8153B)",
+    source:
+      "usb.ids 045e:07c6 RTL8153 GigE [Surface Ethernet Adapter], 0927/09a0 RTL8153B GigE [Surface Ethernet Adapter]; r8152 rtl8152_table (VENDOR_ID_MICROSOFT 0x07ab, 0x07c6, 0x0927)",
+  },
+  {
+    vendorId: "04e8",
+    products: [["a101", "a101"]],
+    kind: "network",
+    label: "Samsung-branded USB Ethernet adapter (Realtek RTL8153 inside)",
+    source: "r8152 rtl8152_table: REALTEK_USB_DEVICE(VENDOR_ID_SAMSUNG, 0xa101)",
+  },
+];
+
+/** Interface classes of tethering and USB Ethernet that the table above INTERFACE_FINGERPRINTS lacks. */
+export const NETWORK_INTERFACE_FINGERPRINTS: readonly InterfaceFingerprint[] = [
+  {
+    class: "ef",
+    subclass: "04",
+    protocol: "01",
+    kind: "network",
+    label: "RNDIS over Ethernet (USB tethering)",
+    source: "USB-IF class codes: EFh/04h/01h RNDIS over Ethernet",
+  },
+];

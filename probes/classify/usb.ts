@@ -7,9 +7,26 @@ import {
   DEVICE_CLASS_FINGERPRINTS,
   INTERFACE_FINGERPRINTS,
   type InterfaceFingerprint,
+  NETWORK_ADAPTER_FINGERPRINTS,
+  NETWORK_INTERFACE_FINGERPRINTS,
+  PHONE_INTERFACE_HINTS,
+  PHONE_PRODUCT_FINGERPRINTS,
+  PHONE_VENDORS,
+  type PhoneInterfaceHint,
   PRODUCT_FINGERPRINTS,
   type ProductFingerprint,
 } from "./usb-fingerprints.ts";
+
+/** Every product table, in the order their facts are listed. */
+const ALL_PRODUCT_FINGERPRINTS: readonly ProductFingerprint[] = [
+  ...PRODUCT_FINGERPRINTS,
+  ...PHONE_PRODUCT_FINGERPRINTS,
+  ...NETWORK_ADAPTER_FINGERPRINTS,
+];
+const ALL_INTERFACE_FINGERPRINTS: readonly InterfaceFingerprint[] = [
+  ...INTERFACE_FINGERPRINTS,
+  ...NETWORK_INTERFACE_FINGERPRINTS,
+];
 
 /**
  * Which kind wins when a device shows several. Phones first: an iPhone or an Android phone in MTP
@@ -29,6 +46,7 @@ const KIND_PRECEDENCE: readonly DeviceKind[] = [
   "vehicle",
   "computer",
   "charger",
+  "wearable",
   "other",
 ];
 
@@ -67,7 +85,7 @@ function inRange(productId: string, [first, last]: readonly [string, string]): b
 function matchingProducts(observation: UsbObservation): ProductFingerprint[] {
   const { vendorId, productId, interfaces } = observation;
   if (vendorId === undefined) return [];
-  return PRODUCT_FINGERPRINTS.filter(
+  return ALL_PRODUCT_FINGERPRINTS.filter(
     (fingerprint) =>
       fingerprint.vendorId === vendorId &&
       (fingerprint.products === undefined ||
@@ -100,6 +118,41 @@ function describe(observation: UsbObservation): string {
   return name ? `${vendorProduct(observation)} "${name}"` : vendorProduct(observation);
 }
 
+function hintMatches(usbInterface: UsbInterface, hint: PhoneInterfaceHint): boolean {
+  return (
+    hint.class === usbInterface.class &&
+    hint.subclass === usbInterface.subclass &&
+    (hint.protocol === undefined || hint.protocol === usbInterface.protocol)
+  );
+}
+
+/**
+ * A phone maker's vendor id with an interface a phone shows in PTP, MTP (name unread, as on libusb)
+ * or tethering mode: a phone, whatever the interface alone would suggest (camera, network).
+ */
+function phoneMakerFacts(observation: UsbObservation): KindFact[] {
+  const { vendorId, productId } = observation;
+  const vendor = PHONE_VENDORS.find(
+    (candidate) =>
+      candidate.vendorId === vendorId &&
+      (candidate.products === undefined ||
+        (productId !== undefined && candidate.products.some((range) => inRange(productId, range)))),
+  );
+  if (!vendor) return [];
+  const facts: KindFact[] = [];
+  for (const usbInterface of observation.interfaces) {
+    const hint = PHONE_INTERFACE_HINTS.find(
+      (candidate) => vendor.modes.includes(candidate.mode) && hintMatches(usbInterface, candidate),
+    );
+    if (!hint) continue;
+    facts.push({
+      kind: "phone",
+      fact: `vendor ${vendor.vendorId} is ${vendor.maker}, a phone maker, and interface ${triple(usbInterface)} is ${hint.label}`,
+    });
+  }
+  return facts;
+}
+
 function kindFacts(observation: UsbObservation, products: ProductFingerprint[]): KindFact[] {
   const facts: KindFact[] = [];
   for (const fingerprint of products) {
@@ -109,7 +162,7 @@ function kindFacts(observation: UsbObservation, products: ProductFingerprint[]):
     });
   }
   for (const usbInterface of observation.interfaces) {
-    for (const fingerprint of INTERFACE_FINGERPRINTS) {
+    for (const fingerprint of ALL_INTERFACE_FINGERPRINTS) {
       if (!interfaceMatches(usbInterface, fingerprint)) continue;
       const named = fingerprint.name ? ` named "${usbInterface.name}"` : "";
       facts.push({
@@ -118,6 +171,8 @@ function kindFacts(observation: UsbObservation, products: ProductFingerprint[]):
       });
     }
   }
+  // Only when nothing else says phone: the maker's word is the weakest phone fact.
+  if (!facts.some((fact) => fact.kind === "phone")) facts.push(...phoneMakerFacts(observation));
   const deviceClass = observation.deviceClass?.class;
   const classFingerprint = DEVICE_CLASS_FINGERPRINTS.find((fingerprint) => fingerprint.class === deviceClass);
   if (classFingerprint) {

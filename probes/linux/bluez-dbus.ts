@@ -147,6 +147,20 @@ function describeFailure(error: unknown, address: string): string {
   return `system bus not reachable at ${address}: ${message}`;
 }
 
+/**
+ * True when BlueZ is simply not there: no org.bluez on the system bus, or no system bus socket at
+ * all (BlueZ cannot run without one). That is a complete answer, "no Bluetooth", not a failure.
+ */
+function bluezAbsent(error: unknown): boolean {
+  if (error instanceof DBusError) {
+    return (
+      error.errorName === "org.freedesktop.DBus.Error.ServiceUnknown" ||
+      error.errorName.endsWith("NameHasNoOwner")
+    );
+  }
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
+
 export interface BluezDbusTuning {
   /** The longest a snapshot answers from the last reply without reading it again. Default 30 s. */
   refreshIntervalMs?: number;
@@ -214,9 +228,12 @@ class BluezDbusProbe extends Probe {
       }
       return { observations, unavailable: [] };
     } catch (error) {
+      const reason = describeFailure(error, this.address);
       return {
         observations: [],
-        unavailable: [{ source: this.name, reason: describeFailure(error, this.address) }],
+        unavailable: [
+          bluezAbsent(error) ? { source: this.name, reason, absent: true } : { source: this.name, reason },
+        ],
       };
     } finally {
       if (connection && connection !== shared) connection.close();

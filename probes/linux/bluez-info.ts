@@ -18,6 +18,9 @@ export interface BluezInfo {
   warnings: string[];
 }
 
+/** Garbled lines reported one by one, then counted: a garbage file must not flood the report. */
+const MAX_LINE_WARNINGS = 10;
+
 export type IniGroups = Map<string, Map<string, string>>;
 
 /** Splits INI text into groups of key=value; reports lines that are neither. */
@@ -25,6 +28,7 @@ export function parseIni(text: string): { groups: IniGroups; warnings: string[] 
   const groups: IniGroups = new Map();
   const warnings: string[] = [];
   let current: Map<string, string> | undefined;
+  let skipped = 0;
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
@@ -37,11 +41,15 @@ export function parseIni(text: string): { groups: IniGroups; warnings: string[] 
     }
     const equals = line.indexOf("=");
     if (equals <= 0 || !current) {
-      warnings.push(`line ${index + 1} is not a [group] or key=value: "${line.slice(0, 60)}"`);
+      skipped++;
+      if (skipped <= MAX_LINE_WARNINGS)
+        warnings.push(`line ${index + 1} is not a [group] or key=value: "${line.slice(0, 60)}"`);
       return;
     }
     current.set(line.slice(0, equals).trim(), line.slice(equals + 1).trim());
   });
+  if (skipped > MAX_LINE_WARNINGS)
+    warnings.push(`${skipped - MAX_LINE_WARNINGS} more lines are not a [group] or key=value`);
   return { groups, warnings };
 }
 

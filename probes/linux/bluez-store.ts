@@ -9,11 +9,19 @@
 // it): file times come from a coarse clock, so two writes in one tick can leave the same mtime.
 // The store is read through --root, not /sys, so umockdev's limits (sysfs-read.ts) do not apply.
 
-import { type Dirent, readdirSync, readFileSync, type Stats, statSync } from "node:fs";
+import { type Stats, statSync } from "node:fs";
 import { join } from "node:path";
+import { readBoundedFile } from "../capture/sources.ts";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { BluetoothObservation, Snapshot } from "../types.ts";
 import { parseBluezInfo } from "./bluez-info.ts";
+import { type DirectoryEntry, listDirectorySync } from "./sysfs-read.ts";
+
+/**
+ * BlueZ's info files are a few hundred bytes to a few KiB (keys, a service list). Anything larger is
+ * not one, and is refused rather than read whole (a 10 MB file, a link to /dev/zero).
+ */
+export const MAX_INFO_BYTES = 64 * 1024;
 
 const addressPattern = /^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/;
 
@@ -29,31 +37,45 @@ function fileVersion(stat: Stats, now: number): string | undefined {
   return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
-const addressDirectories = (entries: Dirent[]) =>
-  entries
-    .filter((entry) => entry.isDirectory() && addressPattern.test(entry.name))
-    .map((entry) => entry.name);
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const addressDirectories = (entries: DirectoryEntry[]) =>
+  entries.filter((entry) => entry.isDirectory && addressPattern.test(entry.name)).map((entry) => entry.name);
 
 class BluezStoreProbe extends Probe {
   readonly name = "bluez-store" as const;
+  private readonly root: string;
   private readonly storeDirectory: string;
   /** The observation parsed from each info file, by path, with the file version it came from. */
   private parsed = new Map<string, { version: string; observation: BluetoothObservation }>();
 
   constructor(options: ProbeOptions) {
     super();
+    this.root = options.root;
     this.storeDirectory = join(options.root, "var", "lib", "bluetooth");
   }
 
   async snapshot(): Promise<Snapshot> {
     let adapters: string[];
     try {
-      adapters = addressDirectories(readdirSync(this.storeDirectory, { withFileTypes: true }));
+      adapters = addressDirectories(listDirectorySync(this.storeDirectory));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // No store in a tree that exists: BlueZ was never installed or used here, so there is no
+      // Bluetooth to check. A root that is not there at all is a failure: nothing was read.
+      if (code === "ENOENT" && isDirectory(this.root)) {
+        const reason = `${this.storeDirectory} does not exist (BlueZ not installed or never used)`;
+        return { observations: [], unavailable: [{ source: this.name, reason, absent: true }] };
+      }
       const reason =
         code === "ENOENT"
-          ? `${this.storeDirectory} does not exist (BlueZ not installed or never used)`
+          ? `${this.root} does not exist or is not a directory: nothing could be read`
           : code === "EACCES"
             ? `${this.storeDirectory} is not readable (needs root)`
             : `${this.storeDirectory}: ${(error as Error).message}`;
@@ -67,7 +89,7 @@ class BluezStoreProbe extends Probe {
       const adapterDirectory = `${this.storeDirectory}/${adapter}`;
       let devices: string[];
       try {
-        devices = addressDirectories(readdirSync(adapterDirectory, { withFileTypes: true }));
+        devices = addressDirectories(listDirectorySync(adapterDirectory));
       } catch (error) {
         problems.push(`${adapter}: ${(error as Error).message}`);
         continue;
@@ -75,10 +97,14 @@ class BluezStoreProbe extends Probe {
       for (const device of devices) {
         const path = `${adapterDirectory}/${device}/info`;
         let version: string | undefined;
+        let stat: Stats | undefined;
         try {
-          version = fileVersion(statSync(path), now);
-        } catch {
-          // Read anyway: the read reports a missing or unreadable file.
+          stat = statSync(path);
+          version = fileVersion(stat, now);
+        } catch (error) {
+          // No info file: nothing to report for this directory.
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+          // Otherwise read anyway: the read says why the file cannot be used.
         }
         const known = version === undefined ? undefined : this.parsed.get(path);
         if (known && known.version === version) {
@@ -86,18 +112,16 @@ class BluezStoreProbe extends Probe {
           observations.push(copyObservation(known.observation));
           continue;
         }
-        let text: string;
-        let readable = true;
-        try {
-          text = readFileSync(path, "utf8");
-        } catch (error) {
-          // A device directory without a readable info file still tells that the device was known.
-          text = "";
-          readable = false;
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code !== "ENOENT") problems.push(`${path}: ${(error as Error).message}`);
-          else continue;
-        }
+        // Only a regular file is read (stat follows links: one to /dev/zero or a FIFO is refused),
+        // and at most MAX_INFO_BYTES of it.
+        const read: { text: string } | { reason: string } =
+          stat && !stat.isFile()
+            ? { reason: `${path} is not a regular file` }
+            : readBoundedFile(path, MAX_INFO_BYTES);
+        // A device directory without a usable info file still tells that the device was known.
+        const readable = "text" in read;
+        const text = readable ? read.text : "";
+        if (!readable) problems.push(read.reason);
         const observation = observationFromInfo(adapter, device, text, path);
         if (readable && version !== undefined) parsed.set(path, { version, observation });
         observations.push(readable ? copyObservation(observation) : observation);

@@ -10,7 +10,7 @@
 // So: list directories with opendir only, learn types from Dirents, never stat. opendirSync and
 // readlinkSync end in the same libc calls (opendir/readdir, readlink) and are intercepted too.
 
-import { closeSync, opendirSync, openSync, readlinkSync, readSync } from "node:fs";
+import { closeSync, constants, opendirSync, openSync, readlinkSync, readSync } from "node:fs";
 import { opendir } from "node:fs/promises";
 import type { RawAttribute } from "./usb-sysfs-parse.ts";
 
@@ -18,6 +18,23 @@ export interface DirectoryEntry {
   name: string;
   isDirectory: boolean;
   isSymbolicLink: boolean;
+}
+
+/**
+ * The most entries a listing returns before it gives up with an error: a real /sys/bus/usb/devices
+ * holds a few hundred, a BlueZ adapter directory a few dozen. A hostile --root tree with a million
+ * entries must not make the scan hold them all.
+ */
+export const MAX_DIRECTORY_ENTRIES = 10_000;
+
+/**
+ * Opened without blocking: under a --root tree an "attribute" may be a FIFO, whose open(2) would
+ * wait for a writer for ever. Regular files and sysfs attributes read the same either way.
+ */
+const readFlags = constants.O_RDONLY | constants.O_NONBLOCK;
+
+function tooManyEntries(path: string): Error {
+  return new Error(`${path} holds more than ${MAX_DIRECTORY_ENTRIES} entries; not read further`);
 }
 
 /**
@@ -29,6 +46,7 @@ export function listDirectorySync(path: string): DirectoryEntry[] {
   const entries: DirectoryEntry[] = [];
   try {
     for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
+      if (entries.length >= MAX_DIRECTORY_ENTRIES) throw tooManyEntries(path);
       entries.push({
         name: entry.name,
         isDirectory: entry.isDirectory(),
@@ -45,6 +63,8 @@ export async function listDirectory(path: string): Promise<DirectoryEntry[]> {
   const directory = await opendir(path, { bufferSize: 128 });
   const entries: DirectoryEntry[] = [];
   for await (const entry of directory) {
+    // Leaving the loop early closes the directory.
+    if (entries.length >= MAX_DIRECTORY_ENTRIES) throw tooManyEntries(path);
     entries.push({
       name: entry.name,
       isDirectory: entry.isDirectory(),
@@ -64,8 +84,9 @@ const attributeBuffer = Buffer.allocUnsafe(4096);
 export function readAttribute(path: string): RawAttribute {
   let descriptor: number | undefined;
   try {
-    descriptor = openSync(path, "r");
-    // sysfs attributes are at most a page (4096 bytes); one read returns them whole.
+    descriptor = openSync(path, readFlags);
+    // sysfs attributes are at most a page (4096 bytes); one read returns them whole, and reads no
+    // more than that of anything else (a 10 MB file, a link to /dev/zero).
     const length = readSync(descriptor, attributeBuffer, 0, attributeBuffer.length, 0);
     return { text: attributeBuffer.toString("utf8", 0, length) };
   } catch (error) {

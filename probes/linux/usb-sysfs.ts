@@ -97,6 +97,19 @@ export async function collectUsbDevices(root: string): Promise<RawUsbDevice[]> {
   return deviceNames.map((name) => collectDevice(devicesDirectory, name, interfacesByDevice.get(name) ?? []));
 }
 
+/**
+ * True when sysfs is there but has no USB bus: the kernel has no USB support (a VM or container
+ * without a USB controller), a complete answer, "no USB". Without sysfs at all (a --root that is
+ * not a tree), nothing could be read: a failure. Listed, not stat-ed, to work under umockdev.
+ */
+function usbNotInKernel(root: string): boolean {
+  try {
+    return !listDirectorySync(join(root, "sys/bus")).some((entry) => entry.name === "usb");
+  } catch {
+    return false;
+  }
+}
+
 class LinuxUsbProbe extends Probe {
   readonly name: SourceName = "linux-sysfs";
   readonly #root: string;
@@ -111,10 +124,12 @@ class LinuxUsbProbe extends Probe {
     const unavailable: Snapshot["unavailable"] = [];
     const [devices, powerPorts] = await Promise.all([
       collectUsbDevices(this.#root).catch((error: NodeJS.ErrnoException) => {
-        unavailable.push({
-          source: "linux-sysfs",
-          reason: `cannot list ${join(this.#root, "sys/bus/usb/devices")}: ${error.code ?? error.message}`,
-        });
+        const reason = `cannot list ${join(this.#root, "sys/bus/usb/devices")}: ${error.code ?? error.message}`;
+        unavailable.push(
+          error.code === "ENOENT" && usbNotInKernel(this.#root)
+            ? { source: "linux-sysfs", reason: `${reason} (no USB support in this kernel)`, absent: true }
+            : { source: "linux-sysfs", reason },
+        );
         return [];
       }),
       collectTypecPorts(this.#root),

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { renderStatus } from "../agent/cli/status-command.ts";
+import type { DaemonStatus } from "../agent/daemon/status-types.ts";
+
+function status(delivery: Partial<DaemonStatus["delivery"]>): DaemonStatus {
+  return {
+    running: true,
+    version: "0.1.0",
+    pid: 1,
+    startedAt: "2026-12-01T00:00:00.000Z",
+    uptimeSeconds: 60,
+    compliant: true,
+    policy: { id: "p", version: "1", source: "built-in", digest: "d" },
+    devices: [],
+    findings: [],
+    delivery: { outboxDepth: 0, pausedForAuth: false, deadLetters: 0, droppedEvents: 0, ...delivery },
+  };
+}
+
+describe("eca status in words", () => {
+  it("says when the disk is full and how many changes wait in memory (full disk was only in --json)", () => {
+    const out = renderStatus(
+      status({ storageProblem: "database or disk is full", pendingWrites: 3 }),
+      Date.parse("2026-12-01T00:01:00.000Z"),
+    );
+    expect(out).toContain(
+      "storage:        ! database or disk is full; 3 change(s) held in memory until the disk has room",
+    );
+  });
+
+  it("says when the state database was rebuilt and why", () => {
+    const out = renderStatus(
+      status({ stateRebuilt: { at: "2026-12-01T00:00:30.000Z", reason: "the database file was removed" } }),
+      Date.parse("2026-12-01T00:01:00.000Z"),
+    );
+    expect(out).toContain(
+      "state rebuilt:  2026-12-01T00:00:30.000Z (30 s ago): the database file was removed",
+    );
+  });
+
+  it("says nothing about storage when all is well", () => {
+    const out = renderStatus(status({}));
+    expect(out).not.toContain("storage:");
+    expect(out).not.toContain("state rebuilt:");
+  });
+});
