@@ -1,10 +1,13 @@
 // The Windows USB side on recorded Plug and Play listings (test/fixtures/captures/win-*/, sources in
 // test/fixtures/windows/README.md) and on small hand-made node lists for the edge cases.
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { captureSourceReader } from "../probes/capture/sources.ts";
 import { classifyAll } from "../probes/classify/classify.ts";
+import { createProbe } from "../probes/create.ts";
 import type { UsbObservation } from "../probes/types.ts";
 import { COLLECT_BLUETOOTH_PS1, COLLECT_PNP_PS1 } from "../probes/windows/collector-scripts.ts";
 import { type PnpDevice, PnpDocumentError, parsePnpDocument } from "../probes/windows/pnp-document.ts";
@@ -323,5 +326,33 @@ describe("pnp-devices.json as a document", () => {
     expect(observation?.warnings).toEqual([
       'pnp-devices.json: [0].Removable of USB\\VID_0781&PID_5581\\X should be a boolean, found "yes"; ignored',
     ]);
+  });
+});
+
+describe("the windows-pnp probe", () => {
+  it("a capture without pnp-devices.json: USB unavailable, naming the file", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "eca-win-pnp-"));
+    try {
+      const probe = await createProbe("windows-pnp", { root: "/", sources: captureSourceReader(folder) });
+      const snapshot = await probe.snapshot();
+      expect(snapshot.observations).toEqual([]);
+      expect(snapshot.unavailable).toEqual([
+        { source: "windows-pnp", reason: `capture: ${join(folder, "pnp-devices.json")} is missing` },
+      ]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("a listing that is not JSON (PowerShell printed an error instead): unavailable, naming the file and the fix", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "eca-win-pnp-"));
+    try {
+      writeFileSync(join(folder, "pnp-devices.json"), "Get-PnpDevice : Access is denied.\r\n");
+      const probe = await createProbe("windows-pnp", { root: "/", sources: captureSourceReader(folder) });
+      const snapshot = await probe.snapshot();
+      expect(snapshot.unavailable[0]?.reason).toMatch(/^pnp-devices.json: is not JSON .*collect-pnp.ps1$/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
