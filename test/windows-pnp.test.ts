@@ -69,6 +69,15 @@ describe("the collector the agent runs", () => {
         /\b(Set-\w+|New-Item\w*|Remove-\w+|Disable-\w+|Enable-\w+|Clear-\w+|Invoke-Expression)\b|SetValue|DeleteValue/,
       );
     }
+    // What reaches the agent is ASCII whatever the console's code page: non-ASCII is \\uXXXX-escaped.
+    for (const script of [COLLECT_PNP_PS1, COLLECT_BLUETOOTH_PS1]) {
+      expect(script).toContain("[Console]::Out.Write((ConvertTo-AsciiJson");
+      expect(script).not.toContain("OutputEncoding");
+    }
+    expect(
+      parsePnpDocument('[{"InstanceId":"BTHENUM\\\\Dev_X","FriendlyName":"Kaan\\u2019s iPhone"}]').devices[0]
+        ?.FriendlyName,
+    ).toBe("Kaan\u2019s iPhone");
     // Link keys: names are listed, values never read.
     expect(COLLECT_BLUETOOTH_PS1).toContain("GetValueNames()");
     expect(COLLECT_BLUETOOTH_PS1).not.toMatch(/\$radio\.GetValue\(/);

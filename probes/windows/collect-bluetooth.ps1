@@ -8,8 +8,13 @@
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File collect-bluetooth.ps1 > bluetooth-registry.json
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# JSON with every non-ASCII character escaped (\uXXXX): what reaches the agent is the same whatever
+# code page the console uses (a service has no console of its own to set to UTF-8).
+function ConvertTo-AsciiJson($value) {
+  $json = ConvertTo-Json -InputObject $value -Depth 4 -Compress
+  [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+}
 try {
-  [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
   $base = 'HKLM:\SYSTEM\CurrentControlSet\Services\BTHPORT\Parameters'
   $address = '^[0-9A-Fa-f]{12}$'
   $devices = New-Object System.Collections.ArrayList
@@ -49,7 +54,7 @@ try {
   }
   $document = [ordered]@{ Devices = @($devices.ToArray()); Keys = @($keys.ToArray()) }
   if ($errors.Count -gt 0) { $document.Errors = @($errors.ToArray()) }
-  [Console]::Out.Write((ConvertTo-Json -InputObject ([pscustomobject]$document) -Depth 4 -Compress))
+  [Console]::Out.Write((ConvertTo-AsciiJson ([pscustomobject]$document)))
   exit 0
 } catch {
   [Console]::Error.WriteLine("collect-bluetooth.ps1: $($_.Exception.Message)")

@@ -6,8 +6,13 @@
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File collect-pnp.ps1 > pnp-devices.json
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# JSON with every non-ASCII character escaped (\uXXXX): what reaches the agent is the same whatever
+# code page the console uses (a service has no console of its own to set to UTF-8).
+function ConvertTo-AsciiJson($value) {
+  $json = ConvertTo-Json -InputObject $value -Depth 4 -Compress
+  [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+}
 try {
-  [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
   $classes = @('USB', 'USBDevice', 'HIDClass', 'Keyboard', 'Mouse', 'DiskDrive', 'SCSIAdapter', 'WPD',
     'Image', 'Camera', 'MEDIA', 'AudioEndpoint', 'Net', 'Biometric', 'Bluetooth', 'SmartCardReader',
     'Ports', 'Modem', 'AndroidUsbDeviceClass')
@@ -62,7 +67,7 @@ try {
     }
     [void]$out.Add([pscustomobject]$entry)
   }
-  [Console]::Out.Write((ConvertTo-Json -InputObject @($out.ToArray()) -Depth 4 -Compress))
+  [Console]::Out.Write((ConvertTo-AsciiJson @($out.ToArray())))
   exit 0
 } catch {
   [Console]::Error.WriteLine("collect-pnp.ps1: $($_.Exception.Message)")
