@@ -262,6 +262,17 @@ describe("interface and function nodes fold into their device", () => {
     expect(classifyAll([phone as UsbObservation])[0]?.kind).toBe("phone");
   });
 
+  it("what is wrong with the listing as a whole is said on the root hubs, so it reaches the report", () => {
+    const devices: PnpDevice[] = [
+      { InstanceId: "USB\\ROOT_HUB30\\4&1&0&0" },
+      { InstanceId: "USB\\VID_0781&PID_5581\\A", Parent: "USB\\ROOT_HUB30\\4&1&0&0" },
+      { InstanceId: "USB\\VID_0781&PID_5581\\A", Parent: "USB\\ROOT_HUB30\\4&1&0&0" },
+    ];
+    const [root, stick] = usbObservationsFromPnp(devices).observations;
+    expect(root?.warnings).toEqual(["USB\\VID_0781&PID_5581\\A is listed more than once; the first is used"]);
+    expect(stick?.warnings).toBeUndefined();
+  });
+
   it("a device whose Parent chain loops is still reported, with a warning", () => {
     const devices: PnpDevice[] = [
       { InstanceId: "USB\\VID_0781&PID_5581\\A", Parent: "USB\\VID_0781&PID_5581&MI_00\\B" },

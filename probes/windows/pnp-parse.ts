@@ -253,13 +253,17 @@ export function usbObservationsFromPnp(
     const usb = usbNodes.get(key(device.InstanceId));
     if (usb && usb.kind !== "interface") continue;
     const owner = ownerOf(device);
-    if (!owner || owner.kind === "root-hub") continue;
+    if (!owner) {
+      if (usb?.kind === "interface") {
+        warnings.push(
+          `${device.InstanceId}: interface node whose device is not above it in the listing; left out`,
+        );
+      }
+      continue;
+    }
+    if (owner.kind === "root-hub") continue;
     const ownerKey = key(owner.node.InstanceId);
     if (usb?.kind === "interface") {
-      if (!device.Parent) {
-        warnings.push(`${device.InstanceId}: interface node without a Parent; grouped by nothing`);
-        continue;
-      }
       interfacesOf.set(ownerKey, [...(interfacesOf.get(ownerKey) ?? []), usb]);
     } else {
       functionsOf.set(ownerKey, [...(functionsOf.get(ownerKey) ?? []), device]);
@@ -303,6 +307,13 @@ export function usbObservationsFromPnp(
         }),
       ),
     );
+  }
+  // What is wrong with the listing as a whole (loops, repeats) is said on the root hubs, the
+  // entries IT support reads for the machine's own USB, so it reaches the report.
+  if (warnings.length > 0) {
+    for (const observation of observations) {
+      if (observation.isRootHub) observation.warnings = [...(observation.warnings ?? []), ...warnings];
+    }
   }
   return { observations, warnings };
 }
