@@ -17,7 +17,13 @@ import {
   usbNodeOf,
   usbObservationsFromPnp,
 } from "../probes/windows/pnp-parse.ts";
-import { powershellCommand, WINDOWS_PNP_SOURCES } from "../probes/windows/sources.ts";
+import { readableReasons } from "../probes/windows/read.ts";
+import {
+  displayCommand,
+  PNP_DEVICES_SOURCE,
+  powershellCommand,
+  WINDOWS_PNP_SOURCES,
+} from "../probes/windows/sources.ts";
 import { collectorModule } from "./tools/windows-collectors.ts";
 
 const REPO = join(import.meta.dirname, "..");
@@ -81,6 +87,22 @@ describe("the collector the agent runs", () => {
     // Link keys: names are listed, values never read.
     expect(COLLECT_BLUETOOTH_PS1).toContain("GetValueNames()");
     expect(COLLECT_BLUETOOTH_PS1).not.toMatch(/\$radio\.GetValue\(/);
+  });
+
+  it("regression: a failed collection names the script, not kilobytes of -EncodedCommand base64", async () => {
+    expect(displayCommand(PNP_DEVICES_SOURCE).slice(-2)).toEqual(["-EncodedCommand", "<collect-pnp.ps1>"]);
+    const failing = readableReasons({
+      kind: "live",
+      read: async (source) => ({
+        ok: false,
+        reason: `${source.command.join(" ")}: powershell.exe is not installed`,
+      }),
+    });
+    const output = await failing.read(PNP_DEVICES_SOURCE);
+    expect(output.ok ? "" : output.reason).toMatch(
+      /-EncodedCommand <collect-pnp\.ps1>: powershell\.exe is not installed$/,
+    );
+    expect(output.ok ? 0 : output.reason.length).toBeLessThan(200);
   });
 
   it("every source has a file name, a timeout and a size bound", () => {

@@ -10,6 +10,7 @@ import {
   type SourceReader,
 } from "../capture/sources.ts";
 import { cfgmgr32SourceReader } from "./cfgmgr32.ts";
+import { displayCommand } from "./sources.ts";
 
 /** How long a live listing answers scans before the collector runs again. */
 export const LIVE_REFRESH_MS = 60_000;
@@ -22,9 +23,25 @@ let sharedLive: SourceReader | undefined;
  * not yet run on Windows).
  */
 export function windowsLiveReader(env: NodeJS.ProcessEnv = process.env): SourceReader {
-  sharedLive ??=
-    env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(liveSourceReader()) : liveSourceReader();
+  const powershell = readableReasons(liveSourceReader());
+  sharedLive ??= env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(powershell) : powershell;
   return sharedLive;
+}
+
+/**
+ * The live reader names a failed command by its whole argv; for the collectors that is kilobytes of
+ * base64 in every report, event and log line. Name the script instead (sources.ts displayCommand).
+ */
+export function readableReasons(reader: SourceReader): SourceReader {
+  return {
+    kind: reader.kind,
+    async read(source) {
+      const output = await reader.read(source);
+      if (output.ok) return output;
+      const reason = output.reason.replaceAll(source.command.join(" "), displayCommand(source).join(" "));
+      return { ...output, reason };
+    },
+  };
 }
 
 interface Cached {

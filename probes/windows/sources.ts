@@ -29,6 +29,20 @@ export function powershellCommand(
   ];
 }
 
+/** Which repository script each source runs, for messages and capture manifests. */
+const SCRIPT_OF: Record<string, string> = {};
+
+/**
+ * The command as people should read it: the -EncodedCommand blob (kilobytes of base64) replaced by
+ * the script's name, as in the capture manifests: [..., "-EncodedCommand", "<collect-pnp.ps1>"].
+ */
+export function displayCommand(source: CommandSource): string[] {
+  const script = SCRIPT_OF[source.file];
+  const encoded = source.command.indexOf("-EncodedCommand");
+  if (script === undefined || encoded < 0) return [...source.command];
+  return [...source.command.slice(0, encoded + 1), `<${script}>`, ...source.command.slice(encoded + 2)];
+}
+
 /**
  * Start-up alone costs 0.2–0.6 s (BENCHMARKS.md, Windows section), and Get-PnpDeviceProperty over a
  * laptop's few hundred nodes more: allow 20 s. A listing of a few hundred nodes is 100–300 kB.
@@ -47,5 +61,8 @@ export const BLUETOOTH_REGISTRY_SOURCE: CommandSource = {
   maxBytes: 1024 * 1024,
 };
 
-/** Everything the Windows probes read: what `eca capture` records on win32. */
+SCRIPT_OF[PNP_DEVICES_FILE] = "collect-pnp.ps1";
+SCRIPT_OF[BLUETOOTH_REGISTRY_FILE] = "collect-bluetooth.ps1";
+
+/** Everything the Windows probes read: what `eca capture` records on win32 (manifest: displayCommand). */
 export const WINDOWS_PNP_SOURCES: readonly CommandSource[] = [PNP_DEVICES_SOURCE, BLUETOOTH_REGISTRY_SOURCE];
