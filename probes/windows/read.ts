@@ -23,8 +23,10 @@ let sharedLive: SourceReader | undefined;
  * not yet run on Windows).
  */
 export function windowsLiveReader(env: NodeJS.ProcessEnv = process.env): SourceReader {
-  const powershell = readableReasons(liveSourceReader());
-  sharedLive ??= env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(powershell) : powershell;
+  if (!sharedLive) {
+    const powershell = readableReasons(liveSourceReader());
+    sharedLive = env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(powershell) : powershell;
+  }
   return sharedLive;
 }
 
@@ -53,7 +55,8 @@ const caches = new WeakMap<SourceReader, Map<string, Cached>>();
 
 /**
  * Reads `source` through `reader`; a live reader's answer (or the read under way) is shared for
- * `refreshMs`. A failed read is not kept, so the next scan tries again.
+ * `refreshMs`, and so is a failure: a PowerShell that fails after starting (blocked by policy,
+ * timing out) would otherwise cost a start-up on every 5 s poll. The bus stays unobserved meanwhile.
  */
 export function readShared(
   reader: SourceReader,
@@ -70,10 +73,6 @@ export function readShared(
   const cached = cache.get(source.file);
   if (cached && now() - cached.at < refreshMs) return cached.output;
   const output = reader.read(source);
-  const entry = { at: now(), output };
-  cache.set(source.file, entry);
-  void output.then((result) => {
-    if (!result.ok && cache.get(source.file) === entry) cache.delete(source.file);
-  });
+  cache.set(source.file, { at: now(), output });
   return output;
 }
