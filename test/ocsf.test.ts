@@ -44,8 +44,10 @@ describe("Compliance Finding events", () => {
       time: now.getTime(),
       metadata: {
         uid: "01900000-0000-7000-8000-000000000001",
-        version: "1.3.0",
+        version: "1.8.0",
         product: { name: "eca", vendor_name: "Test Department", version: "0.1.0" },
+        profiles: ["host", "security_control"],
+        log_name: "eca",
       },
       finding_info: { uid: "f-1", title: finding.title, desc: finding.statement },
       compliance: {
@@ -53,22 +55,37 @@ describe("Compliance Finding events", () => {
         status_id: 3,
         status: "Fail",
         standards: ["Guidance on personal devices and peripherals"],
+        status_details: finding.evidence,
       },
+      policy: { uid: "test-policy", version: "3", data: { digest: "ab".repeat(32), source: "built-in" } },
       remediation: { desc: finding.remediation },
       resources: [
         {
           uid: finding.device.id,
-          data: { vendor_id: "0781", product_id: "5581", serial: "SN-f-1", bus: "usb", kind: "storage" },
+          data: {
+            vendor_id: "0781",
+            product_id: "5581",
+            serial: "SN-f-1",
+            bus: "usb",
+            kind: "storage",
+            peripheral_device: {
+              type_id: 1,
+              type: "External Storage",
+              serial_number: "SN-f-1",
+              model: "0781:5581",
+            },
+          },
         },
       ],
       device: {
         hostname: "laptop-42",
         uid: "0123456789abcdef0123456789abcdef",
         type_id: 3,
-        os: { type_id: 100 },
+        type: "Laptop",
+        os: { type: "Linux", type_id: 200 },
       },
-      unmapped: { eca: { policy: { id: "test-policy", version: "3" }, evidence: finding.evidence } },
     });
+    expect(event.payload.unmapped).toBeUndefined();
   });
 
   it("describes a resolved finding as a Close that passes", () => {
@@ -131,7 +148,15 @@ describe("heartbeats", () => {
         eca: {
           posture: "non-compliant",
           agent_version: "0.1.0",
-          peripherals: [{ id: verdict.id, vendor_id: "0781", verdict: "violation" }],
+          peripherals: [
+            {
+              name: "SanDisk Ultra",
+              uid: verdict.id,
+              type_id: 1,
+              vendor_id_list: ["0781"],
+              eca: { id: verdict.id, vendor_id: "0781", verdict: "violation" },
+            },
+          ],
           outbox: { depth: 7, dead_letters: 1, dropped: { superseded: 2, heartbeats: 3, total: 5 } },
         },
       },

@@ -23,6 +23,7 @@ needed=(
   "msiextract:msitools"
   "msibuild:msitools"
   "mount:mount"
+  "rsyslogd:rsyslog"
 )
 missing=()
 for pair in "${needed[@]}"; do
@@ -30,6 +31,9 @@ for pair in "${needed[@]}"; do
 done
 # The mock BlueZ runs on the system Python, where Debian installs dbusmock.
 /usr/bin/python3 -c "import dbusmock" >/dev/null 2>&1 || missing+=("python3-dbusmock")
+# rsyslog's TLS stream driver and RELP input, for test/syslog.test.ts.
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || missing+=("rsyslog-gnutls")
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so ] || missing+=("rsyslog-relp")
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

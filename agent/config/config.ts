@@ -13,6 +13,7 @@ import {
 import { backendNames, defaultBackends, rootBackends } from "../../probes/create.ts";
 import type { ProbeOptions } from "../../probes/probe.ts";
 import type { EndpointConfig } from "../delivery/http-sink.ts";
+import type { EventsConfig } from "../events/settings.ts";
 import type { LogOptions } from "../log.ts";
 import schemaJson from "./config.schema.json" with { type: "json" };
 
@@ -29,6 +30,8 @@ export interface AgentConfig {
   replayFile?: string;
   outboxMaxMegabytes: number;
   logging?: LogOptions;
+  /** What events say about who runs eca and the laptop (agent/events/settings.ts). */
+  events?: EventsConfig;
   /** Where the configuration came from: a path, or "defaults". */
   source: string;
 }

@@ -7,14 +7,20 @@
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedPolicy } from "../../policy/types.ts";
-import { backendBuses } from "../../probes/create.ts";
 import type { Probe } from "../../probes/probe.ts";
-import type { Bus } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
+import { createSink } from "../delivery/create-sink.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
-import { createHttpSink } from "../delivery/http-sink.ts";
-import { readHostIdentity } from "../events/host.ts";
-import { buildFindingEvent, buildHeartbeat, type EventContext, inventoryDigest } from "../events/ocsf.ts";
+import { collectHostIdentity } from "../events/host.ts";
+import {
+  buildFindingEvent,
+  buildHeartbeat,
+  buildPeripheralActivity,
+  type EventContext,
+  inventoryDigest,
+  peripheralChanges,
+} from "../events/ocsf.ts";
+import { resolveEventSettings } from "../events/settings.ts";
 import { createFindingTracker, type FindingTracker } from "../findings/lifecycle.ts";
 import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
@@ -47,6 +53,8 @@ export function timerDelay(amount: number, unitMs: number, name: string): number
 export interface DaemonSeams {
   openProbes?: typeof openProbes;
   debounceMs?: number;
+  /** Run on when the status socket cannot be served (the default on Windows only). */
+  statusOptional?: boolean;
 }
 
 export interface RunningDaemon {
@@ -54,14 +62,6 @@ export interface RunningDaemon {
   scanNow(trigger: string): Promise<ScanReport>;
   status(): DaemonStatus;
   stop(): Promise<void>;
-}
-
-function unobservedBuses(backends: string[], unavailable: ScanReport["unavailable"]): Bus[] {
-  const down = new Set<string>(unavailable.map((u) => u.source));
-  const buses = new Set(backends.flatMap(backendBuses));
-  return [...buses].filter((bus) =>
-    backends.filter((b) => backendBuses(b).includes(bus)).every((b) => down.has(b)),
-  );
 }
 
 export async function startDaemon(
@@ -96,6 +96,8 @@ async function start(
   const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
   const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
   const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
+  // A fleet key that cannot be read stops the start before anything is opened.
+  const events = resolveEventSettings(config.events);
   // Creates the state and socket directories, refusing ones another user owns or can write. On a
   // full disk an existing state directory passes: the outbox keeps what it cannot write in memory.
   await secureAgentPaths(config);
@@ -109,7 +111,7 @@ async function start(
   started.push(() => outbox.close());
   checkStateFiles(config.stateDir);
   const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
-  const host = readHostIdentity();
+  const host = await collectHostIdentity({ config: events.host });
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
   function eventContext(loaded: LoadedPolicy, previous?: EventContext): EventContext {
@@ -118,10 +120,13 @@ async function start(
     if (previous && previous.policy.digest === digest && previous.policy.source === source) return previous;
     return {
       agentVersion: AGENT_VERSION,
-      vendorName: "eca",
+      vendorName: events.vendorName,
       host,
       policy: { id: policy.id, version: policy.version, digest, source },
-      standards: ["MoJ Personal devices guidance", "MoJ Security Guidance for Using a Personal Device"],
+      standards: events.standards,
+      logName: events.logName,
+      ...(events.tenantUid ? { tenantUid: events.tenantUid } : {}),
+      ...(events.pseudonymise ? { pseudonymise: events.pseudonymise } : {}),
     };
   }
   let context = eventContext(await policySource.current());
@@ -132,7 +137,7 @@ async function start(
 
   let deliverer: Deliverer | undefined;
   if (config.endpoint) {
-    const sink = createHttpSink(config.endpoint, {
+    const sink = createSink(config.endpoint, {
       logger,
       agentVersion: AGENT_VERSION,
       hostname: host.hostname,
@@ -164,8 +169,9 @@ async function start(
    * Posture from the open findings, not the last scan alone: when a bus's sources could not answer,
    * its findings stay open and the laptop is not compliant. Heartbeats and `eca status` agree.
    */
-  function isCompliant(): boolean {
-    return tracker.open().length === 0;
+  function isCompliant(report: ScanReport | undefined = lastReport): boolean {
+    // A bus no source could observe is "could not check", never compliant.
+    return tracker.open().length === 0 && (report?.unobserved.length ?? 0) === 0;
   }
 
   function enqueueHeartbeat(report: ScanReport, reason: "interval" | "change" | "startup"): void {
@@ -173,7 +179,7 @@ async function start(
     outbox.enqueue([
       buildHeartbeat(
         {
-          report: { ...report, compliant: isCompliant() },
+          report: { ...report, compliant: isCompliant(report) },
           openFindings: tracker.open().length,
           outbox: { depth: stats.depth, deadLetters: stats.deadLetters, dropped: stats.dropped },
           reason,
@@ -191,15 +197,23 @@ async function start(
     const policy = await policySource.current();
     context = eventContext(policy, context);
     const snapshot = await collect(probes);
-    const report = judgeSnapshot(snapshot, policy, now, host.hostname);
+    const report = judgeSnapshot(snapshot, policy, now, host.hostname, config.backends);
     const diff = tracker.update(report.findings, now, {
-      unobservedBuses: unobservedBuses(config.backends, snapshot.unavailable),
+      unobservedBuses: report.unobserved,
     });
     for (const f of diff.opened)
       logger.warn({ finding: f.id, rule: f.rule, device: f.device.name }, "finding opened");
     for (const f of diff.resolved)
       logger.info({ finding: f.finding.id, rule: f.finding.rule }, "finding resolved");
-    const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant() });
+    if (events.peripheralActivity && lastReport) {
+      const { connected, disconnected } = peripheralChanges(lastReport.devices, report.devices);
+      const activity = [
+        ...connected.map((d) => buildPeripheralActivity("connected", d, context, now)),
+        ...disconnected.map((d) => buildPeripheralActivity("disconnected", d, context, now)),
+      ];
+      if (activity.length > 0) outbox.enqueue(activity);
+    }
+    const inventory = inventoryDigest({ devices: report.devices, compliant: isCompliant(report) });
     if (!lastReport) enqueueHeartbeat(report, "startup");
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
     lastInventory = inventory;
@@ -294,6 +308,7 @@ async function start(
       startedAt: startedAt.toISOString(),
       uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       compliant: isCompliant(),
+      unobserved: report.unobserved,
       policy: { ...report.policy, ...(problem ? { problem } : {}) },
       ...(lastScan ? { lastScan } : {}),
       devices: report.devices,
@@ -322,15 +337,17 @@ async function start(
   }
 
   // Without its socket the agent looks stopped to `eca status`: failing the start lets the service
-  // manager restart it and say why, rather than leave it running unseen.
-  let server: Server;
+  // manager restart it and say why, rather than leave it running unseen. Not on Windows: a named
+  // pipe's name can be taken by any local user before the service starts (packaging/README.md), and
+  // failing there would let that user keep the agent from ever running. It runs on, unseen by
+  // `eca status`, and says so in the log.
+  let server: Server | undefined;
   try {
     server = await serveStatus(config.socketPath, config.statusGroup, status, logger);
   } catch (error) {
-    throw new Error(
-      `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    const message = `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`;
+    if (!(seams.statusOptional ?? process.platform === "win32")) throw new Error(message, { cause: error });
+    logger.error({ err: error, socketPath: config.socketPath }, `${message}; running without it`);
   }
 
   logger.info(
@@ -354,7 +371,7 @@ async function start(
       await scanning?.catch(() => undefined);
       await Promise.all(probes.map((p) => p.stop()));
       await deliverer?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       outbox.close();
       logger.info("eca stopped");
     },

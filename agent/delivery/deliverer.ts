@@ -160,6 +160,8 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
         state.deliveredSinceStart += batch.length;
         state.consecutiveFailures = 0;
         state.nextAttemptAt = null;
+        // A delivery that works again is no longer failing: `eca status` must not keep the old error.
+        state.lastError = null;
         if (state.authPaused) {
           state.authPaused = false;
           outbox.setAuthPaused(false);

@@ -11,13 +11,22 @@ import type { Logger } from "pino";
 import type { OutboxEvent } from "../outbox/outbox.ts";
 import type { Sink } from "./deliverer.ts";
 import type { SendResult } from "./policy.ts";
+import {
+  ackUrlFor,
+  confirmHecBatch,
+  type HecConfig,
+  hecEnvelope,
+  newChannel,
+  parseAckAnswer,
+} from "./splunk-hec.ts";
+import type { SyslogConfig } from "./syslog-sink.ts";
 
 export type WireFormat = "ocsf" | "splunk-hec";
 
 export interface EndpointConfig {
   url: string;
   /** "ocsf": a JSON array of events; "splunk-hec": HEC event envelopes, one per line. Default "ocsf". */
-  format?: WireFormat;
+  format?: WireFormat | "syslog";
   /** File holding the bearer token (HEC token for splunk-hec); re-read when it changes. */
   tokenFile?: string;
   /** PEM CA bundle to trust instead of the system's. */
@@ -29,6 +38,10 @@ export interface EndpointConfig {
   timeoutMs?: number;
   /** Bodies larger than this are gzip-encoded. Default 4 KiB. */
   gzipThresholdBytes?: number;
+  /** Splunk HEC: index, source, sourcetype and the indexer acknowledgement timing (splunk-hec.ts). */
+  hec?: HecConfig;
+  /** Syslog (format "syslog", syslog+tls:// URLs): facility, message size, SD-ID (syslog-sink.ts). */
+  syslog?: SyslogConfig["syslog"];
 }
 
 export interface HttpSinkOptions {
@@ -70,14 +83,20 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
     throw new Error(`endpoint must be https (plain http only to loopback): ${config.url}`);
   }
-  const format = config.format ?? "ocsf";
+  if (config.format === "syslog") throw new Error("format syslog needs the syslog sink (create-sink.ts)");
+  const format: WireFormat = config.format ?? "ocsf";
   const timeoutMs = config.timeoutMs ?? 30_000;
   const gzipThreshold = config.gzipThresholdBytes ?? 4096;
   const files = [config.tokenFile, config.caFile, config.certFile, config.keyFile].filter(
     (file): file is string => file !== undefined,
   );
   const proxyEnv = options.proxyEnv === undefined ? process.env : options.proxyEnv;
+  const hec = config.hec ?? {};
+  // Sent with every HEC request, so tokens with indexer acknowledgement on accept the batch.
+  const channel = newChannel();
+  const ackUrl = format === "splunk-hec" ? ackUrlFor(url, hec.ackUrl) : undefined;
   let credentials: Credentials | undefined;
+  warnIfTlsChecksDisabled(options.logger);
 
   function filesVersion(): string {
     return files
@@ -99,6 +118,8 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
     const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
     const agentOptions: https.AgentOptions = {
       keepAlive: true,
+      // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn it off.
+      rejectUnauthorized: true,
       maxSockets: 1,
       ca: read(config.caFile),
       cert: read(config.certFile),
@@ -126,7 +147,7 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
         // A missing or unreadable key or CA is a configuration problem: retry later, keep events.
         return { error: `cannot read endpoint credentials: ${(error as Error).message}` };
       }
-      const raw = Buffer.from(encodeBody(batch, format, options.hostname));
+      const raw = Buffer.from(encodeBody(batch, format, options.hostname, hec));
       const compress = raw.length > gzipThreshold;
       const body = compress ? await gzip(raw) : raw;
       const headers: Record<string, string> = {
@@ -140,8 +161,43 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
         headers.Authorization =
           format === "splunk-hec" ? `Splunk ${current.token}` : `Bearer ${current.token}`;
       }
+      if (format === "splunk-hec") headers["X-Splunk-Request-Channel"] = channel;
       const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
-      return post(url, body, headers, current.agent, AbortSignal.any(signals));
+      const { body: answer, ...result } = await post(
+        url,
+        body,
+        headers,
+        current.agent,
+        AbortSignal.any(signals),
+      );
+      if (format !== "splunk-hec" || !ackUrl) return result;
+      return confirmHecBatch(
+        { ...result, body: answer },
+        {
+          channel,
+          hec,
+          ...(signal ? { signal } : {}),
+          // Asks /services/collector/ack on the same connection pool, channel and token.
+          query: async (ids) => {
+            const request = Buffer.from(JSON.stringify({ acks: ids }));
+            const reply = await post(
+              ackUrl,
+              request,
+              {
+                "Content-Type": "application/json",
+                "Content-Length": String(request.length),
+                "User-Agent": `eca/${options.agentVersion}`,
+                "X-Splunk-Request-Channel": channel,
+                ...(headers.Authorization ? { Authorization: headers.Authorization } : {}),
+              },
+              current.agent,
+              AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
+            );
+            if (reply.status !== 200) throw new Error(reply.error ?? `HTTP ${reply.status}`);
+            return parseAckAnswer(reply.body);
+          },
+        },
+      );
     },
 
     close() {
@@ -156,52 +212,88 @@ export function encodeBody(
   batch: Pick<OutboxEvent, "payload">[],
   format: WireFormat,
   hostname: string,
+  hec: HecConfig = {},
 ): string {
   if (format === "ocsf") return `[${batch.map((event) => event.payload).join(",")}]`;
-  const host = JSON.stringify(hostname);
-  return batch
-    .map((event) => {
-      const time = (JSON.parse(event.payload) as { time?: number }).time ?? Date.now();
-      // HEC wants epoch seconds; OCSF `time` is milliseconds.
-      return `{"time":${time / 1000},"host":${host},"source":"eca","sourcetype":"ocsf","event":${event.payload}}`;
-    })
-    .join("\n");
+  return batch.map((event) => hecEnvelope(event.payload, hostname, hec)).join("\n");
 }
 
-function post(
+/**
+ * The most of a response body the sink reads: enough for any error text or HEC JSON answer. A
+ * larger body is cut off there and the connection destroyed, so a broken or hostile endpoint
+ * answering with 100 MB costs 64 KiB of memory, not 100 MB.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface PostResult extends SendResult {
+  /** The start of the body, at most MAX_RESPONSE_BYTES, as UTF-8. */
+  body: string;
+}
+
+export function post(
   url: URL,
-  body: Buffer,
+  body: Buffer | undefined,
   headers: Record<string, string>,
   agent: http.Agent,
   signal: AbortSignal,
-): Promise<SendResult> {
+  method = "POST",
+): Promise<PostResult> {
   const request = url.protocol === "https:" ? httpsModule().request : httpModule().request;
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", headers, agent, signal }, (res) => {
+    let settled = false;
+    const finish = (result: PostResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    // rejectUnauthorized is given explicitly: Node takes NODE_TLS_REJECT_UNAUTHORIZED=0 from the
+    // environment only as the default, so an explicit true keeps certificate checks on for the
+    // agent's own connections whatever the environment says (test/delivery-hardening.test.ts).
+    const options = { method, headers, agent, signal, rejectUnauthorized: true };
+    const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       let kept = 0;
-      res.on("data", (chunk: Buffer) => {
-        // Only the start of an error body is worth keeping for the log and `eca status`.
-        if (kept < 1024) {
-          chunks.push(chunk);
-          kept += chunk.length;
-        }
-      });
-      res.on("end", () => {
+      const done = () => {
         const status = res.statusCode ?? 0;
         const retryAfter = res.headers["retry-after"];
-        const text = Buffer.concat(chunks).toString("utf8").slice(0, 200).trim();
-        resolve({
+        const text = Buffer.concat(chunks).toString("utf8");
+        const excerpt = text.slice(0, 200).trim();
+        finish({
           status,
+          body: text,
           ...(retryAfter ? { retryAfter } : {}),
-          ...(status >= 300 && text ? { error: text } : {}),
+          ...(status >= 300 && excerpt ? { error: excerpt } : {}),
         });
+      };
+      res.on("data", (chunk: Buffer) => {
+        const room = MAX_RESPONSE_BYTES - kept;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        kept += Math.min(room, chunk.length);
+        if (kept >= MAX_RESPONSE_BYTES) {
+          // Enough: the status is known and the rest is not worth reading.
+          done();
+          res.destroy();
+        }
       });
-      res.on("error", (error) => resolve({ error: describe(error) }));
+      res.on("end", done);
+      res.on("error", (error) => finish({ error: describe(error), body: "" }));
     });
-    req.on("error", (error) => resolve({ error: describe(error) }));
+    req.on("error", (error) => finish({ error: describe(error), body: "" }));
     req.end(body);
   });
+}
+
+/**
+ * NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node skip certificate checks for every connection that does
+ * not ask for them itself. The sink always asks, so the variable has no effect on delivery; say so,
+ * so whoever set it (often to "fix" a proxy) knows why delivery still refuses a bad certificate.
+ */
+export function warnIfTlsChecksDisabled(logger: Logger, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED !== "0") return false;
+  logger.warn(
+    "NODE_TLS_REJECT_UNAUTHORIZED=0 is set in the environment: ignored for delivery, which always verifies the endpoint's certificate (trust a private CA with endpoint.caFile instead)",
+  );
+  return true;
 }
 
 function describe(error: Error): string {

@@ -1,35 +1,191 @@
-// The laptop's identity as events carry it: hostname, a stable machine id, and the OS.
+// The laptop's identity as events carry it: hostname, DNS domain, machine id, hardware serial,
+// model and vendor, device type, the logged-in user where the OS names one, and the configured
+// asset tag and organisation. Collection only: the parsing is in host-parse.ts. Each field and
+// its source per OS is documented in docs/EVENTS.md ("Host identity").
 
 import { readFileSync } from "node:fs";
-import { hostname, platform, release, type } from "node:os";
+import { hostname as osHostname, platform as osPlatform, release, type } from "node:os";
+import {
+  type CommandSource,
+  liveSourceReader,
+  readBoundedFile,
+  type SourceReader,
+} from "../../probes/capture/sources.ts";
+import {
+  domainOf,
+  type HardwareIdentity,
+  parseIoregPlatform,
+  parseLinuxDmi,
+  parseLoginctlProperty,
+  parseMachineId,
+  parseWindowsCim,
+} from "./host-parse.ts";
 
 export interface HostIdentity {
   hostname: string;
-  /** /etc/machine-id (or the D-Bus copy) when readable: survives renames, unlike the hostname. */
+  /** DNS domain, when the OS knows a fully qualified name (Windows: the AD domain). */
+  domain?: string;
+  /** Linux /etc/machine-id, macOS IOPlatformUUID, Windows MachineGuid: survives renames. */
   uid?: string;
+  serial?: string;
+  model?: string;
+  vendorName?: string;
+  /** SMBIOS system UUID (Linux product_uuid, macOS IOPlatformUUID): differs between cloned images. */
+  hardwareUuid?: string;
+  /** OCSF device.type_id: from the chassis or the model family, or configured. Unknown (0) when not known. */
+  typeId?: number;
+  /** The logged-in (console) user when the agent started, where the OS says. */
+  owner?: string;
+  /** Configured: the asset tag IT gave the laptop. */
+  assetTag?: string;
+  /** Configured: the organisation (tenant) name. */
+  org?: string;
   os: { name: string; type: string; type_id: number; version: string };
 }
 
-// OCSF os.type_id: 100 Linux, 200 Windows, 300 macOS, 0 Unknown, 99 Other.
+/** What the configuration adds or overrides. */
+export interface HostConfig {
+  assetTag?: string;
+  org?: string;
+  /** OCSF device.type_id to use instead of the detected one. */
+  typeId?: number;
+}
+
+// OCSF 1.8.0 os.type_id (objects/os.json): 100 Windows, 200 Linux, 300 macOS, 0 Unknown, 99 Other.
 const OS_TYPES: Record<string, { type: string; type_id: number }> = {
-  linux: { type: "Linux", type_id: 100 },
-  win32: { type: "Windows", type_id: 200 },
+  linux: { type: "Linux", type_id: 200 },
+  win32: { type: "Windows", type_id: 100 },
   darwin: { type: "macOS", type_id: 300 },
 };
 
+export interface HostReadOptions {
+  platform?: NodeJS.Platform;
+  hostname?: string;
+  /** Reads a small file; throws when it is not there. */
+  read?: (path: string) => string;
+  sources?: SourceReader;
+  config?: HostConfig;
+  /** Root for /etc and /sys, for tests on recorded trees. */
+  root?: string;
+}
+
+const small = (file: string, command: string[]): CommandSource => ({
+  file,
+  command,
+  timeoutMs: 5_000,
+  maxBytes: 256 * 1024,
+});
+export const HOST_SOURCES = {
+  ioregPlatform: small("ioreg-platform.txt", ["ioreg", "-rd1", "-c", "IOPlatformExpertDevice"]),
+  consoleUser: small("console-user.txt", ["stat", "-f", "%Su", "/dev/console"]),
+  winBios: small("win-bios.txt", [
+    "powershell.exe",
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "Get-CimInstance -ClassName Win32_BIOS | Format-List SerialNumber",
+  ]),
+  winSystem: small("win-computersystem.txt", [
+    "powershell.exe",
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "Get-CimInstance -ClassName Win32_ComputerSystem | Format-List Manufacturer,Model,PCSystemType,UserName,Domain,PartOfDomain",
+  ]),
+  winMachineGuid: small("win-machineguid.txt", [
+    "reg.exe",
+    "query",
+    "HKLM\\SOFTWARE\\Microsoft\\Cryptography",
+    "/v",
+    "MachineGuid",
+  ]),
+  seat: small("loginctl-seat0.txt", ["loginctl", "show-seat", "seat0", "-p", "ActiveSession"]),
+  fqdn: small("hostname-fqdn.txt", ["hostname", "--fqdn"]),
+} as const;
+
+const DMI_FILES = ["product_serial", "product_name", "sys_vendor", "product_uuid", "chassis_type"];
+
+/** Reads everything that can be read about the laptop; never throws. */
+export async function collectHostIdentity(options: HostReadOptions = {}): Promise<HostIdentity> {
+  const platform = options.platform ?? osPlatform();
+  const name = options.hostname ?? osHostname();
+  const root = (options.root ?? "/").replace(/\/$/, "");
+  const read = options.read ?? ((path: string) => readSmall(path));
+  const sources = options.sources ?? liveSourceReader();
+  const tryRead = (path: string) => {
+    try {
+      return read(`${root}${path}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const run = async (source: CommandSource) => {
+    const out = await sources.read(source);
+    return out.ok ? out.text : undefined;
+  };
+  const os = OS_TYPES[platform] ?? { type: "Other", type_id: 99 };
+  const identity: HostIdentity = {
+    hostname: name.split(".")[0] ?? name,
+    os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
+  };
+  let hardware: HardwareIdentity = {};
+  if (platform === "linux") {
+    identity.uid =
+      parseMachineId(tryRead("/etc/machine-id") ?? "") ??
+      parseMachineId(tryRead("/var/lib/dbus/machine-id") ?? "");
+    hardware = parseLinuxDmi(
+      Object.fromEntries(DMI_FILES.map((f) => [f, tryRead(`/sys/class/dmi/id/${f}`)])),
+    );
+    const session = parseLoginctlProperty((await run(HOST_SOURCES.seat)) ?? "", "ActiveSession");
+    if (session && /^[\w-]+$/.test(session)) {
+      const user = await run(
+        small(`loginctl-session-${session}.txt`, ["loginctl", "show-session", session, "-p", "Name"]),
+      );
+      identity.owner = parseLoginctlProperty(user ?? "", "Name");
+    }
+    identity.domain = domainOf(name.includes(".") ? name : await run(HOST_SOURCES.fqdn), name);
+  } else if (platform === "darwin") {
+    hardware = parseIoregPlatform((await run(HOST_SOURCES.ioregPlatform)) ?? "");
+    identity.uid = hardware.hardwareUuid;
+    const user = (await run(HOST_SOURCES.consoleUser))?.trim();
+    if (user && user !== "root") identity.owner = user;
+    identity.domain = domainOf(name, name);
+  } else if (platform === "win32") {
+    const parsed = parseWindowsCim(
+      (await run(HOST_SOURCES.winBios)) ?? "",
+      (await run(HOST_SOURCES.winSystem)) ?? "",
+    );
+    const { user, domain, ...rest } = parsed;
+    hardware = rest;
+    if (user) identity.owner = user;
+    if (domain) identity.domain = domain.toLowerCase();
+    const guid = /MachineGuid\s+REG_SZ\s+([0-9a-fA-F-]{36})/.exec(
+      (await run(HOST_SOURCES.winMachineGuid)) ?? "",
+    )?.[1];
+    if (guid) identity.uid = guid.toLowerCase();
+  }
+  Object.assign(identity, hardware);
+  const config = options.config ?? {};
+  if (config.assetTag) identity.assetTag = config.assetTag;
+  if (config.org) identity.org = config.org;
+  if (config.typeId !== undefined) identity.typeId = config.typeId;
+  return Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined)) as HostIdentity;
+}
+
+/** The synchronous minimum (hostname, machine id, OS), for callers that cannot wait. */
 export function readHostIdentity(
   read: (path: string) => string = (path) => readFileSync(path, "utf8"),
 ): HostIdentity {
-  const os = OS_TYPES[platform()] ?? { type: "Other", type_id: 99 };
+  const os = OS_TYPES[osPlatform()] ?? { type: "Other", type_id: 99 };
   const identity: HostIdentity = {
-    hostname: hostname(),
+    hostname: osHostname(),
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
   for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
     try {
-      const id = read(path).trim();
-      if (/^[0-9a-f]{32}$/i.test(id)) {
-        identity.uid = id.toLowerCase();
+      const id = parseMachineId(read(path));
+      if (id) {
+        identity.uid = id;
         break;
       }
     } catch {
@@ -37,4 +193,11 @@ export function readHostIdentity(
     }
   }
   return identity;
+}
+
+/** Files under /sys and /etc are small; a hostile one (a link to /dev/zero) must not be read whole. */
+function readSmall(path: string): string {
+  const result = readBoundedFile(path, 4096);
+  if ("reason" in result) throw new Error(result.reason);
+  return result.text;
 }

@@ -169,6 +169,8 @@ export function openOutbox(options: OutboxOptions): Outbox {
         transaction(file.db, () => {
           queuedBytes -= deleteBySeq(file.db, seqs);
           setMeta(file.db, "last_delivery_at", String(now()));
+          // Delivery works again: the last error is history, not the state (lastError cleared).
+          file.db.prepare("DELETE FROM meta WHERE key IN ('last_error', 'last_error_at')").run();
         }),
       );
     },

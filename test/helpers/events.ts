@@ -35,7 +35,8 @@ export function testContext(overrides: Partial<EventContext> = {}): EventContext
     host: {
       hostname: "laptop-42",
       uid: "0123456789abcdef0123456789abcdef",
-      os: { name: "Linux", type: "Linux", type_id: 100, version: "6.8.0" },
+      typeId: 3,
+      os: { name: "Linux", type: "Linux", type_id: 200, version: "6.8.0" },
     },
     policy: { id: "test-policy", version: "3", digest: "ab".repeat(32), source: "built-in" },
     standards: ["Guidance on personal devices and peripherals"],
