@@ -14,23 +14,12 @@ import {
 } from "../probes/windows/bluetooth-parse.ts";
 import { PnpDocumentError, parsePnpDocument } from "../probes/windows/pnp-document.ts";
 import { usbObservationsFromPnp } from "../probes/windows/pnp-parse.ts";
+import { mulberry32 } from "./helpers/mulberry32.ts";
 
 const CAPTURES = join(import.meta.dirname, "fixtures/captures");
 const FOLDERS = ["win-lenovo-p52-intel", "win-thinkpad-amd", "win-dell-renesas"];
 const SEED = Number(process.env.FUZZ_SEED ?? 20261127);
 const BUDGET_MS = 2_000;
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD_VALUES: unknown[] = [
   null,
@@ -71,7 +60,7 @@ function mutate(value: unknown, next: () => number, ids: string[]): unknown {
 
 describe("the Windows parsers under mutation", () => {
   it(`never throw, and keep the observation shape (seed ${SEED})`, () => {
-    const next = random(SEED);
+    const next = mulberry32(SEED);
     const began = Date.now();
     let round = 0;
     while (Date.now() - began < BUDGET_MS) {
