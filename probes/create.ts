@@ -44,6 +44,16 @@ const backends: Record<string, Backend> = {
     replays: true,
   },
   hci: { load: async () => (await import("./linux/hci.ts")).createHciProbe, buses: ["bluetooth"] },
+  "windows-pnp": {
+    load: async () => (await import("./windows/pnp.ts")).createWindowsPnpProbe,
+    buses: ["usb"],
+    replays: true,
+  },
+  "windows-bluetooth": {
+    load: async () => (await import("./windows/bluetooth.ts")).createWindowsBluetoothProbe,
+    buses: ["bluetooth"],
+    replays: true,
+  },
   libusb: { load: async () => (await import("./libusb.ts")).createLibusbProbe, buses: ["usb"] },
   "macos-bluetooth": {
     // system_profiler takes a second or more and there is no Bluetooth event to wait for without
@@ -95,8 +105,10 @@ export function defaultBackends(platform: NodeJS.Platform = process.platform): s
   // SPBluetoothDataType and the remembered pairings, which is all systeminformation gave (names and
   // addresses of system_profiler's list) and more, so systeminformation is not used on a Mac.
   if (platform === "darwin") return ["macos-usb", "macos-bluetooth"];
-  // libusb reads descriptors; systeminformation adds names, serials and Bluetooth (merge-usb.ts).
-  if (platform === "win32") return ["libusb", "systeminformation"];
+  // Windows: Plug and Play and BTHPORT directly (probes/windows/). systeminformation's WMI view has
+  // no interface classes and drops what it cannot type; libusb adds link speed and bMaxPower,
+  // which no classification or rule reads, at the price of a native addon. Neither is a default.
+  if (platform === "win32") return ["windows-pnp", "windows-bluetooth"];
   return [];
 }
 

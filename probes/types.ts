@@ -16,6 +16,7 @@ export type SourceName =
   | "macos-usb"
   | "macos-bluetooth"
   | "windows-pnp"
+  | "windows-bluetooth"
   | "replay";
 
 /** A USB interface descriptor; class, subclass and protocol are lowercase 2-hex strings ("08", "ff"). */

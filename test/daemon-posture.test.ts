@@ -9,20 +9,9 @@ import pino from "pino";
 import { expect, it } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { startDaemon } from "../agent/daemon/daemon.ts";
+import { usbStick } from "./helpers/devices.ts";
 
-const stick = {
-  bus: "usb",
-  source: "replay",
-  id: "usb:0781:5581:4C530001",
-  vendorId: "0781",
-  productId: "5581",
-  serial: "4C530001",
-  interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
-  portPath: "1-2",
-  parents: ["usb1"],
-  isRootHub: false,
-  removable: "removable",
-};
+const stick = usbStick("4C530001");
 
 it("a heartbeat's posture follows the open findings when a source stops answering", async () => {
   const dir = mkdtempSync(join(tmpdir(), "eca-posture-"));

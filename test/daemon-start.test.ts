@@ -110,3 +110,23 @@ describe("two daemons on one state directory", () => {
     expect(holdsStateLock(stateDir)).toBe(false);
   });
 });
+
+describe("a status pipe taken by another user on Windows", () => {
+  it("does not keep the agent from running: it scans on without its status socket", async () => {
+    const { default: pino } = await import("pino");
+    const { loadConfig } = await import("../agent/config/config.ts");
+    const { startDaemon } = await import("../agent/daemon/daemon.ts");
+    const config = await loadConfig(undefined, {
+      stateDir: join(dir, "state-optional"),
+      socketPath: join(dir, `${"s".repeat(120)}.sock`),
+      replayFile,
+      backends: ["replay"],
+    });
+    const daemon = await startDaemon(config, pino({ level: "silent" }), { statusOptional: true });
+    try {
+      expect((await daemon.scanNow("test")).devices).toBeDefined();
+    } finally {
+      await daemon.stop();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usbStick } from "./helpers/devices.ts";
 import {
   createTestPki,
   type Receiver,
@@ -19,22 +20,7 @@ import {
 const run = promisify(execFile);
 const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
 
-const stick = {
-  bus: "usb",
-  source: "replay",
-  id: "usb:0781:5581:4C530001",
-  vendorId: "0781",
-  productId: "5581",
-  serial: "4C530001",
-  manufacturer: "SanDisk",
-  product: "Ultra",
-  interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
-  portPath: "1-2",
-  parents: ["usb1"],
-  isRootHub: false,
-  removable: "removable",
-  connectType: "hotplug",
-};
+const stick = usbStick("4C530001");
 const car = {
   bus: "bluetooth",
   source: "replay",

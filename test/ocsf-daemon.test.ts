@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usbStick } from "./helpers/devices.ts";
 import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
 import { loadOcsfSchema, validateOcsfEvent } from "./helpers/ocsf-validator.ts";
 import { rsyslogAvailable, startRsyslog } from "./helpers/rsyslog-receiver.ts";
@@ -17,22 +18,7 @@ const run = promisify(execFile);
 const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
 const schema = loadOcsfSchema();
 
-const stick = {
-  bus: "usb",
-  source: "replay",
-  id: "usb:0781:5581:4C530001",
-  vendorId: "0781",
-  productId: "5581",
-  serial: "4C530001",
-  manufacturer: "SanDisk",
-  product: "Ultra",
-  interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
-  portPath: "1-2",
-  parents: ["usb1"],
-  isRootHub: false,
-  removable: "removable",
-  connectType: "hotplug",
-};
+const stick = usbStick("4C530001");
 const phone = {
   ...stick,
   id: "usb:04e8:6860:R58N12ABCDE",

@@ -134,3 +134,29 @@ describe("a Mac judges the same hardware as a Linux laptop", () => {
     expect(findings(mac)).toEqual(findings(linux));
   });
 });
+
+describe("eca scan --capture on the captured Windows laptops", () => {
+  for (const name of [
+    "win-dell-renesas",
+    "win-laptop-with-phone-and-stick",
+    "win-lenovo-p52-intel",
+    "win-thinkpad-amd",
+  ]) {
+    it(`${name}: the CLI gives the devices and findings of its golden report (test/windows-scan.test.ts)`, async () => {
+      const { stdout } = await eca(["--json", "--capture", `test/fixtures/captures/${name}`]);
+      const report = JSON.parse(stdout) as {
+        devices: unknown[];
+        findings: { id: string }[];
+        unavailable: unknown[];
+      };
+      const golden = JSON.parse(
+        readFileSync(join(REPO, "test/golden", `${name}.json`), "utf8"),
+      ) as typeof report;
+      expect(report.devices).toEqual(golden.devices);
+      expect(report.findings.map((finding) => finding.id)).toEqual(
+        golden.findings.map((finding) => finding.id),
+      );
+      expect(report.unavailable).toEqual(golden.unavailable);
+    });
+  }
+});

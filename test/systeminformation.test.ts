@@ -224,10 +224,10 @@ describe("systeminformation mapping edge cases", () => {
 });
 
 describe("registration", () => {
-  it("offers libusb and systeminformation, the defaults on Windows (macOS has its own probes)", async () => {
+  it("offers libusb and systeminformation, defaults nowhere now (macOS and Windows have their own probes)", async () => {
     expect(backendNames()).toEqual(expect.arrayContaining(["libusb", "systeminformation"]));
     expect(defaultBackends("darwin")).toEqual(["macos-usb", "macos-bluetooth"]);
-    expect(defaultBackends("win32")).toEqual(["libusb", "systeminformation"]);
+    expect(defaultBackends("win32")).toEqual(["windows-pnp", "windows-bluetooth"]);
     expect(defaultBackends("linux")).toEqual(["linux-sysfs", "bluez-dbus", "bluez-store"]);
     expect((await createProbe("libusb", { root: "/" })).name).toBe("libusb");
     expect((await createProbe("systeminformation", { root: "/" })).name).toBe("systeminformation");

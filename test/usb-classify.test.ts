@@ -285,3 +285,19 @@ describe("classifyUsb: when the port does not say (libusb, systeminformation)", 
     expect(result.confidence).not.toBe("low");
   });
 });
+
+describe("classifyUsb: garbled trees", () => {
+  it("two hubs that are each other's parent no longer recurse for ever; the stick behind them is still storage", () => {
+    const hubA = device("1-1", { interfaces: [iface("09/00/00")], parents: ["usb1", "1-2"] });
+    const hubB = device("1-2", { interfaces: [iface("09/00/00")], parents: ["usb1", "1-1"] });
+    const stick = device("1-1.1", {
+      vendorId: "0781",
+      productId: "5581",
+      interfaces: [iface("08/06/50")],
+      parents: ["usb1", "1-1", "1-2"],
+    });
+    const result = classifyUsb(stick, [rootHub, hubA, hubB, stick]);
+    expect(result.kind).toBe("storage");
+    expect(result.builtIn).toBe(false);
+  });
+});

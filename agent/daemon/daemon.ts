@@ -53,6 +53,8 @@ export function timerDelay(amount: number, unitMs: number, name: string): number
 export interface DaemonSeams {
   openProbes?: typeof openProbes;
   debounceMs?: number;
+  /** Run on when the status socket cannot be served (the default on Windows only). */
+  statusOptional?: boolean;
 }
 
 export interface RunningDaemon {
@@ -335,15 +337,17 @@ async function start(
   }
 
   // Without its socket the agent looks stopped to `eca status`: failing the start lets the service
-  // manager restart it and say why, rather than leave it running unseen.
-  let server: Server;
+  // manager restart it and say why, rather than leave it running unseen. Not on Windows: a named
+  // pipe's name can be taken by any local user before the service starts (packaging/README.md), and
+  // failing there would let that user keep the agent from ever running. It runs on, unseen by
+  // `eca status`, and says so in the log.
+  let server: Server | undefined;
   try {
     server = await serveStatus(config.socketPath, config.statusGroup, status, logger);
   } catch (error) {
-    throw new Error(
-      `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    const message = `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`;
+    if (!(seams.statusOptional ?? process.platform === "win32")) throw new Error(message, { cause: error });
+    logger.error({ err: error, socketPath: config.socketPath }, `${message}; running without it`);
   }
 
   logger.info(
@@ -367,7 +371,7 @@ async function start(
       await scanning?.catch(() => undefined);
       await Promise.all(probes.map((p) => p.stop()));
       await deliverer?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       outbox.close();
       logger.info("eca stopped");
     },

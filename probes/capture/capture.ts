@@ -17,18 +17,35 @@ import {
 } from "./manifest.ts";
 import { type CommandSource, liveSourceReader, readWithFallback, type SourceReader } from "./sources.ts";
 
+/** What `eca capture` runs on a platform: its probes' command sources, and how to run and show them. */
+export interface PlatformCapture {
+  sources: readonly CommandSource[];
+  /** The live reader the platform's probes use (Windows: named scripts in errors, CfgMgr32 option). */
+  reader?: () => SourceReader;
+  /** The argv as the manifest shows it (Windows: the script's name instead of kilobytes of base64). */
+  display?: (source: CommandSource) => string[];
+}
+
 /** The command sources of each platform's default probes, loaded only for the platform captured. */
-export async function commandSourcesFor(platform: CapturePlatform): Promise<CommandSource[]> {
+export async function platformCapture(platform: CapturePlatform): Promise<PlatformCapture> {
   switch (platform) {
     case "darwin":
-      return [
-        ...(await import("../macos/usb.ts")).MACOS_USB_SOURCES,
-        ...(await import("../macos/bluetooth.ts")).MACOS_BLUETOOTH_SOURCES,
-      ];
-    case "win32":
-      return []; // The Windows probes add theirs (pnp-devices.json, bluetooth-registry.json: issue 9).
+      return {
+        sources: [
+          ...(await import("../macos/usb.ts")).MACOS_USB_SOURCES,
+          ...(await import("../macos/bluetooth.ts")).MACOS_BLUETOOTH_SOURCES,
+        ],
+      };
+    case "win32": {
+      const [{ WINDOWS_PNP_SOURCES, displayCommand }, { windowsLiveReader }] = await Promise.all([
+        import("../windows/sources.ts"),
+        import("../windows/read.ts"),
+      ]);
+      return { sources: WINDOWS_PNP_SOURCES, reader: () => windowsLiveReader(), display: displayCommand };
+    }
     case "linux":
-      return []; // Linux probes read files and D-Bus, captured by captureLinuxFiles and readBluezObjects.
+      // Linux probes read files and D-Bus, captured by captureLinuxFiles and readBluezObjects.
+      return { sources: [] };
   }
 }
 
@@ -45,8 +62,9 @@ export interface CaptureRun {
 function entryFor(
   source: CommandSource,
   output: Awaited<ReturnType<SourceReader["read"]>>,
+  display: (source: CommandSource) => string[] = (shown) => [...shown.command],
 ): CaptureSourceEntry {
-  const entry: CaptureSourceEntry = { file: source.file, command: [...source.command] };
+  const entry: CaptureSourceEntry = { file: source.file, command: display(source) };
   if (output.ok) entry.exitCode = 0;
   else {
     if (output.exitCode !== undefined) entry.exitCode = output.exitCode;
@@ -91,7 +109,8 @@ async function osVersion(platform: CapturePlatform, reader: SourceReader): Promi
 
 export async function writeCapture(run: CaptureRun): Promise<CaptureManifest> {
   prepareDirectory(run.directory);
-  const reader = run.reader ?? liveSourceReader();
+  const plan = await platformCapture(run.platform);
+  const reader = run.reader ?? plan.reader?.() ?? liveSourceReader();
   const sources: CaptureSourceEntry[] = [];
   if (run.platform === "linux") {
     sources.push(...captureLinuxFiles(run.root, run.directory));
@@ -113,11 +132,11 @@ export async function writeCapture(run: CaptureRun): Promise<CaptureManifest> {
       });
     }
   }
-  for (const source of await commandSourcesFor(run.platform)) {
+  for (const source of plan.sources) {
     const { source: answered, output, failures } = await readWithFallback(reader, source);
-    for (const failure of failures) sources.push(entryFor(failure.source, failure.output));
+    for (const failure of failures) sources.push(entryFor(failure.source, failure.output, plan.display));
     if (output.ok) writeSourceFile(run.directory, answered.file, output.text);
-    sources.push(entryFor(answered, output));
+    sources.push(entryFor(answered, output, plan.display));
   }
   const manifest: CaptureManifest = {
     format: CAPTURE_FORMAT,

@@ -232,6 +232,7 @@ function componentFingerprint(
 class BuiltInResolver {
   readonly #byPortPath: Map<string, UsbObservation>;
   readonly #memo = new Map<string, BuiltInDecision>();
+  readonly #deciding = new Set<string>();
 
   constructor(all: readonly UsbObservation[]) {
     this.#byPortPath = new Map(all.map((observation) => [observation.portPath, observation]));
@@ -338,11 +339,25 @@ class BuiltInResolver {
   #decideParent(parent: UsbObservation): BuiltInDecision {
     const known = this.#memo.get(parent.portPath);
     if (known) return known;
-    const products = matchingProducts(parent);
-    const { kind } = decideKind(parent, kindFacts(parent, products));
-    const decision = this.decide(parent, kind, products);
-    this.#memo.set(parent.portPath, decision);
-    return decision;
+    // A listing whose hubs are each other's parents (a garbled tree) must not recurse for ever:
+    // a hub met again while it is being decided proves nothing, so it counts as "may be external".
+    if (this.#deciding.has(parent.portPath)) {
+      return {
+        builtIn: false,
+        confidence: "low",
+        evidence: [`the hub chain loops back to ${parent.portPath}`],
+      };
+    }
+    this.#deciding.add(parent.portPath);
+    try {
+      const products = matchingProducts(parent);
+      const { kind } = decideKind(parent, kindFacts(parent, products));
+      const decision = this.decide(parent, kind, products);
+      this.#memo.set(parent.portPath, decision);
+      return decision;
+    } finally {
+      this.#deciding.delete(parent.portPath);
+    }
   }
 }
 

@@ -27,6 +27,7 @@ import { type AgentConfig, loadConfig } from "../../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../../agent/daemon/daemon.ts";
 import { DB_FILE } from "../../agent/daemon/secure-paths.ts";
 import { DB_FILE as OUTBOX_DB_FILE } from "../../agent/outbox/outbox.ts";
+import { usbStick } from "../helpers/devices.ts";
 
 const HOSTILE = "eca-hostile";
 const ECA = join(import.meta.dirname, "../../agent/bin/eca.ts");
@@ -39,19 +40,7 @@ const skipReason = !isRoot
     : "";
 if (skipReason) console.warn(`hostile-user tests skipped: ${skipReason}`);
 
-const stick = {
-  bus: "usb",
-  source: "replay",
-  id: "usb:0781:5581:4C530001",
-  vendorId: "0781",
-  productId: "5581",
-  serial: "4C530001",
-  interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
-  portPath: "1-2",
-  parents: ["usb1"],
-  isRootHub: false,
-  removable: "removable",
-};
+const stick = usbStick("4C530001");
 
 let uid = -1;
 let gid = -1;

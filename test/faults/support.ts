@@ -5,46 +5,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import pino, { type Logger } from "pino";
 
+export { recording, usbStick } from "../helpers/devices.ts";
+
+import { mulberry32 } from "../helpers/mulberry32.ts";
+
 export const ECA = new URL("../../agent/bin/eca.ts", import.meta.url).pathname;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;
 
 export function faultSeed(fallback: number): number {
   const fromEnv = Number(process.env.ECA_FAULT_SEED);
   return Number.isInteger(fromEnv) ? fromEnv : fallback;
-}
-
-export function usbStick(serial: string, portPath = "1-2"): Record<string, unknown> {
-  return {
-    bus: "usb",
-    source: "replay",
-    id: `usb:0781:5581:${serial}`,
-    vendorId: "0781",
-    productId: "5581",
-    serial,
-    manufacturer: "SanDisk",
-    product: "Ultra",
-    interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
-    portPath,
-    parents: ["usb1"],
-    isRootHub: false,
-    removable: "removable",
-    connectType: "hotplug",
-  };
-}
-
-export function recording(...observations: Record<string, unknown>[]): string {
-  return JSON.stringify({ observations });
 }
 
 export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

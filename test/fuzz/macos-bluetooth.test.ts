@@ -11,23 +11,14 @@ import {
   parseSystemProfilerBluetooth,
 } from "../../probes/macos/bluetooth-parse.ts";
 import { PlistError } from "../../probes/macos/bluetooth-plist.ts";
+import { mulberry32 } from "../helpers/mulberry32.ts";
 
 const fixtures = join(import.meta.dirname, "../fixtures/macos-bluetooth");
 const seeds = readdirSync(fixtures).filter((file) => file.endsWith(".json") || file.endsWith(".xml"));
 const BUDGET_MS = 2_000;
 const address = /^([0-9A-F]{2}:){5}[0-9A-F]{2}$/;
 
-/** mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const SNIPPETS = [
   "&#x110000;",

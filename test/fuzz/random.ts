@@ -2,6 +2,8 @@
 // FUZZ_MS bounds each fuzzer's time (default a few seconds), so CI stays quick and a longer local
 // run is one variable away.
 
+import { mulberry32 } from "../helpers/mulberry32.ts";
+
 export interface Random {
   readonly seed: number;
   /** A float in [0, 1). */
@@ -14,19 +16,12 @@ export interface Random {
   text(length: number, alphabet?: string): string;
 }
 
-/** mulberry32: small, fast and good enough to spread mutations; not for anything secret. */
+/** Seeded by FUZZ_SEED or at random, and says which: mulberry32 is good enough to spread mutations. */
 export function seededRandom(label: string): Random {
   const fromEnv = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
   const seed = fromEnv ?? Math.floor(Math.random() * 2 ** 31);
   console.log(`${label}: fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return {
     seed,

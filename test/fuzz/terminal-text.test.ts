@@ -4,6 +4,7 @@
 
 import { expect, it } from "vitest";
 import { jsonForTerminal, sanitizeForTerminal } from "../../agent/text/sanitize.ts";
+import { mulberry32 } from "../helpers/mulberry32.ts";
 
 const SEED = Number(process.env.ECA_FUZZ_SEED ?? 0x5eca);
 const CASES = 20_000;
@@ -11,17 +12,7 @@ const TERMINAL_ACTS_ON =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the fuzzer looks for control characters
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const RANGES: [number, number][] = [
   [0x00, 0x1f], // C0

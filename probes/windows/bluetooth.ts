@@ -1,0 +1,67 @@
+// The Windows Bluetooth probe: paired devices from the Plug and Play listing (BTHENUM, BTHLE and
+// BTHLEDEVICE nodes of pnp-devices.json) and from BTHPORT's registry keys (bluetooth-registry.json),
+// through the same SourceReader as the USB probe, into the pure parser.
+// The bus is reported unavailable only when neither source answered; with one missing, what the
+// other shows is reported and each device says which source was missing.
+
+import { Probe, type ProbeOptions } from "../probe.ts";
+import type { Snapshot, SourceName } from "../types.ts";
+import {
+  BluetoothRegistryError,
+  bluetoothObservationsFromWindows,
+  parseBluetoothRegistry,
+} from "./bluetooth-parse.ts";
+import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
+import { readShared, windowsLiveReader } from "./read.ts";
+import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
+
+class WindowsBluetoothProbe extends Probe {
+  readonly name: SourceName = "windows-bluetooth";
+  readonly #options: ProbeOptions;
+
+  constructor(options: ProbeOptions) {
+    super();
+    this.#options = options;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const reader = this.#options.sources ?? windowsLiveReader();
+    const [pnpOutput, registryOutput] = await Promise.all([
+      readShared(reader, PNP_DEVICES_SOURCE),
+      readShared(reader, BLUETOOTH_REGISTRY_SOURCE),
+    ]);
+    const missing: string[] = [];
+    let devices: ReturnType<typeof parsePnpDocument>["devices"] | undefined;
+    if (pnpOutput.ok) {
+      try {
+        devices = parsePnpDocument(pnpOutput.text, PNP_DEVICES_SOURCE.file).devices;
+      } catch (error) {
+        if (!(error instanceof PnpDocumentError)) throw error;
+        missing.push(error.message);
+      }
+    } else missing.push(pnpOutput.reason);
+    let registry: ReturnType<typeof parseBluetoothRegistry> | undefined;
+    if (registryOutput.ok) {
+      try {
+        registry = parseBluetoothRegistry(registryOutput.text, BLUETOOTH_REGISTRY_SOURCE.file);
+      } catch (error) {
+        if (!(error instanceof BluetoothRegistryError)) throw error;
+        missing.push(error.message);
+      }
+    } else missing.push(registryOutput.reason);
+    if (!devices && !registry) {
+      return { observations: [], unavailable: [{ source: this.name, reason: missing.join("; ") }] };
+    }
+    const { observations } = bluetoothObservationsFromWindows(devices, registry?.registry);
+    const notes = [...missing, ...(registry?.warnings ?? [])];
+    if (notes.length > 0) {
+      for (const observation of observations)
+        observation.warnings = [...(observation.warnings ?? []), ...notes];
+    }
+    return { observations, unavailable: [] };
+  }
+}
+
+export function createWindowsBluetoothProbe(options: ProbeOptions): Probe {
+  return new WindowsBluetoothProbe(options);
+}

@@ -1,0 +1,156 @@
+// The in-process PnP collector chosen in BENCHMARKS.md ("Windows scan"): CfgMgr32 through koffi,
+// no PowerShell, no second process. It lists present device nodes (CM_Get_Device_ID_ListW with
+// CM_GETIDLIST_FILTER_PRESENT), reads the same DEVPKEYs as collect-pnp.ps1 (CM_Get_DevNode_PropertyW)
+// and answers PNP_DEVICES_SOURCE with the same JSON, so nothing downstream changes; any other source
+// (bluetooth-registry.json) still goes to PowerShell.
+//
+// NOT YET RUN ON WINDOWS: written and reviewed without a Windows machine, so it is opt-in
+// (ECA_WINDOWS_PNP=cfgmgr32) and koffi is not a dependency yet; the pure half (cfgmgr32-parse.ts)
+// is tested. Before it becomes the default: add koffi to package.json and the SEA's native addons,
+// run test/windows-*.test.ts against a live capture from the same laptop, and add
+// CM_Register_Notification for arrival and removal so the probes can watch() instead of polling.
+// Win32 signatures: cfgmgr32.h; koffi's syntax: koffi.dev (functions; an output parameter is a
+// one-element array; a Buffer passed as `void *` is memory the callee writes into).
+
+import type { SourceOutput, SourceReader } from "../capture/sources.ts";
+import {
+  DEVPKEYS,
+  type DevPKeyName,
+  decodeProperty,
+  devPropKeyBytes,
+  isListed,
+  type PropertyValue,
+  pnpDeviceFromProperties,
+} from "./cfgmgr32-parse.ts";
+import type { PnpDevice } from "./pnp-document.ts";
+import { PNP_DEVICES_SOURCE } from "./sources.ts";
+
+const CR_SUCCESS = 0;
+const CR_BUFFER_SMALL = 0x1a;
+const CM_GETIDLIST_FILTER_PRESENT = 0x100;
+const CM_LOCATE_DEVNODE_NORMAL = 0;
+
+/** The CfgMgr32 calls the collector needs, as plain functions (so tests can stand in for Windows). */
+export interface DevNodeApi {
+  /** Instance ids of present nodes. */
+  presentIds(): string[];
+  /** The node's DEVINST, or undefined when it vanished since it was listed. */
+  locate(instanceId: string): number | undefined;
+  /** Raw property: DEVPROPTYPE and bytes, or undefined when the node has no such property. */
+  property(devinst: number, key: Uint8Array): { type: number; bytes: Uint8Array } | undefined;
+  /** CM problem code, 0 for none. */
+  problem(devinst: number): number;
+}
+
+const KEY_BYTES = Object.fromEntries(
+  Object.entries(DEVPKEYS).map(([name, key]) => [name, devPropKeyBytes(key)]),
+) as Record<DevPKeyName, Uint8Array>;
+
+/** Every listed present node, as collect-pnp.ps1 would write it. Pure given `api`. */
+export function collectPnpDevices(api: DevNodeApi): PnpDevice[] {
+  const devices: PnpDevice[] = [];
+  for (const instanceId of api.presentIds()) {
+    const devinst = api.locate(instanceId);
+    if (devinst === undefined) continue;
+    const cache = new Map<DevPKeyName, PropertyValue | undefined>();
+    const read = (name: DevPKeyName): PropertyValue | undefined => {
+      if (!cache.has(name)) {
+        const raw = api.property(devinst, KEY_BYTES[name]);
+        cache.set(name, raw ? decodeProperty(raw.type, raw.bytes) : undefined);
+      }
+      return cache.get(name);
+    };
+    const setupClass = read("Class");
+    if (!isListed(instanceId, typeof setupClass === "string" ? setupClass : undefined)) continue;
+    devices.push(pnpDeviceFromProperties(instanceId, read, api.problem(devinst)));
+  }
+  return devices;
+}
+
+interface Koffi {
+  load(path: string): { func(signature: string): (...args: unknown[]) => number };
+}
+
+/** CfgMgr32 through koffi; throws when koffi or cfgmgr32.dll cannot be loaded. */
+export async function openCfgMgr32(): Promise<DevNodeApi> {
+  const specifier = "koffi"; // not a dependency yet: resolved at run time only
+  const module = (await import(specifier)) as { default?: Koffi } & Koffi;
+  const koffi = module.default ?? module;
+  const lib = koffi.load("cfgmgr32.dll");
+  const listSize = lib.func(
+    "uint32 __stdcall CM_Get_Device_ID_List_SizeW(_Out_ uint32 *len, const char16_t *filter, uint32 flags)",
+  );
+  const list = lib.func(
+    "uint32 __stdcall CM_Get_Device_ID_ListW(const char16_t *filter, void *buffer, uint32 len, uint32 flags)",
+  );
+  const locate = lib.func(
+    "uint32 __stdcall CM_Locate_DevNodeW(_Out_ uint32 *devinst, const char16_t *id, uint32 flags)",
+  );
+  const property = lib.func(
+    "uint32 __stdcall CM_Get_DevNode_PropertyW(uint32 devinst, const uint8_t *key, _Out_ uint32 *type, void *buffer, _Inout_ uint32 *size, uint32 flags)",
+  );
+  const status = lib.func(
+    "uint32 __stdcall CM_Get_DevNode_Status(_Out_ uint32 *status, _Out_ uint32 *problem, uint32 devinst, uint32 flags)",
+  );
+  return {
+    presentIds() {
+      // The list can grow between the two calls: retry while the buffer is too small.
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const length = [0];
+        if (listSize(length, null, CM_GETIDLIST_FILTER_PRESENT) !== CR_SUCCESS) return [];
+        const buffer = Buffer.alloc((length[0] ?? 0) * 2);
+        const result = list(null, buffer, length[0], CM_GETIDLIST_FILTER_PRESENT);
+        if (result === CR_BUFFER_SMALL) continue;
+        if (result !== CR_SUCCESS) return [];
+        return buffer
+          .toString("utf16le")
+          .split("\0")
+          .filter((id) => id !== "");
+      }
+      return [];
+    },
+    locate(instanceId) {
+      const devinst = [0];
+      return locate(devinst, instanceId, CM_LOCATE_DEVNODE_NORMAL) === CR_SUCCESS ? devinst[0] : undefined;
+    },
+    property(devinst, key) {
+      const type = [0];
+      const size = [0];
+      if (property(devinst, key, type, null, size, 0) !== CR_BUFFER_SMALL) return undefined;
+      const buffer = Buffer.alloc(size[0] ?? 0);
+      if (property(devinst, key, type, buffer, size, 0) !== CR_SUCCESS) return undefined;
+      return { type: type[0] ?? 0, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, size[0] ?? 0) };
+    },
+    problem(devinst) {
+      const state = [0];
+      const problem = [0];
+      return status(state, problem, devinst, 0) === CR_SUCCESS ? (problem[0] ?? 0) : 0;
+    },
+  };
+}
+
+/**
+ * A live reader that answers pnp-devices.json from CfgMgr32 and passes every other source to
+ * `fallback` (PowerShell). A CfgMgr32 that cannot be opened makes the listing unavailable, with why.
+ */
+export function cfgmgr32SourceReader(
+  fallback: SourceReader,
+  open: () => Promise<DevNodeApi> = openCfgMgr32,
+): SourceReader {
+  let api: Promise<DevNodeApi> | undefined;
+  return {
+    kind: "live",
+    async read(source): Promise<SourceOutput> {
+      if (source.file !== PNP_DEVICES_SOURCE.file) return fallback.read(source);
+      const began = process.hrtime.bigint();
+      try {
+        api ??= open();
+        const text = JSON.stringify(collectPnpDevices(await api));
+        return { ok: true, text, durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6) };
+      } catch (error) {
+        api = undefined;
+        return { ok: false, reason: `CfgMgr32 through koffi: ${(error as Error).message}` };
+      }
+    },
+  };
+}

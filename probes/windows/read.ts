@@ -1,0 +1,78 @@
+// How the Windows probes get their input. Both read pnp-devices.json (the Bluetooth probe needs the
+// BTHENUM and BTHLE nodes), so one collection serves both, and on a live machine a listing is reused
+// for `LIVE_REFRESH_MS`: each collection starts Windows PowerShell, which costs 0.2–0.6 s of CPU
+// (cited in BENCHMARKS.md), and the daemon polls every 5 s. A capture folder is read every time.
+
+import {
+  type CommandSource,
+  liveSourceReader,
+  type SourceOutput,
+  type SourceReader,
+} from "../capture/sources.ts";
+import { cfgmgr32SourceReader } from "./cfgmgr32.ts";
+import { displayCommand } from "./sources.ts";
+
+/** How long a live listing answers scans before the collector runs again. */
+export const LIVE_REFRESH_MS = 60_000;
+
+let sharedLive: SourceReader | undefined;
+
+/**
+ * One live reader for every Windows probe of the process, so they share its cache: PowerShell, or
+ * with ECA_WINDOWS_PNP=cfgmgr32 the in-process CfgMgr32 collector for the PnP listing (cfgmgr32.ts,
+ * not yet run on Windows).
+ */
+export function windowsLiveReader(env: NodeJS.ProcessEnv = process.env): SourceReader {
+  if (!sharedLive) {
+    const powershell = readableReasons(liveSourceReader());
+    sharedLive = env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(powershell) : powershell;
+  }
+  return sharedLive;
+}
+
+/**
+ * The live reader names a failed command by its whole argv; for the collectors that is kilobytes of
+ * base64 in every report, event and log line. Name the script instead (sources.ts displayCommand).
+ */
+export function readableReasons(reader: SourceReader): SourceReader {
+  return {
+    kind: reader.kind,
+    async read(source) {
+      const output = await reader.read(source);
+      if (output.ok) return output;
+      const reason = output.reason.replaceAll(source.command.join(" "), displayCommand(source).join(" "));
+      return { ...output, reason };
+    },
+  };
+}
+
+interface Cached {
+  at: number;
+  output: Promise<SourceOutput>;
+}
+
+const caches = new WeakMap<SourceReader, Map<string, Cached>>();
+
+/**
+ * Reads `source` through `reader`; a live reader's answer (or the read under way) is shared for
+ * `refreshMs`, and so is a failure: a PowerShell that fails after starting (blocked by policy,
+ * timing out) would otherwise cost a start-up on every 5 s poll. The bus stays unobserved meanwhile.
+ */
+export function readShared(
+  reader: SourceReader,
+  source: CommandSource,
+  now: () => number = Date.now,
+  refreshMs: number = LIVE_REFRESH_MS,
+): Promise<SourceOutput> {
+  if (reader.kind !== "live") return reader.read(source);
+  let cache = caches.get(reader);
+  if (!cache) {
+    cache = new Map();
+    caches.set(reader, cache);
+  }
+  const cached = cache.get(source.file);
+  if (cached && now() - cached.at < refreshMs) return cached.output;
+  const output = reader.read(source);
+  cache.set(source.file, { at: now(), output });
+  return output;
+}
