@@ -289,6 +289,25 @@ describe("command sources", () => {
   });
 });
 
+describe("a win32 capture", () => {
+  it("runs the Windows collectors and names their scripts in the manifest, not kilobytes of base64", async () => {
+    const reader: SourceReader = {
+      kind: "live",
+      async read(source) {
+        return { ok: true, text: `{"file": ${JSON.stringify(source.file)}}`, durationMs: 2 };
+      },
+    };
+    const directory = join(scratch(), "win");
+    const manifest = await writeCapture({ directory, platform: "win32", root: "/", reader });
+    expect(manifest.sources.map((source) => source.file)).toEqual([
+      "pnp-devices.json",
+      "bluetooth-registry.json",
+    ]);
+    expect(manifest.sources[0]?.command?.at(-1)).toBe("<collect-pnp.ps1>");
+    expect(readFileSync(join(directory, "pnp-devices.json"), "utf8")).toBe('{"file": "pnp-devices.json"}');
+  });
+});
+
 describe("throttledSourceReader", () => {
   const source = {
     file: "system_profiler-SPBluetoothDataType.json",
