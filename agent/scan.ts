@@ -69,10 +69,11 @@ export async function scanOnce(
   backends: string[],
   options: ProbeOptions,
   policy: LoadedPolicy,
+  host: string = hostname(),
 ): Promise<ScanReport> {
   const probes = await openProbes(backends, options);
   try {
-    return judgeSnapshot(await collect(probes), policy, new Date(), hostname(), backends);
+    return judgeSnapshot(await collect(probes), policy, new Date(), host, backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

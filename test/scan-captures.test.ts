@@ -160,3 +160,17 @@ describe("eca scan --capture on the captured Windows laptops", () => {
     });
   }
 });
+
+describe("a replayed capture names the captured laptop", () => {
+  it("host.hostname is the manifest's, not the machine replaying it (it said the replaying machine)", async () => {
+    const { cpSync, mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const copy = join(mkdtempSync(join(tmpdir(), "eca-capture-host-")), "mac");
+    cpSync(join(REPO, "test/fixtures/captures/mac-tahoe-iphone-stick"), copy, { recursive: true });
+    const manifestFile = join(copy, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, hostname: "MOJ-MBP-0042" }));
+    const { stdout } = await eca(["--json", "--capture", copy]);
+    expect(JSON.parse(stdout).host).toEqual({ hostname: "MOJ-MBP-0042" });
+  });
+});

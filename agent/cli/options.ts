@@ -43,10 +43,15 @@ export function addDeviceSourceOptions(command: Command): Command {
  * machine; live sources join only when named with --backend. A new input (a capture folder) adds
  * one more entry here, ahead of the live machine.
  */
-export function probeSetup(flags: DeviceSourceFlags): { backends: string[]; options: ProbeOptions } {
+export function probeSetup(flags: DeviceSourceFlags): {
+  backends: string[];
+  options: ProbeOptions;
+  /** The laptop the devices are on, when it is not this one (a capture names its own). */
+  hostname?: string;
+} {
   if (flags.capture) {
-    const { backends, options } = captureProbeSetup(flags.capture, flags.backend);
-    return { backends, options };
+    const { backends, options, manifest } = captureProbeSetup(flags.capture, flags.backend);
+    return { backends, options, ...(manifest.hostname ? { hostname: manifest.hostname } : {}) };
   }
   const options: ProbeOptions = { root: flags.root ?? "/" };
   if (flags.replay) {

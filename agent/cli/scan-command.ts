@@ -19,9 +19,9 @@ export function registerScanCommand(program: Command): void {
       .option("--policy <file>", "policy file (YAML or JSON); the built-in policy when left out"),
   ).action(async (flags: ScanFlags) => {
     const policy = await loadPolicy(flags.policy);
-    const { backends, options } = probeSetup(flags);
+    const { backends, options, hostname } = probeSetup(flags);
     const { scanOnce } = await import("../scan.ts");
-    const report = await scanOnce(backends, options, policy);
+    const report = await scanOnce(backends, options, policy, ...(hostname ? [hostname] : []));
     process.stdout.write(
       flags.json ? `${jsonForTerminal(report, 2)}\n` : renderReport(report) + renderUnobserved(report),
     );
