@@ -22,6 +22,8 @@ export interface AgentConfig {
   pollIntervalSeconds: number;
   heartbeatMinutes: number;
   policyFile?: string;
+  /** Where the policy comes from and whom to trust for it; `file` is folded into policyFile. */
+  policy?: PolicyConfig;
   root: string;
   socketPath: string;
   statusGroup?: string;
@@ -34,6 +36,15 @@ export interface AgentConfig {
 }
 
 export const CONFIG_SCHEMA = schemaJson as JsonSchema;
+
+/** The `policy` block (docs/POLICY-SIGNING.md); agent/daemon/policy-source.ts reads it. */
+export interface PolicyConfig {
+  file?: string;
+  url?: string;
+  trustedKeys?: string[];
+  pollMinutes?: number;
+  expiringDays?: number;
+}
 
 /** Where an installed agent keeps its configuration, state and status socket. */
 export function platformDefaults(platform: NodeJS.Platform = process.platform) {
@@ -115,6 +126,8 @@ export async function loadConfig(
     source: document === undefined ? "defaults" : path,
   };
   delete (config as ConfigOverrides).endpointUrl;
+  // policy.file is where the policy block names the file; --policy on the command line wins.
+  if (config.policy?.file && defined.policyFile === undefined) config.policyFile = config.policy.file;
   if (config.replayFile) config.backends = ["replay"];
   // A recorded tree is never mixed with the live machine: only the backends reading files under it,
   // unless backends are named.

@@ -6,6 +6,7 @@
 
 import type { Server } from "node:net";
 import type { Logger } from "pino";
+import { isWarning } from "../../policy/evaluate.ts";
 import type { LoadedPolicy } from "../../policy/types.ts";
 import { backendBuses } from "../../probes/create.ts";
 import type { Probe } from "../../probes/probe.ts";
@@ -20,7 +21,7 @@ import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
-import { openPolicySource, type PolicySource } from "./policy-source.ts";
+import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
@@ -108,7 +109,13 @@ async function start(
   });
   started.push(() => outbox.close());
   checkStateFiles(config.stateDir);
-  const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
+  const policySource: PolicySource = await openPolicySource(
+    config.policyFile,
+    config.stateDir,
+    logger,
+    policySourceOptions(config),
+  );
+  started.push(() => policySource.close());
   const host = readHostIdentity();
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
@@ -165,7 +172,7 @@ async function start(
    * its findings stay open and the laptop is not compliant. Heartbeats and `eca status` agree.
    */
   function isCompliant(): boolean {
-    return tracker.open().length === 0;
+    return tracker.open().every((o) => isWarning(o.finding.rule));
   }
 
   function enqueueHeartbeat(report: ScanReport, reason: "interval" | "change" | "startup"): void {
