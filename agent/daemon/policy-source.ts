@@ -300,13 +300,16 @@ export async function openPolicySource(
     }
   }
 
+  /** One download at a time; a poll asked for during one runs after it, so it sees the server as it is now. */
   function poll(): Promise<void> {
-    polling ??= pollOnce()
-      .catch((error: unknown) => logger.error({ err: error }, "policy poll failed"))
-      .finally(() => {
-        polling = undefined;
-      });
-    return polling;
+    const next = (polling ?? Promise.resolve())
+      .then(pollOnce)
+      .catch((error: unknown) => logger.error({ err: error }, "policy poll failed"));
+    polling = next;
+    void next.finally(() => {
+      if (polling === next) polling = undefined;
+    });
+    return next;
   }
 
   function expiry(): string | undefined {
