@@ -2,10 +2,9 @@
 // Signing is described in docs/POLICY-SIGNING.md; exit codes in README.md's commands table.
 
 import type { Command } from "commander";
-import type { DocumentProblem } from "../../policy/document.ts";
+import { checkPolicyFile, PolicyCheckError, renderWarning } from "../../policy/check.ts";
 import { DocumentError, readDocumentBytes, readDocumentFile } from "../../policy/document.ts";
 import { DEFAULT_EXPIRING_DAYS } from "../../policy/evaluate.ts";
-import { lintPolicy } from "../../policy/lint.ts";
 import { loadPolicy, policyFromText } from "../../policy/load.ts";
 import {
   bundleOf,
@@ -43,26 +42,6 @@ const EXPLAIN_HELP = `
 Exit codes: as eca scan
   0  compliant   1  findings   2  error   3  could not check
 `;
-
-function renderProblem(kind: string, p: DocumentProblem): string {
-  return `${kind}: ${p.path ? `${p.path}: ` : ""}${p.message}${p.hint ? ` (fix: ${p.hint})` : ""}`;
-}
-
-/** Loads, then lints: schema problems and lint errors throw (exit 2); warnings are returned. */
-export async function checkPolicyFile(
-  file: string,
-  now: Date = new Date(),
-  expiringDays = DEFAULT_EXPIRING_DAYS,
-): Promise<{ loaded: Awaited<ReturnType<typeof loadPolicy>>; warnings: DocumentProblem[] }> {
-  const loaded = await loadPolicy(file, now);
-  const lint = lintPolicy(loaded.policy, now, expiringDays);
-  if (lint.errors.length > 0) {
-    const error = new DocumentError(file, lint.errors);
-    (error as DocumentError & { warnings?: DocumentProblem[] }).warnings = lint.warnings;
-    throw error;
-  }
-  return { loaded, warnings: lint.warnings };
-}
 
 async function writeNew(path: string, data: string, mode: number): Promise<void> {
   const { writeFile } = await import("node:fs/promises");
@@ -151,14 +130,12 @@ export function registerPolicyCommand(program: Command): void {
           Number.isInteger(days) && days >= 0 ? days : DEFAULT_EXPIRING_DAYS,
         );
       } catch (error) {
-        const warnings = (error as { warnings?: DocumentProblem[] }).warnings ?? [];
-        for (const w of warnings)
-          process.stderr.write(`${sanitizeForTerminal(`${file}: ${renderProblem("warning", w)}`)}\n`);
+        const warnings = error instanceof PolicyCheckError ? error.warnings : [];
+        for (const w of warnings) process.stderr.write(`${sanitizeForTerminal(renderWarning(file, w))}\n`);
         throw error;
       }
       const { loaded, warnings } = result;
-      for (const w of warnings)
-        process.stdout.write(`${sanitizeForTerminal(`${file}: ${renderProblem("warning", w)}`)}\n`);
+      for (const w of warnings) process.stdout.write(`${sanitizeForTerminal(renderWarning(file, w))}\n`);
       const { id, version, approvedDevices, approvals, issuedAt } = loaded.policy;
       process.stdout.write(
         `${sanitizeForTerminal(`${file}: valid policy ${id} ${version}${issuedAt ? ` issued at ${issuedAt}` : ""}: ${approvedDevices.length} approved devices, ${approvals.length} approvals${warnings.length ? `, ${warnings.length} warning(s)` : ""}`)}\n`,
