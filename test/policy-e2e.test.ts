@@ -101,6 +101,34 @@ describe("eca policy keygen, sign and verify", () => {
   });
 });
 
+describe("eca config check with a policy block", () => {
+  it("exit 2 for an unsigned policy file under trusted keys, naming the reason; exit 0 once signed", async () => {
+    const base = join(dir, "config-check");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(base, { recursive: true });
+    await eca(["policy", "keygen", "--out", join(base, "k")]);
+    const file = join(base, "policy.yaml");
+    writeFileSync(file, signedPolicy("1", "2026-11-01T00:00:00Z"));
+    const config = join(base, "config.yaml");
+    writeFileSync(
+      config,
+      [
+        "policy:",
+        `  file: ${file}`,
+        "  trustedKeys:",
+        `    - ${readFileSync(join(base, "k.pub"), "utf8").trim()}`,
+      ].join("\n"),
+    );
+    const unsigned = await eca(["config", "check", config]);
+    expect(unsigned.code).toBe(2);
+    expect(unsigned.stderr).toContain(`policy.file: names ${file}, which the trusted keys do not accept`);
+    expect(unsigned.stderr).toContain("it is not signed");
+    await eca(["policy", "sign", file, "--key", join(base, "k.key")]);
+    const signed = await eca(["config", "check", config]);
+    expect(signed.code).toBe(0);
+  });
+});
+
 describe("eca policy check", () => {
   it("exit 0 with warnings for a policy that works; exit 2 for a vehicle exemption", async () => {
     const fixtures = join(import.meta.dirname, "fixtures/policies");

@@ -363,5 +363,49 @@ export async function checkConfigReferences(config: AgentConfig): Promise<Docume
         });
     }
   }
+  // The policy block: a URL that can be fetched securely, and a file that the trusted keys accept.
+  const policyBlock = config.policy;
+  if (policyBlock?.url) {
+    const url = URL.canParse(policyBlock.url) ? new URL(policyBlock.url) : undefined;
+    if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))))
+      problems.push({
+        path: "policy.url",
+        message: `is ${JSON.stringify(policyBlock.url)}, not an https URL`,
+        hint: "use https://; plain http is allowed only to this machine for testing",
+      });
+    else if (PLACEHOLDER_HOST.test(url.hostname))
+      problems.push({
+        path: "policy.url",
+        message: `still names the example server ${url.hostname}`,
+        hint: "put your policy server's URL here",
+      });
+  }
+  if (
+    policyBlock?.trustedKeys?.length &&
+    config.policyFile &&
+    !problems.some((p) => p.path === "policyFile")
+  ) {
+    const { openPolicySource } = await import("../daemon/policy-source.ts");
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const scratch = await mkdtemp(join(tmpdir(), "eca-config-check-"));
+    try {
+      const { default: pino } = await import("pino");
+      const source = await openPolicySource(config.policyFile, scratch, pino({ level: "silent" }), {
+        trustedKeys: policyBlock.trustedKeys,
+        host: { hostname: "config-check" },
+      });
+      await source.current();
+      const refused = source.problem();
+      if (refused)
+        problems.push({
+          path: "policy.file",
+          message: `names ${config.policyFile}, which the trusted keys do not accept: ${refused.split("\n")[0]}`,
+          hint: "sign it with eca policy sign FILE --key KEY using a key listed in policy.trustedKeys",
+        });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
   return problems;
 }
