@@ -129,6 +129,14 @@ export function bundleOf(bytes: Buffer, signature: PolicySignature): SignedBundl
   return { ...signature, format: BUNDLE_FORMAT, policy: bytes.toString("base64") };
 }
 
+/**
+ * Base64 as Buffer.from would write it back: Node's decoder skips characters outside the alphabet
+ * and ignores padding bits, so without this many texts would decode to one signature.
+ */
+function isCanonicalBase64(text: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && Buffer.from(text, "base64").toString("base64") === text;
+}
+
 function field(record: Record<string, unknown>, name: string): string | undefined {
   const value = record[name];
   return typeof value === "string" ? value : undefined;
@@ -160,7 +168,7 @@ export function parseSignature(text: string, file: string): PolicySignature {
   if (!keyId || !/^[0-9a-f]{16}$/.test(keyId))
     problems.push({ path: "keyId", message: "is not 16 hex digits", hint: "sign the policy again" });
   const signature = field(record, "signature");
-  if (!signature || Buffer.from(signature, "base64").length !== 64)
+  if (!signature || !isCanonicalBase64(signature) || Buffer.from(signature, "base64").length !== 64)
     problems.push({
       path: "signature",
       message: "is not a base64 Ed25519 signature (64 bytes)",
@@ -205,7 +213,7 @@ export function parseBundle(text: string, file: string): { bytes: Buffer; signat
     ]);
   }
   const policy = field(record, "policy");
-  if (policy === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(policy)) {
+  if (policy === undefined || !isCanonicalBase64(policy)) {
     throw new DocumentError(file, [
       {
         path: "policy",
