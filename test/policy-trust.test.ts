@@ -171,6 +171,17 @@ describe("a policy source with trusted keys", () => {
     expect(source.problem()).toBeUndefined();
   });
 
+  it("an unsigned policy from before keys were configured cannot raise the high-water mark and lock out signed ones", async () => {
+    const { file, state } = setup();
+    const key = makeKey();
+    writeSigned(file, policyText("9", "2099-01-01T00:00:00Z"));
+    await (await open(file, state, {})).current();
+    writeSigned(file, policyText("1", "2026-11-01T00:00:00Z"), key);
+    const trusting = await open(file, state, { trustedKeys: [key.publicKey] });
+    expect((await trusting.current()).policy.version).toBe("1");
+    expect(trusting.problem()).toBeUndefined();
+  });
+
   it("refuses to start with a trusted key that is not one, naming the place and the fix", async () => {
     const { file, state } = setup();
     const error = await open(file, state, { trustedKeys: ["ed25519:short"] }).catch((e: unknown) => e);

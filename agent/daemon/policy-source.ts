@@ -189,7 +189,9 @@ export async function openPolicySource(
       );
     loaded = fresh;
     problems.delete(key);
-    highWater = raiseHighWater(highWater, fresh);
+    // Only a signed policy moves the mark: an unsigned file written before keys were configured
+    // must not be able to claim a far-future issuedAt and lock out every real policy.
+    if (fresh.signedBy) highWater = raiseHighWater(highWater, fresh);
     await remember(fresh).catch((error: unknown) =>
       logger.warn({ err: error }, "could not keep a copy of the policy"),
     );
