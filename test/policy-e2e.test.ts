@@ -329,4 +329,99 @@ describe("eca run with trusted keys", () => {
     expect(await new Promise((resolve) => agent?.once("exit", resolve))).toBe(0);
     agent = undefined;
   }, 60_000);
+
+  it("approval-expiring: status stays compliant (exit 0), shows the warning, and it is sent centrally once", async () => {
+    const run = join(dir, "expiring");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(run, { recursive: true });
+    const today = new Date();
+    const inTenDays = new Date(today.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const policy = join(run, "policy.yaml");
+    writeFileSync(
+      policy,
+      [
+        "approvals:",
+        "  - reference: SNOW-60",
+        "    kind: accessibility",
+        "    for: Sam Jones",
+        "    approvedBy: Jane Smith",
+        `    approvedOn: ${today.toISOString().slice(0, 10)}`,
+        `    expiresOn: ${inTenDays}`,
+        `    hosts: [{ hostname: "${hostname()}" }]`,
+        '    match: { vendorId: "17ef", productId: "6047" }',
+      ].join("\n"),
+    );
+    const replay = join(run, "devices.json");
+    writeFileSync(
+      replay,
+      JSON.stringify({
+        observations: [
+          {
+            bus: "usb",
+            source: "replay",
+            id: "usb:17ef:6047:KB1",
+            vendorId: "17ef",
+            productId: "6047",
+            serial: "KB1",
+            product: "ThinkPad Keyboard",
+            interfaces: [{ class: "03", subclass: "01", protocol: "01" }],
+            portPath: "1-2",
+            parents: ["usb1"],
+            isRootHub: false,
+            removable: "removable",
+            connectType: "hotplug",
+          },
+        ],
+      }),
+    );
+    const config = join(run, "config.yaml");
+    writeFileSync(
+      config,
+      [
+        "endpoint:",
+        `  url: ${receiver.url}`,
+        `  caFile: ${pki.caFile}`,
+        `  certFile: ${pki.clientCertFile}`,
+        `  keyFile: ${pki.clientKeyFile}`,
+        `stateDir: ${join(run, "state")}`,
+        `socketPath: ${join(run, "eca.sock")}`,
+        "pollIntervalSeconds: 1",
+        `replayFile: ${replay}`,
+        "policy:",
+        `  file: ${policy}`,
+        "  expiringDays: 14",
+      ].join("\n"),
+    );
+    agent = spawn(process.execPath, [ECA, "run", "--config", config], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    agent.stderr?.resume();
+    const status = async () => {
+      const answer = await eca(["status", "--json", "--config", config]);
+      return { code: answer.code, document: JSON.parse(answer.stdout || "{}") };
+    };
+    await until(async () => (await status()).document.running === true, "the agent to answer");
+    const answer = await status();
+    expect(answer.code).toBe(0);
+    expect(answer.document.compliant).toBe(true);
+    expect(answer.document.findings.map((f: { rule: string }) => f.rule)).toEqual(["approval-expiring"]);
+    expect(answer.document.devices[0].verdict).toBe("exempt");
+    const opened = () =>
+      receiver
+        .events()
+        .filter(
+          (e) =>
+            (e as { class_uid?: number }).class_uid === 2003 &&
+            (e as { activity_id?: number }).activity_id === 1 &&
+            JSON.stringify(e).includes("approval-expiring"),
+        );
+    await until(() => opened().length > 0, "the approval-expiring event");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(
+      new Set(opened().map((e) => JSON.stringify((e as { finding_info?: unknown }).finding_info))).size,
+    ).toBe(1);
+    agent.kill("SIGTERM");
+    expect(await new Promise((resolve) => agent?.once("exit", resolve))).toBe(0);
+    agent = undefined;
+  }, 60_000);
 });
