@@ -4,8 +4,10 @@
 // Sources: the machine id is agent/events/host.ts's (/etc/machine-id, or the D-Bus copy). The
 // serial is the firmware's: Linux /sys/class/dmi/id/product_serial (SMBIOS System Information,
 // readable by root only), macOS IOPlatformSerialNumber of IOPlatformExpertDevice (`ioreg -rd1 -c
-// IOPlatformExpertDevice`), Windows Win32_BIOS.SerialNumber. A serial that cannot be read is left
-// out: an approval scoped to a serial then does not apply, which is the safe way to be wrong.
+// IOPlatformExpertDevice`; Apple Technical Note TN1103, "Uniquely Identifying a Macintosh Computer",
+// https://developer.apple.com/library/archive/technotes/tn1103/), Windows Win32_BIOS.SerialNumber.
+// A serial that cannot be read is left out: an approval scoped to a serial then does not apply,
+// which is the safe way to be wrong.
 
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
