@@ -2,84 +2,18 @@
 // TLS: a new policy is picked up, 304s change nothing, a tampered or older signed file is refused,
 // the server being down changes nothing, and what was downloaded survives a restart.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import https from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPolicySource, type PolicySourceOptions } from "../agent/daemon/policy-source.ts";
 import { createTestPki, type TestPki } from "./helpers/https-receiver.ts";
+import { type PolicyServer, startPolicyServer } from "./helpers/policy-server.ts";
 import { bundleText, makeKey, policyText, type TestKey } from "./helpers/policy-signing.ts";
 
 const logger = pino({ level: "silent" });
 const host = { hostname: "laptop-1" };
-
-interface PolicyServer {
-  url: string;
-  /** Serves `body` at `path` with a fresh ETag, which it returns. */
-  publish(path: string, body: string): string;
-  requests: { path: string; ifNoneMatch?: string; status: number; clientCert: boolean }[];
-  down(): Promise<void>;
-  up(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startPolicyServer(pki: TestPki): Promise<PolicyServer> {
-  const files = new Map<string, { body: string; etag: string }>();
-  const requests: PolicyServer["requests"] = [];
-  const sockets = new Set<Socket>();
-  let generation = 0;
-  const server = https.createServer(
-    {
-      key: readFileSync(pki.serverKeyFile),
-      cert: readFileSync(pki.serverCertFile),
-      ca: readFileSync(pki.caFile),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-    (req, res) => {
-      const path = req.url ?? "/";
-      const file = files.get(path);
-      const ifNoneMatch = req.headers["if-none-match"];
-      const status = !file ? 404 : ifNoneMatch === file.etag ? 304 : 200;
-      requests.push({
-        path,
-        ...(ifNoneMatch ? { ifNoneMatch } : {}),
-        status,
-        clientCert: (req.socket as import("node:tls").TLSSocket).authorized === true,
-      });
-      res.writeHead(status, file ? { etag: file.etag } : {});
-      res.end(status === 200 ? file?.body : undefined);
-    },
-  );
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  server.on("tlsClientError", () => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const down = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  return {
-    url: `https://127.0.0.1:${port}`,
-    publish(path, body) {
-      generation += 1;
-      const etag = `"g${generation}"`;
-      files.set(path, { body, etag });
-      return etag;
-    },
-    requests,
-    down,
-    up: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
-    close: down,
-  };
-}
 
 let pki: TestPki;
 let server: PolicyServer;

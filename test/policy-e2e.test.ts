@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
-import { policyText, writeSigned } from "./helpers/policy-signing.ts";
+import { startPolicyServer } from "./helpers/policy-server.ts";
+import { bundleText, makeKey, policyText, writeSigned } from "./helpers/policy-signing.ts";
 
 const exec = promisify(execFile);
 const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
@@ -80,6 +81,25 @@ describe("eca policy keygen, sign and verify", () => {
     const none = await eca(["policy", "verify", unsigned, "--trusted-key", publicKey]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("it is not signed");
+  });
+
+  it("rotation: verify trusts either of two keys; once the old one is dropped, its signatures fail", async () => {
+    await eca(["policy", "keygen", "--out", join(dir, "old")]);
+    await eca(["policy", "keygen", "--out", join(dir, "new")]);
+    const oldKey = readFileSync(join(dir, "old.pub"), "utf8").trim();
+    const newKey = readFileSync(join(dir, "new.pub"), "utf8").trim();
+    const a = join(dir, "rot-a.yaml");
+    const b = join(dir, "rot-b.yaml");
+    writeFileSync(a, signedPolicy("1", "2026-11-01T00:00:00Z"));
+    writeFileSync(b, signedPolicy("2", "2026-11-02T00:00:00Z"));
+    await eca(["policy", "sign", a, "--key", join(dir, "old.key")]);
+    await eca(["policy", "sign", b, "--key", join(dir, "new.key")]);
+    expect((await eca(["policy", "verify", a, "--trusted-key", oldKey, newKey])).code).toBe(0);
+    expect((await eca(["policy", "verify", b, "--trusted-key", oldKey, newKey])).code).toBe(0);
+    expect((await eca(["policy", "verify", b, "--trusted-key", newKey])).code).toBe(0);
+    const dropped = await eca(["policy", "verify", a, "--trusted-key", newKey]);
+    expect(dropped.code).toBe(2);
+    expect(dropped.stderr).toContain("which is not among the trusted keys");
   });
 
   it("refuses to sign a policy with no issuedAt, or one that approves a vehicle", async () => {
@@ -423,5 +443,70 @@ describe("eca run with trusted keys", () => {
     agent.kill("SIGTERM");
     expect(await new Promise((resolve) => agent?.once("exit", resolve))).toBe(0);
     agent = undefined;
+  }, 60_000);
+
+  it("policy.url: downloads the signed policy through the endpoint's CA and client certificate, and keeps it when the server goes away", async () => {
+    const run = join(dir, "url");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(run, { recursive: true });
+    const key = makeKey();
+    const server = await startPolicyServer(pki);
+    try {
+      server.publish("/policy.signed.json", bundleText(signedPolicy("8", "2026-11-08T00:00:00Z"), key));
+      const replay = join(run, "devices.json");
+      writeFileSync(replay, JSON.stringify({ observations: [] }));
+      const config = join(run, "config.yaml");
+      writeFileSync(
+        config,
+        [
+          "endpoint:",
+          `  url: ${receiver.url}`,
+          `  caFile: ${pki.caFile}`,
+          `  certFile: ${pki.clientCertFile}`,
+          `  keyFile: ${pki.clientKeyFile}`,
+          `stateDir: ${join(run, "state")}`,
+          `socketPath: ${join(run, "eca.sock")}`,
+          "pollIntervalSeconds: 1",
+          `replayFile: ${replay}`,
+          "policy:",
+          `  url: ${server.url}/policy.signed.json`,
+          "  trustedKeys:",
+          `    - ${key.publicKey}`,
+        ].join("\n"),
+      );
+      const status = async () => {
+        const answer = await eca(["status", "--json", "--config", config]);
+        return JSON.parse(answer.stdout || "{}");
+      };
+      const start = () => {
+        const child = spawn(process.execPath, [ECA, "run", "--config", config], {
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        child.stderr?.resume();
+        return child;
+      };
+      agent = start();
+      await until(async () => (await status()).running === true, "the agent to answer");
+      const first = await status();
+      expect(first.policy).toMatchObject({ version: "8", source: `${server.url}/policy.signed.json` });
+      expect(first.policy.problem).toBeUndefined();
+      expect(server.requests.at(-1)).toMatchObject({ status: 200, clientCert: true });
+
+      // Restarted with the server down: the kept download is verified again and enforced.
+      agent.kill("SIGTERM");
+      await new Promise((resolve) => agent?.once("exit", resolve));
+      await server.down();
+      agent = start();
+      await until(async () => (await status()).running === true, "the agent to answer again");
+      const again = await status();
+      expect(again.policy.version).toBe("8");
+      expect(again.policy.problem).toBeUndefined();
+      expect(again.findings).toEqual([]);
+      agent.kill("SIGTERM");
+      expect(await new Promise((resolve) => agent?.once("exit", resolve))).toBe(0);
+      agent = undefined;
+    } finally {
+      await server.close().catch(() => undefined);
+    }
   }, 60_000);
 });
