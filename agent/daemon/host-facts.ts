@@ -9,7 +9,7 @@
 // A serial that cannot be read is left out: an approval scoped to a serial then does not apply,
 // which is the safe way to be wrong.
 
-import { execFile } from "node:child_process";
+import type childProcess from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { HostFacts } from "../../policy/types.ts";
 import { readHostIdentity } from "../events/host.ts";
@@ -18,7 +18,9 @@ import { readHostIdentity } from "../events/host.ts";
 const PLACEHOLDERS =
   /^(|0+|none|default string|to be filled by o\.e\.m\.|system serial number|not specified|n\/a)$/i;
 
+/** Runs a command for its output; "" when it fails. node:child_process is loaded only here (macOS, Windows). */
 function run(command: string, args: string[]): Promise<string> {
+  const { execFile } = process.getBuiltinModule("node:child_process") as typeof childProcess;
   return new Promise((resolve) => {
     execFile(command, args, { timeout: 5000, maxBuffer: 1024 * 1024 }, (error, stdout) =>
       resolve(error ? "" : stdout),
