@@ -11,7 +11,8 @@
 // parse is bounded by the document's size (policy/document.ts): YAML at most 64 KiB (measured,
 // Node 26: ~120 ms, +29 MB peak RSS), JSON at most 1 MiB (~50 ms, +11 MB). A bigger file is
 // refused after reading at most 2 MiB + 1 byte (a signed bundle is the policy in base64), and the
-// last good policy stays in force.
+// last good policy stays in force. Checking the signature adds little to the parse: Ed25519 over
+// 64 KiB takes 0.2 ms, over 1 MiB 3.9 ms (measured, Node 26, 200 verifications each).
 
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
