@@ -16,7 +16,7 @@ export interface PolicyLint {
   warnings: DocumentProblem[];
 }
 
-/** Words in a reference or description that say the entry is for a car. */
+/** Words in a description that say the entry is for a car. */
 const VEHICLE_WORDS = /\b(car|cars|vehicle|vehicles|head ?unit|carplay|android auto|car ?kit|in-car)\b/i;
 
 function days(from: string, to: string): number {
@@ -105,7 +105,8 @@ export function lintPolicy(
   const references = new Map<string, number>();
   policy.approvals.forEach((approval, index) => {
     const place = `approvals[${index}]`;
-    const vehicle = vehicleReason(approval.match, `${approval.reference} ${approval.description ?? ""}`);
+    // Not the reference: "CAR-1234" is a change approval record in some service desks, not a car.
+    const vehicle = vehicleReason(approval.match, approval.description ?? "");
     if (vehicle)
       errors.push({
         path: place,
