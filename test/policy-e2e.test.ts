@@ -62,6 +62,15 @@ describe("eca policy keygen, sign and verify", () => {
     expect(
       (await eca(["policy", "verify", join(dir, "policy.signed.json"), "--trusted-key", publicKey])).code,
     ).toBe(0);
+    const twice = await eca([
+      "policy",
+      "sign",
+      join(dir, "policy.signed.json"),
+      "--key",
+      join(dir, "k1.key"),
+    ]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("is already a signed bundle");
 
     writeFileSync(file, signedPolicy("1", "2026-11-01T00:00:00Z").replace("IT keyboard", "any keyboard"));
     const altered = await eca(["policy", "verify", file, "--trusted-key", publicKey]);

@@ -186,6 +186,15 @@ export function registerPolicyCommand(program: Command): void {
         flags.key,
       );
       const bytes = await readDocumentBytes(file, "check the path of the policy");
+      if (looksLikeBundle(bytes.toString("utf8"))) {
+        throw new DocumentError(file, [
+          {
+            path: "",
+            message: "is already a signed bundle",
+            hint: "sign the policy file itself (YAML or JSON), not a bundle made from it",
+          },
+        ]);
+      }
       const signature = signPolicyBytes(bytes, key, keyId);
       const out =
         flags.out ?? (flags.bundle ? `${file.replace(/\.(ya?ml|json)$/i, "")}.signed.json` : `${file}.sig`);
