@@ -55,7 +55,7 @@ export function judgeSnapshot(
   host: string = hostname(),
   backends: readonly string[] = [],
 ): ScanReport {
-  const evaluation = evaluate(classifyAll(snapshot.observations), policy.policy, now);
+  const evaluation = evaluate(classifyAll(snapshot.observations), policy.policy, now, policy.context);
   return buildReport(
     evaluation,
     policy,
@@ -73,7 +73,10 @@ export async function scanOnce(
 ): Promise<ScanReport> {
   const probes = await openProbes(backends, options);
   try {
-    return judgeSnapshot(await collect(probes), policy, new Date(), host, backends);
+    // This laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own).
+    const { readHostFacts } = await import("./daemon/host-facts.ts");
+    const applied = policy.context ? policy : { ...policy, context: { host: await readHostFacts() } };
+    return judgeSnapshot(await collect(probes), applied, new Date(), host, backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

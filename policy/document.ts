@@ -74,6 +74,15 @@ export async function readDocumentFile(
   missingHint: string,
   maxBytes: number = MAX_DOCUMENT_BYTES,
 ): Promise<string> {
+  return (await readDocumentBytes(file, missingHint, maxBytes)).toString("utf8");
+}
+
+/** As readDocumentFile, but the exact bytes: a signature covers them, not their decoding. */
+export async function readDocumentBytes(
+  file: string,
+  missingHint: string,
+  maxBytes: number = MAX_DOCUMENT_BYTES,
+): Promise<Buffer> {
   const { open } = await import("node:fs/promises");
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
@@ -94,7 +103,7 @@ export async function readDocumentFile(
         },
       ]);
     }
-    return buffer.toString("utf8", 0, total);
+    return Buffer.from(buffer.subarray(0, total));
   } catch (error) {
     if (error instanceof DocumentError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -11,7 +11,22 @@ import type {
 import { isPowerObservation } from "../probes/types.ts";
 import { approvalValidUntil, matchesDevice } from "./match.ts";
 import { RULES } from "./rules.ts";
-import type { Approval, DeviceRef, DeviceVerdict, Evaluation, Finding, Policy, RuleId } from "./types.ts";
+import type {
+  Approval,
+  Decision,
+  DeviceRef,
+  DeviceVerdict,
+  Evaluation,
+  EvaluationContext,
+  Finding,
+  HostFacts,
+  HostMatch,
+  Policy,
+  RuleId,
+} from "./types.ts";
+
+/** approval-expiring is raised from this many days before an approval lapses, unless configured. */
+export const DEFAULT_EXPIRING_DAYS = 30;
 
 /** Same rule and device give the same id on every scan, restart and host. */
 export function findingId(rule: RuleId, deviceId: string): string {
@@ -86,7 +101,43 @@ interface Judgement {
   policyEvidence: string[];
   approval?: DeviceVerdict["approval"];
   approvedAs?: string;
+  decision: Decision;
 }
+
+/** True when an approval applies on this laptop: no hosts given, or one of them is this laptop. */
+export function appliesHere(approval: Approval, host: HostFacts | undefined): boolean {
+  if (!approval.hosts) return true;
+  if (!host) return false;
+  return approval.hosts.some((entry) => hostMatches(entry, host));
+}
+
+/** Every field given must equal the laptop's; a laptop whose serial is unknown matches no serial. */
+export function hostMatches(entry: HostMatch, host: HostFacts): boolean {
+  const fields = Object.entries(entry) as [keyof HostMatch, string][];
+  if (fields.length === 0) return false;
+  return fields.every(([field, wanted]) => {
+    const actual = host[field];
+    if (actual === undefined) return false;
+    return field === "hostname" || field === "machineId"
+      ? actual.toLowerCase() === wanted.toLowerCase()
+      : actual === wanted;
+  });
+}
+
+function describeHosts(hosts: readonly HostMatch[]): string {
+  return hosts
+    .map((h) =>
+      Object.entries(h)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    )
+    .join("; ");
+}
+
+const BUILT_IN = (what: string, toComply?: string): Decision => ({
+  by: `built-in: ${what}`,
+  ...(toComply ? { toComply } : {}),
+});
 
 function judge(
   device: ClassifiedDevice,
@@ -94,6 +145,7 @@ function judge(
   all: ClassifiedDevice[],
   policy: Policy,
   today: string,
+  host: HostFacts | undefined,
 ): Judgement {
   const o = device.observation;
   if (isPowerObservation(o)) {
@@ -106,16 +158,29 @@ function judge(
         policyEvidence: [
           `${o.port}: power_role is source and a partner is attached, but no USB device enumerated there`,
         ],
+        decision: BUILT_IN("device-charging (power without data)", RULES["device-charging"].remediation),
       };
     }
     const reason =
       o.powerRole === "source"
         ? "The device on this USB-C port shows a data connection and is judged on its own."
         : "The laptop is not supplying power on this port (a charger or dock).";
-    return { verdict: "allowed", reason, rules: [], policyEvidence: [] };
+    return {
+      verdict: "allowed",
+      reason,
+      rules: [],
+      policyEvidence: [],
+      decision: BUILT_IN("USB-C power role"),
+    };
   }
   if (device.builtIn) {
-    return { verdict: "allowed", reason: "Built into the laptop.", rules: [], policyEvidence: [] };
+    return {
+      verdict: "allowed",
+      reason: "Built into the laptop.",
+      rules: [],
+      policyEvidence: [],
+      decision: BUILT_IN("built into the laptop"),
+    };
   }
   if (device.kind === "hub") {
     return {
@@ -123,6 +188,7 @@ function judge(
       reason: "A hub: infrastructure; the devices behind it are judged on their own.",
       rules: [],
       policyEvidence: [],
+      decision: BUILT_IN("hubs are infrastructure"),
     };
   }
   const rule = ruleForKind(device);
@@ -133,6 +199,7 @@ function judge(
         reason: "Might be a vehicle, but the evidence is weak: a person should check what it is.",
         rules: [],
         policyEvidence: [],
+        decision: BUILT_IN("weak evidence goes to review", "a person checks what the device is"),
       };
     }
     // The guidance has no exemption for vehicles: approvals and approvedDevices do not apply.
@@ -143,9 +210,11 @@ function judge(
       policyEvidence: [
         `paired: ${String((o as BluetoothObservation).paired)}, bonded: ${String((o as BluetoothObservation).bonded)}`,
       ],
+      decision: BUILT_IN("vehicle-pairing (no approval can exempt it)", RULES[rule].remediation),
     };
   }
-  const approvedDevice = policy.approvedDevices.find((entry) => matchesDevice(entry.match, ref));
+  const approvedIndex = policy.approvedDevices.findIndex((entry) => matchesDevice(entry.match, ref));
+  const approvedDevice = policy.approvedDevices[approvedIndex];
   if (approvedDevice) {
     return {
       verdict: "approved",
@@ -153,17 +222,36 @@ function judge(
       rules: [],
       policyEvidence: [],
       approvedAs: approvedDevice.description,
+      decision: { by: `approvedDevices[${approvedIndex}]`, matched: approvedDevice.match },
     };
   }
-  const approvals = policy.approvals
-    .filter((approval) => matchesDevice(approval.match, ref))
-    .map((approval) => ({
+  const matching = policy.approvals
+    .map((approval, index) => ({
       approval,
+      index,
       validUntil: approvalValidUntil(approval.approvedOn, policy.approvalValidityMonths, approval.expiresOn),
+    }))
+    .filter((a) => matchesDevice(a.approval.match, ref));
+  const here = matching.filter((a) => appliesHere(a.approval, host));
+  const elsewhere = matching
+    .filter((a) => !appliesHere(a.approval, host))
+    .map((a) => ({
+      entry: `approvals[${a.index}]`,
+      reference: a.approval.reference,
+      ...(a.approval.for ? { for: a.approval.for } : {}),
+      hosts: a.approval.hosts ?? [],
     }));
-  const valid = approvals.find((a) => a.validUntil >= today);
-  if (valid) return approvedBy(valid.approval, valid.validUntil);
-  const expired = approvals[0];
+  const elsewhereNote = elsewhere.length > 0 ? { elsewhere } : {};
+  const elsewhereEvidence = elsewhere.map(
+    (e) =>
+      `approval ${e.reference}${e.for ? ` (for ${e.for})` : ""} matches this device but is granted for another laptop (${describeHosts(e.hosts)}), not this one${host ? ` (${describeHosts([host])})` : ""}`,
+  );
+  const valid = here.find((a) => a.validUntil >= today);
+  if (valid) {
+    const judgement = approvedBy(valid.approval, valid.validUntil);
+    return { ...judgement, decision: { ...decisionFor(valid), ...elsewhereNote } };
+  }
+  const expired = here[0];
   if (expired) {
     return {
       verdict: "violation",
@@ -174,6 +262,11 @@ function judge(
         `without it, this device breaks ${rule}`,
       ],
       approval: summary(expired.approval, expired.validUntil),
+      decision: {
+        ...decisionFor(expired),
+        ...elsewhereNote,
+        toComply: `renew approval ${expired.approval.reference}: the policy owner updates its approvedOn once the Line Manager has a fresh approval; until then disconnect the device`,
+      },
     };
   }
   if (device.confidence === "low") {
@@ -181,14 +274,50 @@ function judge(
       verdict: "review",
       reason: "eca cannot tell what this device is: a person should check it.",
       rules: [],
-      policyEvidence: [],
+      policyEvidence: elsewhereEvidence,
+      decision: {
+        ...BUILT_IN("weak evidence goes to review", "a person checks what the device is"),
+        ...elsewhereNote,
+      },
     };
   }
+  const first = elsewhere[0];
   return {
     verdict: "violation",
-    reason: RULES[rule].title,
+    reason: first
+      ? `${RULES[rule].title}: approval ${first.reference} is for another laptop and does not apply here.`
+      : RULES[rule].title,
     rules: [rule],
-    policyEvidence: ["not in the policy's approvedDevices, and no valid approval matches it"],
+    policyEvidence:
+      elsewhereEvidence.length > 0
+        ? elsewhereEvidence
+        : ["not in the policy's approvedDevices, and no valid approval matches it"],
+    decision: {
+      ...BUILT_IN(rule, RULES[rule].remediation),
+      ...elsewhereNote,
+      ...(first
+        ? {
+            toComply: `approval ${first.reference} is granted for another laptop: if this laptop replaced it, the policy owner adds this laptop to its hosts; otherwise ${RULES[rule].remediation}`,
+          }
+        : {}),
+    },
+  };
+}
+
+function decisionFor(entry: { approval: Approval; index: number; validUntil: string }): Decision {
+  const { approval, index, validUntil } = entry;
+  return {
+    by: `approvals[${index}]`,
+    matched: approval.match,
+    approval: {
+      reference: approval.reference,
+      kind: approval.kind,
+      approvedBy: approval.approvedBy,
+      approvedOn: approval.approvedOn,
+      validUntil,
+      ...(approval.for ? { for: approval.for } : {}),
+      ...(approval.hosts ? { hosts: approval.hosts } : {}),
+    },
   };
 }
 
@@ -196,7 +325,7 @@ function summary(approval: Approval, validUntil: string): NonNullable<DeviceVerd
   return { reference: approval.reference, kind: approval.kind, approvedOn: approval.approvedOn, validUntil };
 }
 
-function approvedBy(approval: Approval, validUntil: string): Judgement {
+function approvedBy(approval: Approval, validUntil: string): Omit<Judgement, "decision"> {
   const accessibility = approval.kind === "accessibility";
   return {
     verdict: accessibility ? "exempt" : "approved",
@@ -207,13 +336,51 @@ function approvedBy(approval: Approval, validUntil: string): Judgement {
   };
 }
 
-export function evaluate(devices: ClassifiedDevice[], policy: Policy, now: Date): Evaluation {
+/** Whole days from `today` to `until` (both YYYY-MM-DD). */
+function daysUntil(today: string, until: string): number {
+  return Math.round((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The device stands for the laptop itself in a finding about its policy. */
+export const POLICY_DEVICE: DeviceRef = {
+  id: "host:policy",
+  bus: "host",
+  kind: "computer",
+  name: "this laptop's policy",
+};
+
+/** Findings that warn and do not make the laptop non-compliant (approval-expiring). */
+export function isWarning(rule: RuleId): boolean {
+  return RULES[rule].warning === true;
+}
+
+export function evaluate(
+  devices: ClassifiedDevice[],
+  policy: Policy,
+  now: Date,
+  context: EvaluationContext = {},
+): Evaluation {
   const today = now.toISOString().slice(0, 10);
+  const expiringDays = context.expiringDays ?? DEFAULT_EXPIRING_DAYS;
   const verdicts: DeviceVerdict[] = [];
   const findings: Finding[] = [];
+  const raise = (rule: RuleId, ref: DeviceRef, evidence: string[]) => {
+    const spec = RULES[rule];
+    findings.push({
+      id: findingId(rule, ref.id),
+      rule,
+      severity: spec.severity,
+      title: spec.title,
+      statement: spec.statement,
+      evidence,
+      remediation: spec.remediation,
+      device: ref,
+    });
+  };
+  if (context.policyProblem) raise("policy-untrusted", POLICY_DEVICE, [context.policyProblem]);
   for (const device of devices.filter(isAttached)) {
     const ref = deviceRef(device);
-    const judgement = judge(device, ref, devices, policy, today);
+    const judgement = judge(device, ref, devices, policy, today, context.host);
     const o = device.observation;
     const verdict: DeviceVerdict = {
       ...ref,
@@ -223,6 +390,7 @@ export function evaluate(devices: ClassifiedDevice[], policy: Policy, now: Date)
       reason: judgement.reason,
       evidence: device.evidence,
       findings: judgement.rules,
+      decision: judgement.decision,
     };
     if (judgement.approval) verdict.approval = judgement.approval;
     if (judgement.approvedAs) verdict.approvedAs = judgement.approvedAs;
@@ -232,20 +400,28 @@ export function evaluate(devices: ClassifiedDevice[], policy: Policy, now: Date)
       verdict.connected = o.connected;
     }
     if (o.warnings?.length) verdict.warnings = o.warnings;
-    verdicts.push(verdict);
-    for (const rule of judgement.rules) {
-      const spec = RULES[rule];
-      findings.push({
-        id: findingId(rule, ref.id),
-        rule,
-        severity: spec.severity,
-        title: spec.title,
-        statement: spec.statement,
-        evidence: [...device.evidence, ...judgement.policyEvidence],
-        remediation: spec.remediation,
-        device: ref,
-      });
+    for (const rule of judgement.rules) raise(rule, ref, [...device.evidence, ...judgement.policyEvidence]);
+    const approval = judgement.approval;
+    const decision = judgement.decision;
+    if (approval && judgement.rules.length === 0) {
+      const left = daysUntil(today, approval.validUntil);
+      if (left <= expiringDays) {
+        verdict.findings = ["approval-expiring"];
+        raise("approval-expiring", ref, [
+          `approval ${approval.reference} (${approval.kind}) approved on ${approval.approvedOn}, valid until ${approval.validUntil}: ${left === 0 ? "its last day is today" : `${left} day(s) left`}`,
+          `warned from ${expiringDays} days before it lapses`,
+        ]);
+        verdict.decision = {
+          ...decision,
+          toComply: `renew approval ${approval.reference} before ${approval.validUntil}: ask the Line Manager for a fresh approval`,
+        };
+      }
     }
+    verdicts.push(verdict);
   }
-  return { compliant: findings.length === 0, devices: verdicts, findings };
+  return {
+    compliant: findings.every((f) => isWarning(f.rule)),
+    devices: verdicts,
+    findings,
+  };
 }

@@ -4,16 +4,19 @@ import {
   checkAgainstSchema,
   DocumentError,
   type DocumentProblem,
+  isIsoDate,
   type JsonSchema,
+  MAX_DOCUMENT_BYTES,
   parseDocument,
-  readDocumentFile,
+  readDocumentBytes,
 } from "./document.ts";
 import schemaJson from "./policy.schema.json" with { type: "json" };
+import { looksLikeBundle, parseBundle } from "./signature.ts";
 import type { LoadedPolicy, Policy } from "./types.ts";
 
 export const POLICY_SCHEMA = schemaJson as JsonSchema;
 
-function sha256(text: string): string {
+export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
@@ -21,10 +24,32 @@ export function builtInPolicy(): LoadedPolicy {
   return { policy: DEFAULT_POLICY, source: "built-in", digest: sha256(JSON.stringify(DEFAULT_POLICY)) };
 }
 
+/** Milliseconds since the epoch of an issuedAt/expiresAt (a date alone is midnight UTC). */
+export function policyTime(text: string): number {
+  return Date.parse(/T/.test(text) ? text : `${text}T00:00:00Z`);
+}
+
 /** Checks that need more than the schema: dates that contradict each other or lie in the future. */
 function checkApprovalDates(policy: Policy, now: Date): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const today = now.toISOString().slice(0, 10);
+  for (const field of ["issuedAt", "expiresAt"] as const) {
+    const value = policy[field];
+    if (value !== undefined && (Number.isNaN(policyTime(value)) || !isIsoDate(value.slice(0, 10)))) {
+      problems.push({
+        path: field,
+        message: `is ${JSON.stringify(value)}, which is not a real date and time`,
+        hint: "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-11-30T09:00:00Z",
+      });
+    }
+  }
+  if (policy.issuedAt && policy.expiresAt && policyTime(policy.expiresAt) <= policyTime(policy.issuedAt)) {
+    problems.push({
+      path: "expiresAt",
+      message: `is ${policy.expiresAt}, not after issuedAt ${policy.issuedAt}`,
+      hint: "a policy expires after it is issued; leave expiresAt out for a policy that does not expire",
+    });
+  }
   policy.approvals.forEach((approval, index) => {
     if (approval.approvedOn > today) {
       problems.push({
@@ -62,12 +87,37 @@ export function policyFromDocument(document: unknown, file: string, now: Date = 
 /** Loads a policy file (YAML or JSON), or the built-in policy when no file is given. */
 export async function loadPolicy(file: string | undefined, now: Date = new Date()): Promise<LoadedPolicy> {
   if (!file) return builtInPolicy();
-  const text = await readDocumentFile(
+  const read = await readDocumentBytes(
     file,
     "check the path, or leave --policy out to use the built-in policy",
+    // A signed bundle carries the policy in base64: 4/3 of its size, and a little more.
+    2 * MAX_DOCUMENT_BYTES,
   );
+  // A signed bundle (eca policy sign --bundle) is read as the policy it carries; the agent's policy
+  // source checks its signature against trusted keys, `eca policy verify` does on demand.
+  const asText = read.toString("utf8");
+  const text = looksLikeBundle(asText) ? parseBundle(asText, file).bytes : read;
+  return policyFromText(text, file, now);
+}
+
+/** A policy from the exact text of its file; the digest is of those bytes. */
+export async function policyFromText(
+  text: string | Buffer,
+  file: string,
+  now: Date = new Date(),
+): Promise<LoadedPolicy> {
+  if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
+    throw new DocumentError(file, [
+      {
+        path: "",
+        message: `is larger than ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 1024} KiB), the most eca reads`,
+        hint: "split it or remove entries; a policy with thousands of devices fits well within this",
+      },
+    ]);
+  }
+  const decoded = typeof text === "string" ? text : text.toString("utf8");
   return {
-    policy: policyFromDocument(await parseDocument(text, file), file, now),
+    policy: policyFromDocument(await parseDocument(decoded, file), file, now),
     source: file,
     digest: sha256(text),
   };

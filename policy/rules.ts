@@ -10,6 +10,8 @@ export interface RuleSpec {
   title: string;
   statement: string;
   remediation: string;
+  /** A warning: reported and sent like any finding, but the laptop stays compliant. */
+  warning?: true;
 }
 
 const PERSONAL_DEVICES = "MoJ Personal devices guidance";
@@ -62,5 +64,22 @@ export const RULES: Record<RuleId, RuleSpec> = {
     statement: `${PERSONAL_DEVICES}, Connected vehicles: "Connected vehicles are effectively Bluetooth-connected storage devices ... Automatic transfer of contact information and calendar events might happen during the pairing process ... devices must not be paired with Bluetooth-enabled vehicles."`,
     remediation:
       "Remove the pairing on the laptop (Bluetooth settings, Forget/Remove device), AND delete the laptop from the vehicle's list of paired devices on the car's own screen. Deletion from the car cannot be confirmed, so report the pairing to the Operational Security Team.",
+  },
+  "approval-expiring": {
+    id: "approval-expiring",
+    severity: "low",
+    warning: true,
+    title: "Documented approval lapses soon",
+    statement: `${PERSONAL_DEVICES}, Guidance: "Ensure that the permission is no more than 12 months old." A warning, not a violation: the approval is still valid, and renewing it before it lapses keeps the device usable.`,
+    remediation:
+      "Ask your Line Manager to renew the approval before it lapses: they seek approval from the Operational Security Team, and the policy owner updates approvedOn in the policy.",
+  },
+  "policy-untrusted": {
+    id: "policy-untrusted",
+    severity: "high",
+    title: "The laptop refused the policy it was given, and enforces an older one",
+    statement: `${PERSONAL_DEVICES}: peripherals are judged against the organisation's policy; a laptop that cannot use the policy distributed to it (unsigned, signed by an untrusted key, altered, older than the one in force, expired or invalid) is not known to enforce the organisation's current decisions.`,
+    remediation:
+      "The evidence says why the policy was refused. The policy owner signs the current policy (eca policy sign) with a key in the agent's policy.trustedKeys, with an issuedAt later than the policy in force, and distributes it again; if nobody in the organisation changed the policy, report it to the Operational Security Team.",
   },
 };

@@ -13,7 +13,9 @@ export type RuleId =
   | "phone-charging"
   | "device-charging"
   | "approval-expired"
-  | "vehicle-pairing";
+  | "vehicle-pairing"
+  | "approval-expiring"
+  | "policy-untrusted";
 
 export type Severity = "critical" | "high" | "medium" | "low" | "informational";
 
@@ -41,10 +43,23 @@ export interface ApprovedDevice {
   description: string;
 }
 
+/** A laptop an approval is granted for: every field given must equal this laptop's. */
+export interface HostMatch {
+  hostname?: string;
+  /** The hardware serial number (DMI product_serial, IOPlatformSerialNumber, Win32_BIOS). */
+  serial?: string;
+  /** /etc/machine-id on Linux; compared case-insensitively. */
+  machineId?: string;
+}
+
 export interface Approval {
   /** The documented approval's reference, e.g. a ticket number. */
   reference: string;
   kind: "accessibility" | "business";
+  /** Who the approval is for: the person whose need it meets. */
+  for?: string;
+  /** The laptops it applies to; left out, it applies on every laptop (policy check warns). */
+  hosts?: HostMatch[];
   approvedBy: string;
   /** ISO date, YYYY-MM-DD. */
   approvedOn: string;
@@ -58,6 +73,10 @@ export interface Policy {
   id: string;
   version: string;
   description?: string;
+  /** When the policy owner issued it (ISO date or date-time): a policy never replaces a newer one. */
+  issuedAt?: string;
+  /** Optional: after this (ISO date or date-time) the policy is stale and says so. */
+  expiresAt?: string;
   /** How long an approval lasts from `approvedOn`; the guidance caps it at 12. */
   approvalValidityMonths: number;
   approvedDevices: ApprovedDevice[];
@@ -71,12 +90,55 @@ export interface LoadedPolicy {
   source: string;
   /** sha256 of the file's bytes (or of the built-in policy's JSON), to tell versions apart. */
   digest: string;
+  /** The key id that signed it, when it was verified against trusted keys. */
+  signedBy?: string;
+  /** Where and how it is applied; the daemon's policy source and `eca scan` fill it in. */
+  context?: EvaluationContext;
+}
+
+/** The laptop's identity as approvals are scoped to it: data passed in, never read by evaluation. */
+export interface HostFacts {
+  hostname: string;
+  serial?: string;
+  machineId?: string;
+}
+
+/** What evaluation needs besides devices, policy and time. Every field is optional. */
+export interface EvaluationContext {
+  /** This laptop: approvals scoped to other hosts do not apply. Unknown: scoped approvals never apply. */
+  host?: HostFacts;
+  /** approval-expiring is raised this many days before an approval lapses; default 30. */
+  expiringDays?: number;
+  /** Why the configured policy is not in force (unsigned, bad signature, older, expired, invalid). */
+  policyProblem?: string;
+}
+
+/** Which policy entry or built-in rule decided a verdict, for `eca policy explain`. */
+export interface Decision {
+  /** "approvedDevices[0]", "approvals[2]", or "built-in: <what>" when no entry applied. */
+  by: string;
+  /** The entry's match fields, each equal to the device's. */
+  matched?: DeviceMatch;
+  approval?: {
+    reference: string;
+    kind: Approval["kind"];
+    approvedBy: string;
+    approvedOn: string;
+    validUntil: string;
+    for?: string;
+    hosts?: HostMatch[];
+  };
+  /** Approvals that match the device but are granted for other laptops. */
+  elsewhere?: { entry: string; reference: string; for?: string; hosts: HostMatch[] }[];
+  /** What would make the device compliant; absent when it already is. */
+  toComply?: string;
 }
 
 /** The facts about a device that findings, reports and events carry. */
 export interface DeviceRef {
   id: string;
-  bus: Bus;
+  /** "host" for a finding about the laptop itself (policy-untrusted), not a peripheral. */
+  bus: Bus | "host";
   kind: DeviceKind;
   name: string;
   vendorId?: string;
@@ -111,6 +173,8 @@ export interface DeviceVerdict extends DeviceRef {
   findings: RuleId[];
   approval?: { reference: string; kind: Approval["kind"]; approvedOn: string; validUntil: string };
   approvedAs?: string;
+  /** Which entry or built-in rule decided the verdict. */
+  decision?: Decision;
   /** Bluetooth only. */
   classOfDevice?: number;
   paired?: boolean;

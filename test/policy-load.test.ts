@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkPolicyFile, renderWarning } from "../policy/check.ts";
 import { DEFAULT_POLICY } from "../policy/default-policy.ts";
 import { DocumentError } from "../policy/document.ts";
 import { loadPolicy } from "../policy/load.ts";
@@ -40,7 +41,8 @@ describe("bad policies are refused with the place, the problem and the fix", () 
         .split("\n")[0]
         ?.replace(/^# expect: /, "") ?? "";
     it(name, async () => {
-      const error = await loadPolicy(file, now).catch((e: unknown) => e);
+      // As eca policy check judges it: the schema, dates, and the errors of policy/lint.ts.
+      const error = await checkPolicyFile(file, now).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DocumentError);
       expect((error as DocumentError).message).toContain(file);
       expect((error as DocumentError).message).toContain(expected);
@@ -53,5 +55,28 @@ describe("bad policies are refused with the place, the problem and the fix", () 
     )) as DocumentError;
     expect(error.message).toContain("cannot be read (ENOENT)");
     expect(error.message).toContain("leave --policy out to use the built-in policy");
+  });
+});
+
+describe("policies that work but deserve a word: eca policy check warns, exactly as recorded", () => {
+  for (const name of readdirSync(join(corpus, "warn"))) {
+    const file = join(corpus, "warn", name);
+    const expected = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("# expect: "))
+      .map((line) => line.replace(/^# expect: /, ""));
+    it(name, async () => {
+      const { warnings } = await checkPolicyFile(file, now);
+      const printed = warnings.map((w) => renderWarning(file, w));
+      expect(expected.length).toBeGreaterThan(0);
+      for (const line of expected) expect(printed).toContain(`${file}: warning: ${line}`);
+    });
+  }
+
+  it("the good corpus has nothing to warn about but unscoped or lapsed approvals", async () => {
+    for (const name of readdirSync(join(corpus, "good"))) {
+      const { warnings } = await checkPolicyFile(join(corpus, "good", name), now);
+      for (const w of warnings) expect(w.message).toMatch(/no hosts|who it is for|lapse/);
+    }
   });
 });

@@ -13,10 +13,11 @@ export const EXIT_UNCHECKED = 3;
 /** The exit code for a judged scan. */
 export function scanExitCode(result: {
   compliant: boolean;
-  findings: unknown[];
+  findings: { rule?: string }[];
   unobserved?: unknown[];
 }): number {
-  if (result.findings.length > 0) return EXIT_FINDINGS;
+  // approval-expiring is a warning: reported, but not a finding against the laptop's posture.
+  if (result.findings.some((f) => f.rule !== "approval-expiring")) return EXIT_FINDINGS;
   if ((result.unobserved?.length ?? 0) > 0) return EXIT_UNCHECKED;
   return result.compliant ? EXIT_COMPLIANT : EXIT_FINDINGS;
 }

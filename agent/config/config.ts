@@ -25,6 +25,8 @@ export interface AgentConfig {
   pollIntervalSeconds: number;
   heartbeatMinutes: number;
   policyFile?: string;
+  /** Where the policy comes from and whom to trust for it; `file` is folded into policyFile. */
+  policy?: PolicyConfig;
   root: string;
   socketPath: string;
   statusGroup?: string;
@@ -41,6 +43,15 @@ export interface AgentConfig {
 }
 
 export const CONFIG_SCHEMA = schemaJson as JsonSchema;
+
+/** The `policy` block (docs/POLICY-SIGNING.md); agent/daemon/policy-source.ts reads it. */
+export interface PolicyConfig {
+  file?: string;
+  url?: string;
+  trustedKeys?: string[];
+  pollMinutes?: number;
+  expiringDays?: number;
+}
 
 /** Where an installed agent keeps its configuration, state and status socket. */
 export function platformDefaults(platform: NodeJS.Platform = process.platform) {
@@ -122,6 +133,8 @@ export async function loadConfig(
     source: document === undefined ? "defaults" : path,
   };
   delete (config as ConfigOverrides).endpointUrl;
+  // policy.file is where the policy block names the file; --policy on the command line wins.
+  if (config.policy?.file && defined.policyFile === undefined) config.policyFile = config.policy.file;
   if (config.replayFile) config.backends = ["replay"];
   // A capture folder is judged as the platform it came from, by the backends that replay it.
   else if (config.captureDir)
@@ -359,6 +372,50 @@ export async function checkConfigReferences(config: AgentConfig): Promise<Docume
           message: `names ${config.policyFile}, which is not a valid policy: ${p.path ? `${p.path}: ` : ""}${p.message}`,
           ...(p.hint ? { hint: p.hint } : {}),
         });
+    }
+  }
+  // The policy block: a URL that can be fetched securely, and a file that the trusted keys accept.
+  const policyBlock = config.policy;
+  if (policyBlock?.url) {
+    const url = URL.canParse(policyBlock.url) ? new URL(policyBlock.url) : undefined;
+    if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))))
+      problems.push({
+        path: "policy.url",
+        message: `is ${JSON.stringify(policyBlock.url)}, not an https URL`,
+        hint: "use https://; plain http is allowed only to this machine for testing",
+      });
+    else if (PLACEHOLDER_HOST.test(url.hostname))
+      problems.push({
+        path: "policy.url",
+        message: `still names the example server ${url.hostname}`,
+        hint: "put your policy server's URL here",
+      });
+  }
+  if (
+    policyBlock?.trustedKeys?.length &&
+    config.policyFile &&
+    !problems.some((p) => p.path === "policyFile")
+  ) {
+    const { openPolicySource } = await import("../daemon/policy-source.ts");
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const scratch = await mkdtemp(join(tmpdir(), "eca-config-check-"));
+    try {
+      const { default: pino } = await import("pino");
+      const source = await openPolicySource(config.policyFile, scratch, pino({ level: "silent" }), {
+        trustedKeys: policyBlock.trustedKeys,
+        host: { hostname: "config-check" },
+      });
+      await source.current();
+      const refused = source.problem();
+      if (refused)
+        problems.push({
+          path: "policy.file",
+          message: `names ${config.policyFile}, which the trusted keys do not accept: ${refused.split("\n")[0]}`,
+          hint: "sign it with eca policy sign FILE --key KEY using a key listed in policy.trustedKeys",
+        });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   }
   return problems;

@@ -6,6 +6,7 @@
 
 import type { Server } from "node:net";
 import type { Logger } from "pino";
+import { isWarning } from "../../policy/evaluate.ts";
 import type { LoadedPolicy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
@@ -26,7 +27,7 @@ import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
-import { openPolicySource, type PolicySource } from "./policy-source.ts";
+import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
@@ -110,7 +111,13 @@ async function start(
   });
   started.push(() => outbox.close());
   checkStateFiles(config.stateDir);
-  const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger);
+  const policySource: PolicySource = await openPolicySource(
+    config.policyFile,
+    config.stateDir,
+    logger,
+    policySourceOptions(config),
+  );
+  started.push(() => policySource.close());
   const host = await collectHostIdentity({ config: events.host });
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
@@ -170,8 +177,9 @@ async function start(
    * its findings stay open and the laptop is not compliant. Heartbeats and `eca status` agree.
    */
   function isCompliant(report: ScanReport | undefined = lastReport): boolean {
-    // A bus no source could observe is "could not check", never compliant.
-    return tracker.open().length === 0 && (report?.unobserved.length ?? 0) === 0;
+    // Warnings (an approval lapsing soon) leave the laptop compliant; a bus no source could
+    // observe is "could not check", never compliant.
+    return tracker.open().every((o) => isWarning(o.finding.rule)) && (report?.unobserved.length ?? 0) === 0;
   }
 
   function enqueueHeartbeat(report: ScanReport, reason: "interval" | "change" | "startup"): void {

@@ -53,7 +53,7 @@ export function diffFindings(
   }
   for (const [id, existing] of open) {
     if (next.has(id)) continue;
-    if (unobserved.has(existing.finding.device.bus)) {
+    if ((unobserved as Set<string>).has(existing.finding.device.bus)) {
       next.set(id, existing);
       stillOpen.push(existing);
     } else {
