@@ -84,14 +84,35 @@ export function policyFromDocument(document: unknown, file: string, now: Date = 
   return policy;
 }
 
+function tooLarge(file: string): DocumentError {
+  return new DocumentError(file, [
+    {
+      path: "",
+      message: `is larger than ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 1024} KiB), the most eca reads as a policy (a signed bundle of it may be twice that)`,
+      hint: "split it or remove entries; a policy with thousands of devices fits well within this",
+    },
+  ]);
+}
+
+/**
+ * The bytes of a policy file or signed bundle, bounded. A bundle carries the policy in base64 (4/3
+ * of its size, and a little more), so twice a policy's limit is read; a larger file is refused
+ * with the limit a policy has.
+ */
+export async function readPolicyBytes(file: string, hint: string): Promise<Buffer> {
+  return readDocumentBytes(file, hint, 2 * MAX_DOCUMENT_BYTES).catch((error: unknown) => {
+    if (error instanceof DocumentError && error.problems[0]?.message.startsWith("is larger than"))
+      throw tooLarge(file);
+    throw error;
+  });
+}
+
 /** Loads a policy file (YAML or JSON), or the built-in policy when no file is given. */
 export async function loadPolicy(file: string | undefined, now: Date = new Date()): Promise<LoadedPolicy> {
   if (!file) return builtInPolicy();
-  const read = await readDocumentBytes(
+  const read = await readPolicyBytes(
     file,
     "check the path, or leave --policy out to use the built-in policy",
-    // A signed bundle carries the policy in base64: 4/3 of its size, and a little more.
-    2 * MAX_DOCUMENT_BYTES,
   );
   // A signed bundle (eca policy sign --bundle) is read as the policy it carries; the agent's policy
   // source checks its signature against trusted keys, `eca policy verify` does on demand.
@@ -106,15 +127,7 @@ export async function policyFromText(
   file: string,
   now: Date = new Date(),
 ): Promise<LoadedPolicy> {
-  if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
-    throw new DocumentError(file, [
-      {
-        path: "",
-        message: `is larger than ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 1024} KiB), the most eca reads`,
-        hint: "split it or remove entries; a policy with thousands of devices fits well within this",
-      },
-    ]);
-  }
+  if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) throw tooLarge(file);
   const decoded = typeof text === "string" ? text : text.toString("utf8");
   return {
     policy: policyFromDocument(await parseDocument(decoded, file), file, now),

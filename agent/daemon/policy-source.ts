@@ -23,7 +23,7 @@ import {
   readDocumentBytes,
   readDocumentFile,
 } from "../../policy/document.ts";
-import { builtInPolicy, policyTime } from "../../policy/load.ts";
+import { builtInPolicy, policyTime, readPolicyBytes } from "../../policy/load.ts";
 import {
   looksLikeBundle,
   MAX_SIGNATURE_BYTES,
@@ -256,10 +256,9 @@ export async function openPolicySource(
     let body: Buffer;
     let signatureText: string | undefined;
     try {
-      body = await readDocumentBytes(
+      body = await readPolicyBytes(
         path,
         "check the path given as policy.file (or policyFile), or leave it out for the built-in policy",
-        MAX_DOWNLOAD_BYTES,
       );
       signatureText = await readDocumentFile(`${path}.sig`, "", MAX_SIGNATURE_BYTES).catch(() => undefined);
     } catch (error) {
