@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { loadConfig, probeOptions } from "../config/config.ts";
+import type { LoadedPolicy } from "../../policy/types.ts";
+import { type AgentConfig, loadConfig, probeOptions } from "../config/config.ts";
 import { requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { unobservedBuses } from "../report.ts";
@@ -60,6 +61,34 @@ export function withUnobserved(status: DaemonStatus, backends: readonly string[]
   return { ...status, unobserved, compliant: status.compliant && unobserved.length === 0 };
 }
 
+/**
+ * The policy the agent itself would apply: with trusted keys configured, through the same source
+ * as the daemon (signature, rollback and host scope checked; the URL is not fetched from here),
+ * so a live scan never judges by a policy the agent would refuse.
+ */
+async function policyForLiveScan(config: AgentConfig): Promise<{ policy: LoadedPolicy; problem?: string }> {
+  if (!config.policy?.trustedKeys?.length) {
+    const { loadPolicy } = await import("../../policy/load.ts");
+    return { policy: await loadPolicy(config.policyFile) };
+  }
+  const { openPolicySource, policySourceOptions } = await import("../daemon/policy-source.ts");
+  const { default: pino } = await import("pino");
+  const { url: _url, ...options } = policySourceOptions(config);
+  const source = await openPolicySource(
+    config.policyFile,
+    config.stateDir,
+    pino({ level: "silent" }),
+    options,
+  );
+  try {
+    const policy = await source.current();
+    const problem = source.problem();
+    return { policy, ...(problem ? { problem } : {}) };
+  } finally {
+    source.close();
+  }
+}
+
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
@@ -89,17 +118,20 @@ export function registerStatusCommand(program: Command): void {
         return;
       }
       // Not running: say so plainly, then show what a live scan sees right now.
-      const { loadPolicy } = await import("../../policy/load.ts");
       const { scanOnce } = await import("../scan.ts");
-      const policy = await loadPolicy(config.policyFile);
+      const { policy, problem } = await policyForLiveScan(config);
       const report = await scanOnce(config.backends, probeOptions(config), policy);
       if (flags.json) {
-        process.stdout.write(
-          `${jsonForTerminal({ running: false, reason: answer.reason, scan: report }, 2)}\n`,
-        );
+        const answerJson = {
+          running: false,
+          reason: answer.reason,
+          ...(problem ? { policyProblem: problem } : {}),
+        };
+        process.stdout.write(`${jsonForTerminal({ ...answerJson, scan: report }, 2)}\n`);
       } else {
+        const warning = problem ? `policy:  ! ${sanitizeForTerminal(problem)}\n` : "";
         process.stdout.write(
-          `eca is NOT running (${sanitizeForTerminal(answer.reason)}).\nLive scan instead:\n\n${renderReport(report)}${renderUnobserved(report)}`,
+          `eca is NOT running (${sanitizeForTerminal(answer.reason)}).\n${warning}Live scan instead:\n\n${renderReport(report)}${renderUnobserved(report)}`,
         );
       }
       process.exitCode = scanExitCode(report);
