@@ -1,0 +1,113 @@
+// The Linux actuator: the kernel's own USB authorization (Documentation/usb/authorization.rst).
+// Writing 0 to an interface's `authorized` unbinds its driver and keeps it unbound, so usb-storage
+// and uas never bind and no block device appears; the device stays in sysfs, visible to
+// `eca status`. Writing 0 to a device's `authorized` unconfigures it: no data connection, and it
+// may draw only unconfigured power. Writing 1 undoes either. Every path goes through `root`, as the
+// probe's do, so it works on a recorded tree and under umockdev-run.
+
+import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { listDirectorySync, readAttribute } from "../../probes/linux/sysfs-read.ts";
+import type { RawAttribute } from "../../probes/linux/usb-sysfs-parse.ts";
+import type { Actuator, AppliedAction, AuthorizationView, DeviceControl } from "./types.ts";
+import { detectUsbguard } from "./usbguard.ts";
+
+/** A device ("2-2", "1-1.4") or interface ("2-2:1.0") name; nothing else is ever written to. */
+const TARGET_NAME = /^\d+-\d+(?:\.\d+)*(?::\d+\.\d+)?$/;
+
+function text(raw: RawAttribute): string | undefined {
+  return "text" in raw ? raw.text.trim() : undefined;
+}
+
+function flag(raw: RawAttribute): boolean | undefined {
+  const value = text(raw);
+  return value === "1" ? true : value === "0" ? false : undefined;
+}
+
+/** Writes one sysfs attribute; never creates a file (a missing `authorized` is an error). */
+export function writeAttribute(path: string, value: string): void {
+  const descriptor = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
+  try {
+    writeSync(descriptor, value);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+export function createLinuxUsbActuator(options: { root: string }): Actuator {
+  const devicesDirectory = join(options.root || "/", "sys/bus/usb/devices");
+  return {
+    name: "linux-usb",
+    async inspect(devices) {
+      const names = listDirectorySync(devicesDirectory).map((entry) => entry.name);
+      const authorizedDefault: Record<string, number> = {};
+      for (const name of names.filter((n) => /^usb\d+$/.test(n))) {
+        const value = Number(text(readAttribute(`${devicesDirectory}/${name}/authorized_default`)));
+        if (Number.isInteger(value)) authorizedDefault[name.slice(3)] = value;
+      }
+      const controls: DeviceControl[] = devices
+        .filter((d) => TARGET_NAME.test(d.portPath))
+        .map((d) => ({
+          deviceId: d.id,
+          portPath: d.portPath,
+          ...optionalFlag(readAttribute(`${devicesDirectory}/${d.portPath}/authorized`)),
+          interfaces: names
+            .filter((n) => n.startsWith(`${d.portPath}:`))
+            .sort()
+            .map((name) => {
+              const dir = `${devicesDirectory}/${name}/`;
+              const interfaceClass = text(readAttribute(`${dir}bInterfaceClass`))?.toLowerCase();
+              const authorized = flag(readAttribute(`${dir}authorized`));
+              return {
+                name,
+                ...(interfaceClass ? { class: interfaceClass } : {}),
+                ...(authorized !== undefined ? { authorized } : {}),
+              };
+            }),
+        }));
+      const usbguard = detectUsbguard(options.root || "/");
+      const view: AuthorizationView = {
+        authority: usbguard ? { inCharge: "usbguard", reason: usbguard } : { inCharge: "eca" },
+        authorizedDefault,
+        devices: controls,
+      };
+      return view;
+    },
+    async apply(actions) {
+      const applied: AppliedAction[] = [];
+      for (const action of actions) {
+        if (action.do === "skip") continue;
+        const value = action.do === "block" ? "0" : "1";
+        const targets = action.do === "block" ? action.targets : action.blocked.targets;
+        const steps: AppliedAction["steps"] = [];
+        for (const target of targets) {
+          const path = `${devicesDirectory}/${target}/authorized`;
+          if (!TARGET_NAME.test(target)) {
+            steps.push({ target, write: value, error: "not a USB device or interface name" });
+            continue;
+          }
+          try {
+            writeAttribute(path, value);
+            steps.push({ target, write: value });
+          } catch (error) {
+            steps.push({ target, write: value, error: errorWords(error, path) });
+          }
+        }
+        applied.push({ action, ok: steps.every((s) => !s.error), steps });
+      }
+      return applied;
+    },
+  };
+}
+
+function optionalFlag(raw: RawAttribute): { authorized?: boolean } {
+  const value = flag(raw);
+  return value === undefined ? {} : { authorized: value };
+}
+
+function errorWords(error: unknown, path: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return `${path}: permission denied (eca run must run as root)`;
+  if (code === "ENOENT") return `${path} does not exist (unplugged, or a kernel without USB authorization)`;
+  return `${path}: ${code ?? String(error)}`;
+}

@@ -1,0 +1,36 @@
+// Is USBGuard in charge of USB authorization here? Then eca writes nothing and only reports:
+// two authorities writing `authorized` would fight. Signs, any one enough (USBGuard's own layout,
+// usbguard-daemon.conf(5) and the upstream systemd unit): the daemon process is running
+// (`/proc/<pid>/comm` is "usbguard-daemon"), or its rule file /etc/usbguard/rules.conf exists
+// (installed and configured: it applies its policy whenever it starts). Every path is under `root`.
+
+import { join } from "node:path";
+import { listDirectorySync, readAttribute } from "../../probes/linux/sysfs-read.ts";
+
+/** The daemon's process name as the kernel keeps it (`comm`, at most 15 characters). */
+const DAEMON_COMM = "usbguard-daemon";
+const RULES_FILE = "etc/usbguard/rules.conf";
+
+/** Why USBGuard is taken to be in charge, or undefined when there is no sign of it. */
+export function detectUsbguard(root: string): string | undefined {
+  const rules = readAttribute(join(root, RULES_FILE));
+  const running = usbguardProcess(root);
+  if (running) return `usbguard-daemon is running (pid ${running})`;
+  if (!("missing" in rules)) return `/${RULES_FILE} exists`;
+  return undefined;
+}
+
+function usbguardProcess(root: string): string | undefined {
+  let entries: { name: string }[];
+  try {
+    entries = listDirectorySync(join(root, "proc"));
+  } catch {
+    return undefined;
+  }
+  for (const { name } of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const comm = readAttribute(join(root, "proc", name, "comm"));
+    if ("text" in comm && comm.text.trim() === DAEMON_COMM) return name;
+  }
+  return undefined;
+}
