@@ -174,14 +174,10 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       // Releases end when they expire or the device is unplugged.
       const present = new Set(observations.map((o) => `${o.id}@${o.portPath}`));
       const active = new Set(activeReleases(releases, now));
-      for (const release of releases) {
-        if (
-          !active.has(release) ||
-          (usbObserved && !present.has(`${release.deviceId}@${release.portPath}`))
-        ) {
-          removeRelease(stateDir, release);
-        }
-      }
+      const ended = releases.filter(
+        (r) => !active.has(r) || (usbObserved && !present.has(`${r.deviceId}@${r.portPath}`)),
+      );
+      for (const release of ended) removeRelease(stateDir, release);
       const newReleases = releases.filter((r) => !memory.reportedReleases.includes(releaseKey(r)));
 
       const changed: EnforcementOutcome[] = [];
@@ -202,6 +198,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         memory = next;
         save();
       }
+      releases = releases.filter((r) => !ended.includes(r));
       return { report: holdBlockedFindings(report, blocked), outcomes, changed, newReleases, applied };
     },
   };
