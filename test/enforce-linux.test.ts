@@ -62,9 +62,8 @@ async function underUmockdev(state: string, policies: string[]): Promise<Pass[]>
   const { stdout } = await run(
     "umockdev-run",
     ["--device", recording, "--", node, tool, "/", state, ...policies],
-    {
-      cwd: repository,
-    },
+    // The live machine's /proc may run a USBGuard of its own: look for one in an empty directory.
+    { cwd: repository, env: { ...process.env, ECA_TEST_HOST_ROOT: scratch } },
   );
   return JSON.parse(stdout);
 }

@@ -143,7 +143,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
             deviceId: action.deviceId,
             result: result.ok ? (release ? "released" : "unblocked") : "blocked",
             detail: result.ok
-              ? `re-authorized ${action.blocked.targets.join(", ")}: ${action.because}`
+              ? `${result.detail ?? `re-authorized ${action.blocked.targets.join(", ")}`}: ${action.because}`
               : `could not re-authorize: ${errors.join("; ")}`,
             targets: action.blocked.targets,
           });
@@ -157,7 +157,9 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
             : action.kind === "released"
               ? "released"
               : action.kind === "still-blocked"
-                ? "blocked"
+                ? memory.results[action.findingId] === "ejected"
+                  ? "ejected"
+                  : "blocked"
                 : "could-not-block";
         outcomes.set(action.findingId, {
           findingId: action.findingId,

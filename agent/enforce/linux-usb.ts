@@ -34,7 +34,12 @@ export function writeAttribute(path: string, value: string): void {
   }
 }
 
-export function createLinuxUsbActuator(options: { root: string }): Actuator {
+export function createLinuxUsbActuator(options: {
+  root: string;
+  /** Where /proc and /etc are looked at for USBGuard; `root` unless told (a seam for umockdev tests,
+   * whose testbed replaces /sys but not the live machine's /proc). */
+  hostRoot?: string;
+}): Actuator {
   const devicesDirectory = join(options.root || "/", "sys/bus/usb/devices");
   return {
     name: "linux-usb",
@@ -65,7 +70,7 @@ export function createLinuxUsbActuator(options: { root: string }): Actuator {
               };
             }),
         }));
-      const usbguard = detectUsbguard(options.root || "/");
+      const usbguard = detectUsbguard(options.hostRoot ?? (options.root || "/"));
       const view: AuthorizationView = {
         authority: usbguard ? { inCharge: "usbguard", reason: usbguard } : { inCharge: "eca" },
         authorizedDefault,

@@ -94,10 +94,13 @@ function blockTargets(
     }
     // No mass-storage interface (an MTP player) or a kernel without interface authorization: the device.
   }
+  if (control.cannotBlock) return { cannot: control.cannotBlock };
   if (control.authorized === undefined) return { cannot: "its authorized attribute could not be read" };
   if (!control.authorized)
     return { cannot: "it is already not authorized (authorized_default or another tool)" };
-  return { level: "device", targets: [control.portPath] };
+  const targets = control.deviceTargets ?? [control.portPath];
+  if (targets.length === 0) return { cannot: "the OS gave nothing to act on for it" };
+  return { level: "device", targets };
 }
 
 function sameDevice(blocked: BlockedDevice, device: { id: string; portPath?: string }): boolean {

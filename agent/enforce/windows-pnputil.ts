@@ -79,6 +79,11 @@ export function createWindowsPnputilActuator(options: ActuatorOptions): Actuator
         applied.push({
           action,
           ok,
+          ...(action.do === "unblock" && ok
+            ? {
+                detail: `re-enabled the device node ${steps.map((s) => s.target).join(", ")} (pnputil /enable-device)`,
+              }
+            : {}),
           ...(action.do === "block" && ok
             ? {
                 detail: `disabled the device node ${steps.map((s) => s.target).join(", ")} (pnputil /disable-device)`,

@@ -31,7 +31,10 @@ function files(directory: string | undefined): Map<string, string> {
 
 const testbed = process.env.UMOCKDEV_DIR;
 const probe = createLinuxUsbProbe({ root });
-const enforcer = createEnforcer({ stateDir, actuator: createLinuxUsbActuator({ root }) });
+// Under umockdev-run /proc is the live machine's: USBGuard is looked for under ECA_TEST_HOST_ROOT.
+const hostRoot = process.env.ECA_TEST_HOST_ROOT;
+const actuator = createLinuxUsbActuator({ root, ...(hostRoot ? { hostRoot } : {}) });
+const enforcer = createEnforcer({ stateDir, actuator });
 const passes = [];
 for (const file of policies) {
   const before = files(testbed);
