@@ -103,6 +103,7 @@ describe("eca run enforcing, and eca unblock", async () => {
       "enforcement:    blocking personal-storage, phone-charging, unapproved-peripheral",
     );
     expect(text).toContain(`release it: sudo eca unblock '${STICK}'`);
+    expect(text).toContain("not blocked:  Lenovo ThinkPad Compact USB Keyboard with TrackPoint: a keyboard");
   });
 
   it("eca unblock refuses without root (exit 2) and writes nothing", async () => {

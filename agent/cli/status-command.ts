@@ -47,7 +47,7 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
   const unavailable = status.lastScan?.unavailable ?? [];
   for (const u of unavailable)
     lines.push(`${u.absent ? "not installed:" : "not checked:  "}  ${u.source}: ${u.reason}`);
-  lines.push(...renderEnforcementStatus(status.enforcement).split("\n").filter(Boolean));
+  lines.push(...renderEnforcementStatus(status.enforcement, status.findings).split("\n").filter(Boolean));
   const partial = unavailable.some((u) => !u.absent);
   return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, partial)}\n`;
 }

@@ -150,7 +150,10 @@ export function enforcementStatus(
 }
 
 /** The status section in words. */
-export function renderEnforcementStatus(status: EnforcementStatus | undefined): string {
+export function renderEnforcementStatus(
+  status: EnforcementStatus | undefined,
+  findings: { device: { name: string }; enforcement?: EnforcementOutcome }[] = [],
+): string {
   if (!status) return "";
   const lines = [
     `enforcement:    ${status.mode === "enforce" && status.enforcing.length > 0 ? `blocking ${status.enforcing.join(", ")}` : "audit only (nothing is blocked)"}${status.authority === "eca" ? "" : `; ${status.authority}`}`,
@@ -160,6 +163,12 @@ export function renderEnforcementStatus(status: EnforcementStatus | undefined): 
       `  blocked:      ${b.name} (${b.deviceId}, port ${b.portPath}) under ${b.rule} since ${b.since}`,
     );
     lines.push(`                release it: ${b.release}`);
+  }
+  for (const f of findings) {
+    if (status.mode === "enforce" && f.enforcement?.result === "could-not-block")
+      lines.push(
+        `  not blocked:  ${f.device.name}: ${f.enforcement.detail.replace(/^could not block: /, "")}`,
+      );
   }
   for (const r of status.releases) {
     lines.push(

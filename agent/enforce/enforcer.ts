@@ -54,7 +54,7 @@ export interface EnforcerOptions {
 
 function describeBlock(action: Extract<Action, { do: "block" }>): string {
   return action.level === "interface"
-    ? `deauthorized storage interface${action.targets.length > 1 ? "s" : ""} ${action.targets.join(", ")}: usb-storage and uas cannot bind, no disk appears`
+    ? `deauthorized storage interface${action.targets.length > 1 ? "s" : ""} ${action.targets.join(", ")}: usb-storage and uas are unbound and kept off, no disk appears`
     : `deauthorized device ${action.targets.join(", ")}: no data connection, unconfigured power only`;
 }
 

@@ -1,7 +1,7 @@
 // The Linux actuator: the kernel's own USB authorization (Documentation/usb/authorization.rst).
-// Writing 0 to an interface's `authorized` unbinds its driver and keeps it unbound, so usb-storage
-// and uas never bind and no block device appears; the device stays in sysfs, visible to
-// `eca status`. Writing 0 to a device's `authorized` unconfigures it: no data connection, and it
+// Writing 0 to an interface's `authorized` unbinds its driver and keeps it unbound: usb-storage
+// (which waits `delay_use`, 1 s by default, before it scans for a disk) or uas lets go, and no
+// block device appears; the device stays in sysfs, visible to `eca status`. Writing 0 to a device's `authorized` unconfigures it: no data connection, and it
 // may draw only unconfigured power. Writing 1 undoes either. Every path goes through `root`, as the
 // probe's do, so it works on a recorded tree and under umockdev-run.
 
