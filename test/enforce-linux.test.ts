@@ -192,3 +192,64 @@ describe("enforcing on a recorded laptop", () => {
     expect(pass?.outcomes.every((o) => o.startsWith("audit: "))).toBe(true);
   });
 });
+
+describe("regressions", () => {
+  it("a tampered enforcement.json cannot make eca write anywhere but a USB device's or interface's authorized", async () => {
+    const { tree, state } = await freshTree();
+    const stick = "usb:0781:5581:0401d1c3a8e5f0b2c9d7";
+    const memory = {
+      blocked: [
+        {
+          deviceId: stick,
+          portPath: "2-2",
+          name: "stick",
+          rule: "personal-storage",
+          findingId: "x",
+          level: "interface",
+          targets: ["../../../../../../etc", "2-2:1.0/../../../../../.."],
+          at: "2026-12-01T09:00:00Z",
+        },
+      ],
+      reportedReleases: [],
+      results: {},
+    };
+    await writeFile(join(state, "enforcement.json"), JSON.stringify(memory));
+    const before = await files(tree);
+    const [pass] = await onTree(tree, state, [policy("policy-approved.yaml")]);
+    expect(pass?.writes.filter((w) => !w.includes("not a USB device or interface name"))).toEqual(["1-1=0"]);
+    expect(diff(before, await files(tree))).toEqual([`${PHONE}=0`]);
+  });
+});
+
+describe("USBGuard's D-Bus name", () => {
+  it("a process owning org.usbguard1 on the system bus puts USBGuard in charge; an empty bus does not", async () => {
+    const { startPrivateBus } = await import("./helpers/mock-bluez.ts");
+    const { DBusConnection } = await import("../probes/linux/dbus/connection.ts");
+    const { createLinuxUsbActuator } = await import("../agent/enforce/linux-usb.ts");
+    const { tree } = await freshTree();
+    const bus = await startPrivateBus();
+    try {
+      const actuator = () => createLinuxUsbActuator({ root: tree, systemBusAddress: bus.address });
+      expect((await actuator().inspect([])).authority).toEqual({ inCharge: "eca" });
+      const owner = await DBusConnection.connect(bus.address);
+      try {
+        await owner.call({
+          destination: "org.freedesktop.DBus",
+          path: "/org/freedesktop/DBus",
+          interface: "org.freedesktop.DBus",
+          member: "RequestName",
+          signature: "su",
+          body: ["org.usbguard1", 0],
+        });
+        expect((await actuator().inspect([])).authority).toEqual({
+          inCharge: "usbguard",
+          reason: "org.usbguard1 owns its name on the system bus",
+        });
+      } finally {
+        owner.close();
+      }
+    } finally {
+      await bus.stop();
+    }
+  });
+});

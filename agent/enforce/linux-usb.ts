@@ -7,10 +7,11 @@
 
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { systemBusAddress } from "../../probes/linux/dbus/address.ts";
 import { listDirectorySync, readAttribute } from "../../probes/linux/sysfs-read.ts";
 import type { RawAttribute } from "../../probes/linux/usb-sysfs-parse.ts";
 import type { Actuator, AppliedAction, AuthorizationView, DeviceControl } from "./types.ts";
-import { detectUsbguard } from "./usbguard.ts";
+import { detectUsbguard, USBGUARD_BUS_NAME, usbguardOnBus } from "./usbguard.ts";
 
 /** A device ("2-2", "1-1.4") or interface ("2-2:1.0") name; nothing else is ever written to. */
 const TARGET_NAME = /^\d+-\d+(?:\.\d+)*(?::\d+\.\d+)?$/;
@@ -39,7 +40,20 @@ export function createLinuxUsbActuator(options: {
   /** Where /proc and /etc are looked at for USBGuard; `root` unless told (a seam for umockdev tests,
    * whose testbed replaces /sys but not the live machine's /proc). */
   hostRoot?: string;
+  /** The system bus to ask for USBGuard's D-Bus name: the live one when the host root is "/",
+   * none otherwise (a recorded tree reads nothing of the live machine); false never asks. */
+  systemBusAddress?: string | false;
 }): Actuator {
+  const hostRoot = options.hostRoot ?? (options.root || "/");
+  const busAddress = options.systemBusAddress ?? (hostRoot === "/" ? systemBusAddress() : false);
+  // Asked at most every 30 s: a scan must not wait on the bus every time.
+  let onBus: { at: number; owned: boolean } | undefined;
+  async function usbguardNamed(): Promise<boolean> {
+    if (busAddress === false) return false;
+    if (onBus && Date.now() - onBus.at < 30_000) return onBus.owned;
+    onBus = { at: Date.now(), owned: await usbguardOnBus(busAddress) };
+    return onBus.owned;
+  }
   const devicesDirectory = join(options.root || "/", "sys/bus/usb/devices");
   return {
     name: "linux-usb",
@@ -70,7 +84,9 @@ export function createLinuxUsbActuator(options: {
               };
             }),
         }));
-      const usbguard = detectUsbguard(options.hostRoot ?? (options.root || "/"));
+      const usbguard =
+        detectUsbguard(hostRoot) ??
+        ((await usbguardNamed()) ? `${USBGUARD_BUS_NAME} owns its name on the system bus` : undefined);
       const view: AuthorizationView = {
         authority: usbguard ? { inCharge: "usbguard", reason: usbguard } : { inCharge: "eca" },
         authorizedDefault,
