@@ -110,6 +110,17 @@ describe("enforcing on a recorded laptop", () => {
     expect(memory.blocked.map((b: { targets: string[] }) => b.targets)).toEqual([["1-1"], ["2-2:1.0"]]);
   });
 
+  it("a stick re-authorized outside eca (echo 1 > authorized) is blocked again at the next scan, and only that interface", async () => {
+    const { tree, state } = await freshTree();
+    await onTree(tree, state, [policy("policy.yaml")]);
+    await writeFile(join(tree, STICK_INTERFACE), "1\n");
+    const [again] = await onTree(tree, state, [policy("policy.yaml")]);
+    expect(again?.writes).toEqual(["2-2:1.0=0"]);
+    expect(again?.outcomes).toContainEqual(expect.stringMatching(/^blocked: usb:0781:5581:.*blocked again/));
+    const memory = JSON.parse(await readFile(join(state, "enforcement.json"), "utf8"));
+    expect(memory.blocked.map((b: { targets: string[] }) => b.targets)).toEqual([["1-1"], ["2-2:1.0"]]);
+  });
+
   it("re-authorizes the stick once it is approved, and only what eca blocked (the phone stays blocked)", async () => {
     const { tree, state } = await freshTree();
     const before = await files(tree);

@@ -105,13 +105,19 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       });
       const applied = await actuator.apply(planned.actions.filter((a) => a.do !== "skip"));
       const outcomes = new Map<string, EnforcementOutcome>();
-      const blocked = memory.blocked.filter((b) => !planned.forget.includes(b));
+      // Copies: the memory saved last stays as it was, to tell whether anything changed.
+      const blocked = memory.blocked.filter((b) => !planned.forget.includes(b)).map((b) => ({ ...b }));
       for (const result of applied) {
         const { action } = result;
         const errors = result.steps.filter((s) => s.error).map((s) => s.error);
         if (action.do === "block") {
           const targets = result.steps.filter((s) => !s.error).map((s) => s.target);
-          if (targets.length > 0) {
+          const earlier = blocked.find(
+            (b) => b.deviceId === action.deviceId && b.portPath === action.portPath,
+          );
+          if (earlier && targets.length > 0) {
+            earlier.targets = [...new Set([...earlier.targets, ...targets])].sort();
+          } else if (targets.length > 0) {
             const finding = report.findings.find((f) => f.id === action.findingId);
             blocked.push({
               deviceId: action.deviceId,
@@ -130,14 +136,16 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
             deviceId: action.deviceId,
             result: result.ok ? (result.result ?? "blocked") : "could-not-block",
             detail: result.ok
-              ? (result.detail ?? describeBlock(action))
+              ? `${action.reblock ? "blocked again (it came back outside eca, re-authorized or mounted again; release a device with eca unblock): " : ""}${result.detail ?? describeBlock(action)}`
               : `could not block: ${errors.join("; ")}`,
             targets: action.targets,
           });
         } else if (action.do === "unblock") {
           const release = action.because.startsWith("released by");
-          if (result.ok && blocked.includes(action.blocked))
-            blocked.splice(blocked.indexOf(action.blocked), 1);
+          const index = blocked.findIndex(
+            (b) => b.deviceId === action.blocked.deviceId && b.portPath === action.blocked.portPath,
+          );
+          if (result.ok && index >= 0) blocked.splice(index, 1);
           outcomes.set(action.blocked.findingId, {
             findingId: action.blocked.findingId,
             deviceId: action.deviceId,

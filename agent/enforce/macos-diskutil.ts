@@ -51,6 +51,7 @@ export function createMacosDiskutilActuator(options: ActuatorOptions): Actuator 
           portPath: d.portPath,
           authorized: true,
           interfaces: [],
+          blockDoesNotLast: true as const,
           ...(disks.length > 0 ? { deviceTargets: disks } : { cannotBlock: MACOS_LIMIT }),
         };
       });

@@ -103,6 +103,22 @@ function blockTargets(
   return { level: "device", targets };
 }
 
+/**
+ * What eca blocked that is open again although eca never let it go: an interface or device whose
+ * `authorized` reads 1, or (macOS, where an eject does not last) a disk of the device mounted again.
+ */
+function reopenedTargets(blocked: BlockedDevice, control: DeviceControl): string[] {
+  if (blocked.level === "interface") {
+    return control.interfaces
+      .filter((i) => blocked.targets.includes(i.name) && i.authorized === true)
+      .map((i) => i.name);
+  }
+  if (control.blockDoesNotLast) return control.deviceTargets ?? [];
+  // Only where the OS says per device whether it is authorized (Linux sysfs, no deviceTargets).
+  if (control.deviceTargets === undefined && control.authorized === true) return [control.portPath];
+  return [];
+}
+
 function sameDevice(blocked: BlockedDevice, device: { id: string; portPath?: string }): boolean {
   return blocked.deviceId === device.id && blocked.portPath === device.portPath;
 }
@@ -155,12 +171,25 @@ export function plan(input: PlanInput): Plan {
         blocked,
       });
     } else {
-      skips.push({
-        do: "skip",
-        ...ids(device, blocked.rule, blocked.findingId),
-        kind: "still-blocked",
-        because: `blocked by eca since ${blocked.at}`,
-      });
+      const control = controls.get(`${blocked.deviceId}@${blocked.portPath}`);
+      const reopened = ecaInCharge && control ? reopenedTargets(blocked, control) : [];
+      if (reopened.length > 0) {
+        // Re-authorized outside eca (echo 1 > authorized, a disk mounted again): blocked again.
+        blocks.push({
+          do: "block",
+          level: blocked.level,
+          targets: reopened,
+          reblock: true,
+          ...ids(device, blocked.rule, blocked.findingId),
+        });
+      } else {
+        skips.push({
+          do: "skip",
+          ...ids(device, blocked.rule, blocked.findingId),
+          kind: "still-blocked",
+          because: `blocked by eca since ${blocked.at}`,
+        });
+      }
     }
   }
 

@@ -31,6 +31,8 @@ export interface DeviceControl {
   deviceTargets?: string[];
   /** Why this OS cannot block the device (macOS: a phone, without a system extension). */
   cannotBlock?: string;
+  /** A block does not last (macOS eject): `deviceTargets` present again means it came back. */
+  blockDoesNotLast?: true;
 }
 
 export interface AuthorizationView {
@@ -97,6 +99,8 @@ export type Action =
       rule: RuleId;
       findingId: string;
       targets: string[];
+      /** Blocked before, and open again although eca never let it go. */
+      reblock?: true;
     }
   | {
       do: "unblock";
