@@ -46,6 +46,17 @@ export function createLinuxUsbActuator(options: {
 }): Actuator {
   const hostRoot = options.hostRoot ?? (options.root || "/");
   const busAddress = options.systemBusAddress ?? (hostRoot === "/" ? systemBusAddress() : false);
+  // Looked for at most every 10 s (the files and /proc) and 30 s (the bus): a burst of attach
+  // events must not pay for it every scan; a USBGuard started meanwhile is seen within that.
+  let found: { at: number; reason: string | undefined } | undefined;
+  async function usbguardInCharge(): Promise<string | undefined> {
+    if (found && Date.now() - found.at < 10_000) return found.reason;
+    const reason =
+      detectUsbguard(hostRoot) ??
+      ((await usbguardNamed()) ? `${USBGUARD_BUS_NAME} owns its name on the system bus` : undefined);
+    found = { at: Date.now(), reason };
+    return reason;
+  }
   // Asked at most every 30 s: a scan must not wait on the bus every time.
   let onBus: { at: number; owned: boolean } | undefined;
   async function usbguardNamed(): Promise<boolean> {
@@ -84,9 +95,7 @@ export function createLinuxUsbActuator(options: {
               };
             }),
         }));
-      const usbguard =
-        detectUsbguard(hostRoot) ??
-        ((await usbguardNamed()) ? `${USBGUARD_BUS_NAME} owns its name on the system bus` : undefined);
+      const usbguard = await usbguardInCharge();
       const view: AuthorizationView = {
         authority: usbguard ? { inCharge: "usbguard", reason: usbguard } : { inCharge: "eca" },
         authorizedDefault,

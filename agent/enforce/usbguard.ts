@@ -15,11 +15,10 @@ const RULES_FILE = "etc/usbguard/rules.conf";
 
 /** Why USBGuard is taken to be in charge, or undefined when there is no sign of it. */
 export function detectUsbguard(root: string): string | undefined {
-  const rules = readAttribute(join(root, RULES_FILE));
+  // The rule file first: one read, where listing /proc costs a few ms on a busy laptop.
+  if (!("missing" in readAttribute(join(root, RULES_FILE)))) return `/${RULES_FILE} exists`;
   const running = usbguardProcess(root);
-  if (running) return `usbguard-daemon is running (pid ${running})`;
-  if (!("missing" in rules)) return `/${RULES_FILE} exists`;
-  return undefined;
+  return running ? `usbguard-daemon is running (pid ${running})` : undefined;
 }
 
 function usbguardProcess(root: string): string | undefined {
