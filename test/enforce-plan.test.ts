@@ -103,6 +103,21 @@ describe("enforcement planner", () => {
     ]);
   });
 
+  it("regression (found by test/fuzz/enforce-plan): a device with a hub interface but no hub class or kind is a hub, never blocked", () => {
+    const { actions } = run([
+      {
+        port: "1-5",
+        kind: "audio",
+        rule: "unapproved-peripheral",
+        interfaces: [
+          ["09", "00", "00"],
+          ["01", "01", "00"],
+        ],
+      },
+    ]);
+    expect(actions).toMatchObject([{ do: "skip", because: expect.stringMatching(/a hub/) }]);
+  });
+
   it("blocks an unapproved keyboard only when another working USB keyboard stays (last-keyboard guard)", () => {
     const alone = run([
       { port: "1-2", kind: "keyboard", rule: "unapproved-peripheral", interfaces: [KEYBOARD] },

@@ -71,7 +71,11 @@ function isInputDevice(device: DeviceVerdict, observation: UsbObservation | unde
 
 function isHub(device: DeviceVerdict, observation: UsbObservation | undefined): boolean {
   return (
-    device.kind === "hub" || observation?.deviceClass?.class === HUB_CLASS || observation?.isRootHub === true
+    device.kind === "hub" ||
+    observation?.deviceClass?.class === HUB_CLASS ||
+    observation?.isRootHub === true ||
+    // A composite device with a hub in it (a keyboard's built-in hub, a dock) is a hub too.
+    (observation?.interfaces ?? []).some((i) => i.class === HUB_CLASS)
   );
 }
 
