@@ -2,6 +2,7 @@
 // is the published form of `PolicyDocument`; keep the two in step.
 
 import type { Bus, Confidence, DeviceKind } from "../probes/types.ts";
+import type { EnforcementSettings } from "./enforcement.ts";
 
 /**
  * Rule ids are the contract with the central endpoint: never rename one.
@@ -81,6 +82,8 @@ export interface Policy {
   approvalValidityMonths: number;
   approvedDevices: ApprovedDevice[];
   approvals: Approval[];
+  /** Audit or enforce, per rule (policy/enforcement.ts). Left out: every rule is audited. */
+  enforcement?: Partial<EnforcementSettings>;
 }
 
 /** A policy with where it came from, as shown by `scan` and `status` and sent with every event. */

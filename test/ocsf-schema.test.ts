@@ -4,6 +4,8 @@
 // host identity full or minimal and with the privacy switch on or off.
 
 import { describe, expect, it } from "vitest";
+import { buildEnforcementUpdate, OUTCOME_OCSF, withEnforcement } from "../agent/enforce/ocsf-enforcement.ts";
+import type { EnforcementOutcome } from "../agent/enforce/types.ts";
 import {
   buildFindingEvent,
   buildHeartbeat,
@@ -34,6 +36,7 @@ const KINDS: DeviceKind[] = [
   "vehicle",
   "computer",
   "charger",
+  "wearable",
   "other",
 ];
 
@@ -180,6 +183,29 @@ describe(`OCSF ${OCSF_VERSION} schema conformance`, () => {
           ).payload,
         );
       });
+    });
+  }
+});
+
+describe(`OCSF ${OCSF_VERSION}: what enforcement did, on finding events`, () => {
+  const context = testContext({ host: fullHost });
+  const finding = testFinding("f-enforce", { rule: "personal-storage", severity: "high" });
+  for (const result of Object.keys(OUTCOME_OCSF) as EnforcementOutcome["result"][]) {
+    it(`${result}: Create, Close and Update validate with the security_control profile`, () => {
+      const outcome: EnforcementOutcome = {
+        findingId: finding.id,
+        deviceId: finding.device.id,
+        result,
+        detail: "test",
+        targets: ["/sys/bus/usb/devices/1-2:1.0/authorized"],
+        ...(result === "released" ? { by: "jsmith" } : {}),
+      };
+      for (const change of ["opened", "resolved"] as const) {
+        expectValid(
+          withEnforcement(buildFindingEvent(change, { finding, openedAt }, context, now), outcome).payload,
+        );
+      }
+      expectValid(buildEnforcementUpdate({ finding, openedAt }, outcome, context, now).payload);
     });
   }
 });

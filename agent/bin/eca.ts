@@ -11,6 +11,7 @@ import { registerPolicyCommand } from "../cli/policy-command.ts";
 import { registerRunCommand } from "../cli/run-command.ts";
 import { registerScanCommand } from "../cli/scan-command.ts";
 import { registerStatusCommand } from "../cli/status-command.ts";
+import { registerUnblockCommand } from "../cli/unblock-command.ts";
 import { redactUrlsIn } from "../text/redact.ts";
 import { AGENT_VERSION } from "../version.ts";
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPolicyCommand(program);
   registerConfigCommand(program);
   registerCaptureCommand(program);
+  registerUnblockCommand(program);
   program.addHelpText(
     "after",
     "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",

@@ -53,6 +53,13 @@ Exit codes:
   2  could not start: bad configuration or flags, or a start-up failure (the message says which)
 `;
 
+/** For --help of `eca unblock`. */
+export const UNBLOCK_EXIT_HELP = `
+Exit codes:
+  0  released: re-authorized, and recorded as released by you
+  2  not released: not root, a device eca did not block, or the write failed (the message says which)
+`;
+
 /** Exit-code help by command path ("policy check"), added to each command's --help by agent/bin/eca.ts. */
 export const EXIT_HELP: Record<string, string> = {
   scan: SCAN_EXIT_HELP,
@@ -60,4 +67,5 @@ export const EXIT_HELP: Record<string, string> = {
   run: RUN_EXIT_HELP,
   "policy check": CHECK_EXIT_HELP,
   "config check": CHECK_EXIT_HELP,
+  unblock: UNBLOCK_EXIT_HELP,
 };

@@ -3,6 +3,7 @@ import type { LoadedPolicy } from "../../policy/types.ts";
 import { type AgentConfig, loadConfig, probeOptions } from "../config/config.ts";
 import { requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
+import { renderEnforcementStatus } from "../enforce/daemon-hook.ts";
 import { unobservedBuses } from "../report.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { jsonForTerminal, sanitizeForTerminal } from "../text/sanitize.ts";
@@ -47,6 +48,7 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
   const unavailable = status.lastScan?.unavailable ?? [];
   for (const u of unavailable)
     lines.push(`${u.absent ? "not installed:" : "not checked:  "}  ${u.source}: ${u.reason}`);
+  lines.push(...renderEnforcementStatus(status.enforcement, status.findings).split("\n").filter(Boolean));
   const partial = unavailable.some((u) => !u.absent);
   return `${lines.map(sanitizeForTerminal).join("\n")}\n\n${renderDevices(status.devices)}\n\n${renderFindings(status.findings, partial)}\n`;
 }

@@ -7,11 +7,20 @@
 import type { Server } from "node:net";
 import type { Logger } from "pino";
 import { isWarning } from "../../policy/evaluate.ts";
-import type { LoadedPolicy } from "../../policy/types.ts";
+import type { LoadedPolicy, Policy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
 import { createSink } from "../delivery/create-sink.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
+import {
+  enforceLogged,
+  enforcementStatus,
+  enforcementUpdates,
+  openDaemonEnforcer,
+  watchReleases,
+} from "../enforce/daemon-hook.ts";
+import { withEnforcement } from "../enforce/ocsf-enforcement.ts";
+import type { EnforcementOutcome } from "../enforce/types.ts";
 import { collectHostIdentity } from "../events/host.ts";
 import {
   buildFindingEvent,
@@ -137,9 +146,15 @@ async function start(
     };
   }
   let context = eventContext(await policySource.current());
+  // Enforcement (agent/enforce/): after judging, before findings are committed, so each event says
+  // what was done about its finding.
+  const enforcer = await openDaemonEnforcer(config, logger);
+  let outcomes = new Map<string, EnforcementOutcome>();
   const tracker: FindingTracker = createFindingTracker(outbox, {
-    opened: (open, now) => buildFindingEvent("opened", open, context, now),
-    resolved: (open, now) => buildFindingEvent("resolved", open, context, now),
+    opened: (open, now) =>
+      withEnforcement(buildFindingEvent("opened", open, context, now), outcomes.get(open.finding.id)),
+    resolved: (open, now) =>
+      withEnforcement(buildFindingEvent("resolved", open, context, now), outcomes.get(open.finding.id)),
   });
 
   let deliverer: Deliverer | undefined;
@@ -159,6 +174,7 @@ async function start(
   const probes: Probe[] = await (seams.openProbes ?? openProbes)(config.backends, probeOptions(config));
   started.push(() => Promise.all(probes.map((p) => p.stop())).then(() => undefined));
   let lastReport: ScanReport | undefined;
+  let lastPolicy: Policy | undefined;
   let lastScan: DaemonStatus["lastScan"];
   let lastInventory = "";
   let scanning: Promise<ScanReport> | undefined;
@@ -203,12 +219,18 @@ async function start(
     const began = process.hrtime.bigint();
     const now = new Date();
     const policy = await policySource.current();
+    lastPolicy = policy.policy;
     context = eventContext(policy, context);
     const snapshot = await collect(probes);
-    const report = judgeSnapshot(snapshot, policy, now, host.hostname, config.backends);
+    const judged = judgeSnapshot(snapshot, policy, now, host.hostname, config.backends);
+    const pass = await enforceLogged(enforcer, logger, judged, snapshot, policy.policy, now);
+    const report = pass?.report ?? judged;
+    outcomes = pass?.outcomes ?? new Map();
+    const openBefore = new Set(tracker.open().map((o) => o.finding.id));
     const diff = tracker.update(report.findings, now, {
       unobservedBuses: report.unobserved,
     });
+    if (pass) outbox.enqueue(enforcementUpdates(pass.changed, openBefore, diff.stillOpen, context, now));
     for (const f of diff.opened)
       logger.warn({ finding: f.id, rule: f.rule, device: f.device.name }, "finding opened");
     for (const f of diff.resolved)
@@ -284,6 +306,10 @@ async function start(
     probe.on("error", (error) => logger.warn({ source: probe.name, err: error }, "probe error"));
     probe.watch();
   }
+  const stopWatchingReleases = enforcer
+    ? watchReleases(config.stateDir, () => requestScan("eca unblock"))
+    : () => {};
+  started.push(stopWatchingReleases);
 
   await scanNow("startup");
   // The safety poll is its own scan, not a debounced request: events cannot postpone it.
@@ -320,7 +346,12 @@ async function start(
       policy: { ...report.policy, ...(problem ? { problem } : {}) },
       ...(lastScan ? { lastScan } : {}),
       devices: report.devices,
-      findings: tracker.open().map((o) => ({ ...o.finding, openedAt: o.openedAt })),
+      findings: tracker.open().map((o) => ({
+        ...o.finding,
+        openedAt: o.openedAt,
+        ...(outcomes.has(o.finding.id) ? { enforcement: outcomes.get(o.finding.id) } : {}),
+      })),
+      ...(lastPolicy && enforcer ? { enforcement: enforcementStatus(enforcer, lastPolicy) } : {}),
       delivery: {
         ...(config.endpoint ? { endpoint: config.endpoint.url } : {}),
         outboxDepth: stats.depth,
@@ -378,6 +409,7 @@ async function start(
       clearInterval(heartbeatTimer);
       await scanning?.catch(() => undefined);
       await Promise.all(probes.map((p) => p.stop()));
+      stopWatchingReleases();
       await deliverer?.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       outbox.close();

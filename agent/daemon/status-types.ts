@@ -1,5 +1,7 @@
 import type { DeviceVerdict, Finding } from "../../policy/types.ts";
 import type { Bus, Snapshot } from "../../probes/types.ts";
+import type { EnforcementStatus } from "../enforce/daemon-hook.ts";
+import type { EnforcementOutcome } from "../enforce/types.ts";
 
 /** What the daemon answers on its status socket; `eca status --json` prints it as is. */
 export interface DaemonStatus {
@@ -17,7 +19,10 @@ export interface DaemonStatus {
   policy: { id: string; version: string; source: string; digest: string; problem?: string };
   lastScan?: { at: string; durationMs: number; trigger: string; unavailable: Snapshot["unavailable"] };
   devices: DeviceVerdict[];
-  findings: (Finding & { openedAt: string })[];
+  /** Each open finding, with what enforcement did about it (agent/enforce/). */
+  findings: (Finding & { openedAt: string; enforcement?: EnforcementOutcome })[];
+  /** Enforcement: the mode, who is in charge, the devices eca blocked and how to release them. */
+  enforcement?: EnforcementStatus;
   delivery: {
     endpoint?: string;
     outboxDepth: number;
