@@ -22,6 +22,12 @@ needed=(
   "msiinfo:msitools"
   "msiextract:msitools"
   "msibuild:msitools"
+  "dpkg-deb:dpkg"
+  "dpkg-shlibdeps:dpkg-dev"
+  "lintian:lintian"
+  "strip:binutils"
+  "aarch64-linux-gnu-strip:binutils-aarch64-linux-gnu"
+  "file:file"
 )
 missing=()
 for pair in "${needed[@]}"; do

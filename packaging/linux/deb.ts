@@ -6,7 +6,8 @@
 //   /usr/bin/eca                       the agent, 0755
 //   /lib/systemd/system/eca.service    packaging/linux/eca.service, ExecStart=/usr/bin/eca
 //   /etc/eca/config.yaml               packaging/config.example.yaml, a conffile, 0640
-//   /usr/share/doc/eca/                copyright (eca's, Node's, the addons' licences), changelog.gz, README.Debian
+//   /usr/share/doc/eca/                copyright (eca's and the addons' licences), Node.js-LICENSE.gz,
+//                                      changelog.gz, README.Debian
 //   /usr/share/man/man1/eca.1.gz
 //   /usr/share/lintian/overrides/eca   debian/lintian-overrides, each override with its reason
 // and DEBIAN/{control,conffiles,md5sums,postinst,prerm,postrm}.
@@ -60,7 +61,7 @@ export interface DebOptions {
   outDir: string;
   /** Seconds since the epoch for every timestamp in the package. */
   sourceDateEpoch: number;
-  /** Node's LICENSE (from the registry tarball), quoted in the copyright file. */
+  /** Node's LICENSE (from the registry tarball), installed beside the copyright file. */
   nodeLicense?: string;
   maintainer?: string;
   /**
@@ -86,7 +87,7 @@ function changelog(version: string, epoch: number, maintainer: string): Buffer {
   return gzipSync(Buffer.from(text), { level: 9 });
 }
 
-function copyright(nodeLicense: string | undefined): string {
+function copyright(): string {
   const licence = (path: string) => readFileSync(join(REPO, "node_modules", path), "utf8").trimEnd();
   const indent = (text: string) =>
     text
@@ -124,7 +125,8 @@ Files: usr/bin/eca (Node.js)
 Copyright: Node.js contributors, and the authors of the software Node.js includes (V8, libuv,
  OpenSSL, ICU, zlib and others, as its LICENSE below lists)
 License: Node.js
-${indent(nodeLicense ?? "See https://github.com/nodejs/node/blob/main/LICENSE")}
+ Node.js's own licence, which lists every component it includes and each one's licence, is
+ /usr/share/doc/eca/Node.js-LICENSE.gz, verbatim from the registry's Node.js package.
 
 Files: usr/bin/eca (usb addon)
 Copyright: 2012 Nonolith Labs, LLC
@@ -212,7 +214,13 @@ export function buildDeb(options: DebOptions): DebResult {
     }
     put(root, DEB_UNIT, unit, MODE.file);
     put(root, DEB_CONFIG, readFileSync(join(REPO, "packaging", "config.example.yaml")), MODE.config);
-    put(root, "/usr/share/doc/eca/copyright", copyright(options.nodeLicense), MODE.file);
+    put(root, "/usr/share/doc/eca/copyright", copyright(), MODE.file);
+    put(
+      root,
+      "/usr/share/doc/eca/Node.js-LICENSE.gz",
+      gzipSync(options.nodeLicense ?? "See https://github.com/nodejs/node/blob/main/LICENSE\n", { level: 9 }),
+      MODE.file,
+    );
     put(
       root,
       "/usr/share/doc/eca/changelog.gz",
