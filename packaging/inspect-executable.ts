@@ -55,7 +55,7 @@ function elf(buf: Buffer): ExecutableFacts {
     if (buf.readUInt32LE(ph) !== 4) continue; // PT_NOTE
     const offset = Number(buf.readBigUInt64LE(ph + 8));
     const end = offset + Number(buf.readBigUInt64LE(ph + 32));
-    for (let at = offset; at + 12 <= end; ) {
+    for (let at = offset; at + 12 <= Math.min(end, buf.length); ) {
       const namesz = buf.readUInt32LE(at);
       const descsz = buf.readUInt32LE(at + 4);
       const name = cString(buf, at + 12, namesz);
@@ -140,6 +140,8 @@ function macho(buf: Buffer): ExecutableFacts {
   for (let i = 0; i < ncmds; i++) {
     const cmd = buf.readUInt32LE(at);
     const size = buf.readUInt32LE(at + 4);
+    if (size < 8) throw new Error(`garbled Mach-O: load command ${i} at ${at} has size ${size}`);
+    if (at + size > buf.length) throw new RangeError(`load command ${i} ends past the file`);
     if (cmd === 0x1d) codeSignature = true; // LC_CODE_SIGNATURE
     if (cmd === 0x19 && cString(buf, at + 8, 16) === "NODE_SEA") {
       const nsects = buf.readUInt32LE(at + 64);

@@ -17,7 +17,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSea } from "./build-sea.ts";
@@ -121,6 +121,13 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
   const targets = (options.targets ?? TARGETS.map((t) => t.id)).map(targetById);
   const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string })
     .version;
+  // The output directory is emptied first: only one that is empty or an earlier build's (it has
+  // SHA256SUMS), so a mistyped --out-dir cannot delete anything else.
+  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !existsSync(join(outDir, "SHA256SUMS"))) {
+    throw new Error(
+      `${outDir} is not empty and not an earlier npm run package output (fix: give an empty or new --out-dir)`,
+    );
+  }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const made: string[] = [];

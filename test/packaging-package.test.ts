@@ -185,6 +185,25 @@ describe.skipIf(skip)("npm run package", () => {
     });
   }
 
+  // Before lintian's test, so the second build runs while lintian does.
+  it.skipIf(!wanted.includes("linux-x64") || !wanted.includes("linux-arm64"))(
+    "two builds from the same commit give the same bytes (Linux executables and .debs)",
+    async () => {
+      const second = await packageAll({
+        targets: ["linux-x64", "linux-arm64"],
+        outDir: join(work, "b"),
+        macos: false,
+        msi: false,
+      });
+      const names = ["linux-x64/eca", "linux-arm64/eca", "eca_0.1.0_amd64.deb", "eca_0.1.0_arm64.deb"];
+      for (const name of names) {
+        expect(sha256(join(second.outDir, name)), name).toBe(sha256(join(first.outDir, name)));
+      }
+      rmSync(second.outDir, { recursive: true, force: true });
+    },
+    BUILD_TIMEOUT,
+  );
+
   it.skipIf(!wanted.includes("linux-x64") || !has("lintian"))(
     "the .deb is lintian clean (each override justified)",
     async () => {
@@ -217,24 +236,6 @@ describe.skipIf(skip)("npm run package", () => {
       });
       expect(out.trim()).toBe(`shlibs:Depends=${DEB_DEPENDS}`);
     },
-  );
-
-  it.skipIf(!wanted.includes("linux-x64") || !wanted.includes("linux-arm64"))(
-    "two builds from the same commit give the same bytes (Linux executables and .debs)",
-    async () => {
-      const second = await packageAll({
-        targets: ["linux-x64", "linux-arm64"],
-        outDir: join(work, "b"),
-        macos: false,
-        msi: false,
-      });
-      const names = ["linux-x64/eca", "linux-arm64/eca", "eca_0.1.0_amd64.deb", "eca_0.1.0_arm64.deb"];
-      for (const name of names) {
-        expect(sha256(join(second.outDir, name)), name).toBe(sha256(join(first.outDir, name)));
-      }
-      rmSync(second.outDir, { recursive: true, force: true });
-    },
-    BUILD_TIMEOUT,
   );
 });
 
@@ -295,9 +296,13 @@ describe.skipIf(skip || !canInstall || !wanted.includes("linux-x64"))(
       expect(owner("/etc/eca")).toBe("0:0 0755");
       expect(owner(DEB_UNIT)).toBe("0:0 0644");
       expect(owner("/usr/share/doc/eca/copyright")).toBe("0:0 0644");
-      expect(readFileSync(DEB_UNIT, "utf8")).toMatch(
-        /^ExecStart=\/usr\/bin\/eca run --config \/etc\/eca\/config.yaml$/m,
-      );
+      const unit = readFileSync(DEB_UNIT, "utf8");
+      expect(unit).toMatch(/^ExecStart=\/usr\/bin\/eca run --config \/etc\/eca\/config.yaml$/m);
+      expect(unit).not.toContain("/usr/local/bin");
+      if (has("systemd-analyze")) {
+        const verify = spawnSync("systemd-analyze", ["verify", DEB_UNIT], { encoding: "utf8" });
+        expect(verify.stderr.split("\n").filter((l) => l.includes("eca.service"))).toEqual([]);
+      }
       const conffiles = execFileSync("dpkg-query", ["-W", `-f=$\{Conffiles}`, "eca"], { encoding: "utf8" });
       expect(conffiles).toContain(DEB_CONFIG);
       expect(readFileSync(DEB_CONFIG)).toEqual(readFileSync(join(REPO, "packaging", "config.example.yaml")));

@@ -203,10 +203,13 @@ export function buildDeb(options: DebOptions): DebResult {
     mkdirSync(dirname(exe), { recursive: true });
     copyFileSync(options.executable, exe);
     chmodSync(exe, MODE.exec);
-    const unit = readFileSync(join(REPO, "packaging", "linux", "eca.service"), "utf8").replace(
-      /^ExecStart=\/usr\/local\/bin\/eca /m,
-      `ExecStart=${DEB_EXECUTABLE} `,
-    );
+    const unit = readFileSync(join(REPO, "packaging", "linux", "eca.service"), "utf8")
+      .replace(/^ExecStart=\/usr\/local\/bin\/eca /m, `ExecStart=${DEB_EXECUTABLE} `)
+      // The manual install steps at the top do not apply to the packaged unit.
+      .replace(
+        /^# Install \(see packaging\/README\.md\):\n(# {2}.*\n)+/m,
+        "# Installed by the eca Debian package: see /usr/share/doc/eca/README.Debian.\n",
+      );
     if (!unit.includes(`ExecStart=${DEB_EXECUTABLE} run`)) {
       throw new Error(
         "packaging/linux/eca.service: no ExecStart=/usr/local/bin/eca line to point at /usr/bin/eca",
