@@ -185,6 +185,27 @@ describe.skipIf(skip)("npm run package", () => {
     });
   }
 
+  it.skipIf(!wanted.includes("linux-arm64") || !has("dpkg-deb"))(
+    "the arm64 .deb holds the arm64 executable, every entry root's",
+    () => {
+      const deb = join(first.outDir, "eca_0.1.0_arm64.deb");
+      expect(execFileSync("dpkg-deb", ["-f", deb, "Architecture"], { encoding: "utf8" }).trim()).toBe(
+        "arm64",
+      );
+      const entries = execFileSync("dpkg-deb", ["-c", deb], { encoding: "utf8" }).trim().split("\n");
+      for (const entry of entries) expect(entry.split(/\s+/)[1]).toBe("root/root");
+      const exe = join(work, "arm64-eca");
+      execFileSync("sh", [
+        "-c",
+        'dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/bin/eca > "$2"',
+        "sh",
+        deb,
+        exe,
+      ]);
+      expect(sha256(exe)).toBe(sha256(executableOf("linux-arm64")));
+    },
+  );
+
   // Before lintian's test, so the second build runs while lintian does.
   it.skipIf(!wanted.includes("linux-x64") || !wanted.includes("linux-arm64"))(
     "two builds from the same commit give the same bytes (Linux executables and .debs)",
