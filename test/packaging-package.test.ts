@@ -368,6 +368,8 @@ describe.skipIf(skip || !canInstall || !wanted.includes("linux-x64"))(
       expect(existsSync(DEB_UNIT)).toBe(false);
       expect(existsSync(DEB_CONFIG)).toBe(true);
       expect(existsSync("/var/lib/eca/state.db")).toBe(true);
+      // Masked while removed (debhelper's postrm), so a stray unit file cannot start it.
+      expect(lstatSync("/etc/systemd/system/eca.service").isSymbolicLink()).toBe(true);
     });
 
     it("dpkg -P purges the configuration, the state and the service's enablement", () => {
@@ -378,6 +380,7 @@ describe.skipIf(skip || !canInstall || !wanted.includes("linux-x64"))(
       expect(existsSync("/var/lib/eca")).toBe(false);
       expect(existsSync("/run/eca")).toBe(false);
       expect(existsSync("/etc/systemd/system/multi-user.target.wants/eca.service")).toBe(false);
+      expect(lstatSync("/etc/systemd/system/eca.service", { throwIfNoEntry: false })).toBeUndefined();
     });
   },
 );
