@@ -27,6 +27,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { addonAssetKey } from "./native-addon.ts";
+import { runCommand } from "./run-command.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -305,7 +306,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   if (strip && options.strip !== false) {
     executableBase = join(outDir, "node.stripped");
     copyFileSync(node, executableBase);
-    execFileSync(strip, ["--strip-all", executableBase]);
+    await runCommand(strip, ["--strip-all", executableBase]);
     log(
       `stripped a copy of ${node}: ${mebibytes(statSync(node).size)} -> ${mebibytes(statSync(executableBase).size)}`,
     );
@@ -335,9 +336,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   // V8 rejects a code cache made under other flags ("Code cache data rejected"), so the cache is made
   // by a Node running with the flags the executable will run with.
   // A cross build cannot run the target's Node: the Node running this script writes it (same version).
-  execFileSync(cross ? process.execPath : node, [...config.execArgv, "--build-sea", configFile], {
+  await runCommand(cross ? process.execPath : node, [...config.execArgv, "--build-sea", configFile], {
     cwd: outDir,
-    stdio: options.verbose ? "inherit" : "pipe",
+    inherit: options.verbose === true,
   });
   if (executableBase !== node) rmSync(executableBase, { force: true });
 

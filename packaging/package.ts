@@ -3,6 +3,7 @@
 //   node packaging/package.ts [--target linux-x64,linux-arm64,win-x64,darwin-x64,darwin-arm64]
 //                             [--out-dir dist/package] [--cache-dir .cache/node] [--no-deb]
 //                             [--no-msi] [--no-macos] [--deb-compression gzip|xz|zstd] [--code-cache]
+//                             [--jobs N]
 //
 // For each target (packaging/targets.ts): the Node binary is fetched with `npm pack` into the cache
 // (once) and checked against its pinned integrity, the single executable is built with build-sea.ts
@@ -17,7 +18,18 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSea } from "./build-sea.ts";
@@ -45,6 +57,8 @@ export interface PackageOptions {
   macos?: boolean;
   msi?: boolean;
   codeCache?: boolean;
+  /** Targets built at once. Default: 2, or 1 on a one-core machine. */
+  jobs?: number;
   /** Default: $SOURCE_DATE_EPOCH, else the commit time of HEAD. */
   sourceDateEpoch?: number;
   verbose?: boolean;
@@ -130,11 +144,13 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const made: string[] = [];
-
-  const executables: BuiltTarget[] = [];
-  for (const target of targets) {
-    const node = nodeBinary(target, cacheDir, log);
+  // The tarballs are fetched (and extracted) one at a time, before any build starts.
+  const nodes = new Map(targets.map((target) => [target.id, nodeBinary(target, cacheDir, log)]));
+  // Each target's executable and packages, built `jobs` targets at a time (the tools run as child
+  // processes); listed in target order whatever order they finish in.
+  const perTarget = async (target: Target): Promise<{ built: BuiltTarget; files: string[] }> => {
+    const files: string[] = [];
+    const node = nodes.get(target.id) as string;
     const dir = join(outDir, target.id);
     const built = await buildSea({
       node,
@@ -149,21 +165,15 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
     const seaBlobBytes = checkExecutable(built.executable, target);
     mkdirSync(dir, { recursive: true });
     const executable = join(dir, target.platform === "win32" ? "eca.exe" : "eca");
-    execFileSync("cp", ["--", built.executable, executable]);
-    made.push(executable);
-    executables.push({
-      target: target.id,
-      executable,
-      bytes: built.bytes,
-      addons: built.addons,
-      seaBlobBytes,
-    });
+    copyFileSync(built.executable, executable);
+    chmodSync(executable, 0o755);
+    files.push(executable);
     log(
       `${relative(process.cwd(), executable)}: ${(built.bytes / 2 ** 20).toFixed(1)} MiB, ${target.format} ${target.arch}, SEA blob ${seaBlobBytes} bytes, addons: ${built.addons.join(", ") || "none"}`,
     );
 
     if (target.debArch && options.deb !== false) {
-      const deb = buildDeb({
+      const deb = await buildDeb({
         executable,
         arch: target.debArch,
         version,
@@ -172,7 +182,7 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
         nodeLicense: nodeLicense(target, cacheDir),
         ...(options.debCompression ? { compression: options.debCompression } : {}),
       });
-      made.push(deb.deb);
+      files.push(deb.deb);
       log(`${relative(process.cwd(), deb.deb)}: ${(deb.bytes / 2 ** 20).toFixed(1)} MiB`);
     }
     if (target.platform === "darwin" && options.macos !== false) {
@@ -183,10 +193,30 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
         dir: join(outDir, `macos-${target.arch}`),
         sourceDateEpoch: epoch,
       });
-      made.push(join(payload, "root", "usr", "local", "bin", "eca"));
+      files.push(join(payload, "root", "usr", "local", "bin", "eca"));
       log(`${relative(process.cwd(), payload)}: pkgbuild payload (sign and build on a Mac: build-pkg.sh)`);
     }
+    return {
+      built: { target: target.id, executable, bytes: built.bytes, addons: built.addons, seaBlobBytes },
+      files,
+    };
+  };
+  const results: { built: BuiltTarget; files: string[] }[] = new Array(targets.length);
+  let next = 0;
+  if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs >= 1)) {
+    throw new Error(`--jobs ${options.jobs}: give a whole number of targets to build at once, 1 or more`);
   }
+  const jobs = Math.min(options.jobs ?? Math.min(availableParallelism(), 2), targets.length);
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      while (next < targets.length) {
+        const index = next++;
+        results[index] = await perTarget(targets[index] as Target);
+      }
+    }),
+  );
+  const executables = results.map((r) => r.built);
+  const made = results.flatMap((r) => r.files);
   rmSync(join(outDir, ".build"), { recursive: true, force: true });
 
   let msi: string | undefined;
@@ -230,11 +260,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const outDir = flag("--out-dir");
     const cacheDir = flag("--cache-dir");
     const debCompression = flag("--deb-compression") as PackageOptions["debCompression"];
+    const jobs = flag("--jobs");
     const result = await packageAll({
       ...(targets ? { targets } : {}),
       ...(outDir ? { outDir } : {}),
       ...(cacheDir ? { cacheDir } : {}),
       ...(debCompression ? { debCompression } : {}),
+      ...(jobs ? { jobs: Number(jobs) } : {}),
       deb: !process.argv.includes("--no-deb"),
       macos: !process.argv.includes("--no-macos"),
       msi: !process.argv.includes("--no-msi"),

@@ -2,7 +2,7 @@
 // registry's Node (the tarballs are fetched with npm pack into .cache/node once, then reused), each
 // one's headers read back, the Linux x64 one run; the .deb checked by lintian, installed on this
 // machine with dpkg -i, run, removed (state kept) and purged (state gone); the Linux artefacts built a
-// second time and compared byte for byte. Slow (~80 s on a shared 2-core machine: the macOS builds,
+// second time and compared byte for byte. Slow (~50 s on a shared 2-core machine: the macOS builds,
 // gzip and lintian take most of it): skip with ECA_SKIP_PACKAGE=1. ECA_PACKAGE_TARGETS=linux-x64 builds
 // only that target (the format checks of the others are then skipped).
 

@@ -16,7 +16,6 @@
 // carry no name or time, and dpkg-deb (>= 1.18.11) takes SOURCE_DATE_EPOCH for the ar members' and
 // clamps the tar entries' times; it sorts the tar entries itself.
 
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -35,6 +34,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { runCommand } from "../run-command.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DEBIAN = join(REPO, "packaging", "linux", "debian");
@@ -189,7 +189,7 @@ function put(root: string, path: string, content: Buffer | string, mode: number)
   chmodSync(file, mode);
 }
 
-export function buildDeb(options: DebOptions): DebResult {
+export async function buildDeb(options: DebOptions): Promise<DebResult> {
   const packageJson = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
   const version = options.version ?? packageJson.version;
   const maintainer = options.maintainer ?? "eca maintainers <eca-maintainers@justice.gov.uk>";
@@ -287,7 +287,7 @@ export function buildDeb(options: DebOptions): DebResult {
     mkdirSync(options.outDir, { recursive: true });
     const deb = join(resolve(options.outDir), `${DEB_PACKAGE}_${version}_${options.arch}.deb`);
     rmSync(deb, { force: true });
-    execFileSync(
+    await runCommand(
       "dpkg-deb",
       [
         "--root-owner-group",
@@ -300,7 +300,6 @@ export function buildDeb(options: DebOptions): DebResult {
       ],
       {
         env: { ...process.env, SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) },
-        stdio: ["ignore", "pipe", "pipe"],
       },
     );
     if (options.verbose) process.stderr.write(`deb: ${relative(process.cwd(), deb)}\n`);
