@@ -261,6 +261,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const cacheDir = flag("--cache-dir");
     const debCompression = flag("--deb-compression") as PackageOptions["debCompression"];
     const jobs = flag("--jobs");
+    if (jobs !== undefined && !/^[1-9]\d*$/.test(jobs)) {
+      throw new Error(`--jobs ${jobs}: give a whole number of targets to build at once, 1 or more`);
+    }
     const result = await packageAll({
       ...(targets ? { targets } : {}),
       ...(outDir ? { outDir } : {}),
