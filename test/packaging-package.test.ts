@@ -147,6 +147,36 @@ describe.skipIf(skip)("npm run package", () => {
     },
   );
 
+  const qemu = has("qemu-aarch64", ["-version"]) && existsSync("/usr/aarch64-linux-gnu/lib/libstdc++.so.6");
+  it.skipIf(!wanted.includes("linux-arm64") || !wanted.includes("linux-x64") || !qemu)(
+    "the Linux arm64 executable, run under qemu-aarch64, gives the x64 one's report and loads its HCI addon",
+    () => {
+      const run = (program: string[], args: string[]) => {
+        const [command, ...rest] = program as [string, ...string[]];
+        const result = spawnSync(command, [...rest, ...args], {
+          encoding: "utf8",
+          env: { PATH: "/nonexistent", TMPDIR: work },
+          timeout: 60_000,
+        });
+        return { status: result.status, report: JSON.parse(result.stdout) as Record<string, unknown> };
+      };
+      // An absolute path: the programs run with an empty PATH.
+      const qemuPath = execFileSync("sh", ["-c", "command -v qemu-aarch64"], { encoding: "utf8" }).trim();
+      const arm = [qemuPath, "-L", "/usr/aarch64-linux-gnu", executableOf("linux-arm64")];
+      const x64 = [executableOf("linux-x64")];
+      const scan = ["scan", "--root", EXAMPLE, "--json"];
+      const a = run(arm, scan);
+      const b = run(x64, scan);
+      expect(a.status).toBe(b.status);
+      expect({ ...a.report, scannedAt: 0 }).toEqual({ ...b.report, scannedAt: 0 });
+      // The addon loads; only opening the socket fails (no Bluetooth in the kernel here, or no adapter).
+      const hci = run(arm, ["scan", "--backend", "hci", "--json"]);
+      const reason = (hci.report.unavailable as { reason: string }[])[0]?.reason ?? "";
+      expect(reason).not.toMatch(/could not be loaded|not built into/);
+    },
+    120_000,
+  );
+
   it("SHA256SUMS lists every artefact with its digest", () => {
     const lines = readFileSync(first.sums, "utf8").trim().split("\n");
     for (const line of lines) {

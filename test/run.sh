@@ -28,6 +28,7 @@ needed=(
   "strip:binutils"
   "aarch64-linux-gnu-strip:binutils-aarch64-linux-gnu"
   "file:file"
+  "qemu-aarch64:qemu-user"
 )
 missing=()
 for pair in "${needed[@]}"; do
@@ -35,6 +36,9 @@ for pair in "${needed[@]}"; do
 done
 # The mock BlueZ runs on the system Python, where Debian installs dbusmock.
 /usr/bin/python3 -c "import dbusmock" >/dev/null 2>&1 || missing+=("python3-dbusmock")
+# The linux-arm64 executable is run under qemu-aarch64 with Debian's arm64 cross libraries.
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] ||
+  missing+=("libc6-arm64-cross" "libstdc++6-arm64-cross" "libgcc-s1-arm64-cross" "libatomic1-arm64-cross")
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -52,6 +52,13 @@ export const DEB_CONFIG = "/etc/eca/config.yaml";
  */
 export const DEB_DEPENDS = "libatomic1 (>= 4.8), libc6 (>= 2.34), libgcc-s1 (>= 4.2), libstdc++6 (>= 10.2)";
 
+/**
+ * The embedded addons are written out and loaded at run time, so dpkg-shlibdeps never sees them:
+ * the usb addon (the optional libusb backend) links libudev.so.1 (`readelf -d` on
+ * the .node files in node_modules/usb/prebuilds/linux-x64 and linux-arm64); bluez serves the default bluez-dbus backend.
+ */
+export const DEB_RECOMMENDS = "bluez, libudev1";
+
 export interface DebOptions {
   /** The Linux single executable for this architecture. */
   executable: string;
@@ -158,7 +165,7 @@ Architecture: ${options.arch}
 Maintainer: ${maintainer}
 Installed-Size: ${installedKiB}
 Depends: ${DEB_DEPENDS}
-Recommends: bluez
+Recommends: ${DEB_RECOMMENDS}
 Section: admin
 Priority: optional
 Homepage: https://github.com/eca-agent/eca
