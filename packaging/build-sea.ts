@@ -227,7 +227,9 @@ const BANNER = `const require = (id) => {
   const m = process.getBuiltinModule(id);
   if (m === undefined) throw Object.assign(new Error("Cannot find module '" + id + "' (not bundled into eca)"), { code: "MODULE_NOT_FOUND" });
   return m;
-};`;
+};
+const __eca_dirname = import.meta.dirname;
+const __eca_filename = import.meta.filename;`;
 
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
@@ -280,11 +282,13 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     logLevel: "silent",
     metafile: true,
     // CommonJS packages (e.g. the HCI socket's lib/native.js) use these; in an ES module bundle they are
-    // import.meta's (in the artefact: the executable's own path).
+    // import.meta's (in the artefact: the executable's own path), read once by the banner when the
+    // bundle starts: under qemu-aarch64, import.meta.dirname read later, from a lazily imported
+    // module, was sometimes undefined (4 runs in 6), and the HCI socket package failed to load.
     define: {
       "process.env.NODE_ENV": '"production"',
-      __dirname: "import.meta.dirname",
-      __filename: "import.meta.filename",
+      __dirname: "__eca_dirname",
+      __filename: "__eca_filename",
     },
     plugins: [
       nativeAddonPlugin(addons, platform, arch),

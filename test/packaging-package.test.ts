@@ -149,7 +149,7 @@ describe.skipIf(skip)("npm run package", () => {
 
   const qemu = has("qemu-aarch64", ["-version"]) && existsSync("/usr/aarch64-linux-gnu/lib/libstdc++.so.6");
   it.skipIf(!wanted.includes("linux-arm64") || !wanted.includes("linux-x64") || !qemu)(
-    "the Linux arm64 executable, run under qemu-aarch64, gives the x64 one's report and loads its HCI addon",
+    "the Linux arm64 executable, run under qemu-aarch64, gives the x64 one's report and loads its HCI addon every time",
     () => {
       const run = (program: string[], args: string[]) => {
         const [command, ...rest] = program as [string, ...string[]];
@@ -170,9 +170,13 @@ describe.skipIf(skip)("npm run package", () => {
       expect(a.status).toBe(b.status);
       expect({ ...a.report, scannedAt: 0 }).toEqual({ ...b.report, scannedAt: 0 });
       // The addon loads; only opening the socket fails (no Bluetooth in the kernel here, or no adapter).
-      const hci = run(arm, ["scan", "--backend", "hci", "--json"]);
-      const reason = (hci.report.unavailable as { reason: string }[])[0]?.reason ?? "";
-      expect(reason).not.toMatch(/could not be loaded|not built into/);
+      // Three runs: import.meta.dirname, read by the HCI package when it is imported late, was
+      // undefined in 4 runs of 6 under qemu until build-sea.ts read it once at start-up.
+      for (let i = 0; i < 3; i++) {
+        const hci = run(arm, ["scan", "--backend", "hci", "--json", "--root", work]);
+        const reason = (hci.report.unavailable as { reason: string }[])[0]?.reason ?? "";
+        expect(reason).not.toMatch(/not installed|could not be loaded|not built into/);
+      }
     },
     120_000,
   );
