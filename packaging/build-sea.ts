@@ -13,11 +13,21 @@
 // Works offline: nothing is downloaded; the Node inside the artefact is the one running this script.
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { addonAssetKey } from "./native-addon.ts";
+import { runCommand } from "./run-command.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -45,6 +55,15 @@ export interface BuildOptions {
    * binutils' `strip`): about 33 MB smaller. Default: on when `strip` is on PATH.
    */
   strip?: boolean;
+  /**
+   * Embed a V8 code cache (~20 ms less CPU per start). Default: on for a native build, off for a
+   * cross build (only the platform that made a cache can use it). V8 writes a different cache each
+   * run (it depends on the process's random hash seed), so a build that must be byte-reproducible
+   * (packaging/package.ts) turns it off.
+   */
+  codeCache?: boolean;
+  /** Linux: the C library the addon prebuilds are picked for. Default: the build machine's. */
+  libc?: "glibc" | "musl";
   /** Node/V8 flags baked into the executable (the SEA's execArgv). Default: DAEMON_EXEC_ARGV. */
   execArgv?: string[];
   /** Print progress to stderr. */
@@ -77,13 +96,22 @@ const NATIVE_PACKAGES: Record<string, string> = {
   "bluetooth-hci-socket": "@stoprocent/bluetooth-hci-socket",
 };
 
-function hasStrip(): boolean {
-  try {
-    execFileSync("strip", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * The strip that understands this architecture's ELF: the host's binutils for the host's, the cross
+ * binutils (Debian: binutils-aarch64-linux-gnu, binutils-x86-64-linux-gnu) for the other one.
+ */
+function stripFor(arch: string): string | undefined {
+  const candidates = arch === process.arch ? ["strip"] : [];
+  if (arch === "arm64") candidates.push("aarch64-linux-gnu-strip");
+  if (arch === "x64") candidates.push("x86_64-linux-gnu-strip");
+  return candidates.find((tool) => {
+    try {
+      execFileSync(tool, ["--version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function isGlibc(): boolean {
@@ -96,6 +124,7 @@ export function findPrebuild(
   packageDir: string,
   platform = process.platform,
   arch = process.arch,
+  libc: "glibc" | "musl" = isGlibc() ? "glibc" : "musl",
 ): string | undefined {
   const prebuilds = join(packageDir, "prebuilds");
   if (!existsSync(prebuilds)) return undefined;
@@ -107,7 +136,6 @@ export function findPrebuild(
   const files = readdirSync(join(prebuilds, dir)).filter((f) => f.endsWith(".node"));
   let pick = files;
   if (platform === "linux") {
-    const libc = isGlibc() ? "glibc" : "musl";
     const tagged = files.filter((f) => f.split(".").includes(libc));
     const untagged = files.filter((f) => !f.split(".").some((t) => t === "glibc" || t === "musl"));
     pick = tagged.length > 0 ? tagged : untagged;
@@ -123,10 +151,11 @@ function nativeAddonPlugin(
   arch: string,
 ): esbuild.Plugin {
   const shim = join(REPO, "packaging", "native-addon.ts");
-  const packageDirs = Object.entries(NATIVE_PACKAGES).map(([name, pkg]) => ({
-    name,
-    dir: join(REPO, "node_modules", ...pkg.split("/")) + sep,
-  }));
+  // esbuild names importers by their real path: node_modules may be a symbolic link (a worktree's).
+  const packageDirs = Object.entries(NATIVE_PACKAGES).flatMap(([name, pkg]) => {
+    const dir = join(REPO, "node_modules", ...pkg.split("/"));
+    return existsSync(dir) ? [...new Set([dir, realpathSync(dir)])].map((d) => ({ name, dir: d + sep })) : [];
+  });
   return {
     name: "eca-native-addons",
     setup(build) {
@@ -198,7 +227,9 @@ const BANNER = `const require = (id) => {
   const m = process.getBuiltinModule(id);
   if (m === undefined) throw Object.assign(new Error("Cannot find module '" + id + "' (not bundled into eca)"), { code: "MODULE_NOT_FOUND" });
   return m;
-};`;
+};
+const __eca_dirname = import.meta.dirname;
+const __eca_filename = import.meta.filename;`;
 
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
@@ -221,7 +252,12 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   for (const [name, pkg] of Object.entries(NATIVE_PACKAGES)) {
     // Off Linux the HCI socket package resolves to its unsupported driver: its addon would never load.
     if (name === "bluetooth-hci-socket" && platform !== "linux") continue;
-    const prebuild = findPrebuild(join(REPO, "node_modules", ...pkg.split("/")), platform, arch);
+    const prebuild = findPrebuild(
+      join(REPO, "node_modules", ...pkg.split("/")),
+      platform,
+      arch,
+      options.libc ?? (isGlibc() ? "glibc" : "musl"),
+    );
     if (prebuild) addons.set(name, prebuild);
     log(prebuild ? `embedding ${relative(REPO, prebuild)}` : `no prebuild of ${pkg} for this platform`);
   }
@@ -246,11 +282,13 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     logLevel: "silent",
     metafile: true,
     // CommonJS packages (e.g. the HCI socket's lib/native.js) use these; in an ES module bundle they are
-    // import.meta's (in the artefact: the executable's own path).
+    // import.meta's (in the artefact: the executable's own path), read once by the banner when the
+    // bundle starts: under qemu-aarch64, import.meta.dirname read later, from a lazily imported
+    // module, was sometimes undefined (4 runs in 6), and the HCI socket package failed to load.
     define: {
       "process.env.NODE_ENV": '"production"',
-      __dirname: "import.meta.dirname",
-      __filename: "import.meta.filename",
+      __dirname: "__eca_dirname",
+      __filename: "__eca_filename",
     },
     plugins: [
       nativeAddonPlugin(addons, platform, arch),
@@ -263,10 +301,16 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
 
   let executableBase = node;
-  if (platform === "linux" && process.platform === "linux" && (options.strip ?? hasStrip())) {
+  const strip = platform === "linux" && process.platform === "linux" ? stripFor(arch) : undefined;
+  if (options.strip === true && !strip) {
+    throw new Error(
+      `no strip for linux-${arch} ELF: apt-get install binutils (and binutils-aarch64-linux-gnu)`,
+    );
+  }
+  if (strip && options.strip !== false) {
     executableBase = join(outDir, "node.stripped");
     copyFileSync(node, executableBase);
-    execFileSync("strip", ["--strip-all", executableBase]);
+    await runCommand(strip, ["--strip-all", executableBase]);
     log(
       `stripped a copy of ${node}: ${mebibytes(statSync(node).size)} -> ${mebibytes(statSync(executableBase).size)}`,
     );
@@ -275,7 +319,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   const executable = join(outDir, platform === "win32" ? `${name}.exe` : name);
   rmSync(executable, { force: true });
   const config = {
-    main: bundle,
+    // Relative, and --build-sea runs in outDir: the blob records this path (and the code cache the
+    // script name), so an absolute one would make two build directories give different bytes.
+    main: basename(bundle),
     mainFormat: "module",
     executable: executableBase,
     output: executable,
@@ -283,7 +329,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     useSnapshot: false,
     // V8 code cache for the bundle: measurably faster start-up (see bench/results/packaging.md). Only
     // the platform that made it can use it, so a cross build goes without.
-    useCodeCache: !cross,
+    useCodeCache: options.codeCache ?? !cross,
     execArgv: options.execArgv ?? DAEMON_EXEC_ARGV,
     // The artefact runs as root/SYSTEM: do not let NODE_OPTIONS-style environment extend its Node flags.
     execArgvExtension: "none",
@@ -294,8 +340,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   // V8 rejects a code cache made under other flags ("Code cache data rejected"), so the cache is made
   // by a Node running with the flags the executable will run with.
   // A cross build cannot run the target's Node: the Node running this script writes it (same version).
-  execFileSync(cross ? process.execPath : node, [...config.execArgv, "--build-sea", configFile], {
-    stdio: options.verbose ? "inherit" : "pipe",
+  await runCommand(cross ? process.execPath : node, [...config.execArgv, "--build-sea", configFile], {
+    cwd: outDir,
+    inherit: options.verbose === true,
   });
   if (executableBase !== node) rmSync(executableBase, { force: true });
 

@@ -24,6 +24,13 @@ needed=(
   "msibuild:msitools"
   "mount:mount"
   "rsyslogd:rsyslog"
+  "dpkg-deb:dpkg"
+  "dpkg-shlibdeps:dpkg-dev"
+  "lintian:lintian"
+  "strip:binutils"
+  "aarch64-linux-gnu-strip:binutils-aarch64-linux-gnu"
+  "file:file"
+  "qemu-aarch64:qemu-user"
 )
 missing=()
 for pair in "${needed[@]}"; do
@@ -34,6 +41,9 @@ done
 # rsyslog's TLS stream driver and RELP input, for test/syslog.test.ts.
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || missing+=("rsyslog-gnutls")
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so ] || missing+=("rsyslog-relp")
+# The linux-arm64 executable is run under qemu-aarch64 with Debian's arm64 cross libraries.
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] ||
+  missing+=("libc6-arm64-cross" "libstdc++6-arm64-cross" "libgcc-s1-arm64-cross" "libatomic1-arm64-cross")
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
