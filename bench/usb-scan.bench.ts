@@ -213,6 +213,8 @@ export function benchRecording(total = 30): string {
       `A: bMaxPower=${template.maxPowerMilliamps}mA`,
       `A: speed=${template.speed}`,
       `A: removable=${removable}`,
+      // usbguard-daemon (bench/idle.bench.ts runs it on this recording) refuses a device without it.
+      "A: authorized=1",
       `A: busnum=${bus}`,
       `A: devnum=${deviceNumber - 1}`,
       `H: descriptors=${desc}`,
@@ -516,7 +518,9 @@ async function main(): Promise<void> {
 }
 
 const recordingArgument = process.argv.indexOf("--write-recording");
-if (recordingArgument !== -1)
+if (!import.meta.main) {
+  // Imported for benchRecording (bench/idle.bench.ts): nothing to run.
+} else if (recordingArgument !== -1)
   await writeFile(
     process.argv[recordingArgument + 1] ?? "bench-30.umockdev",
     benchRecording(Number(process.argv[process.argv.indexOf("--devices") + 1]) || 30),

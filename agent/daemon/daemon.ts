@@ -1,6 +1,6 @@
 // `eca run`: watch, judge, remember, deliver. Scans are serialised and debounced; OS events
 // trigger them within a debounce window however fast they come, polling is the safety net and
-// never waits behind events. Every finding change is committed to the outbox (with the open set)
+// never waits behind events (and judges nothing again when it finds nothing changed). Every finding change is committed to the outbox (with the open set)
 // before anything else happens with it; delivery runs on its own and never blocks scanning. A
 // start that fails stops what it had started, so the process exits rather than linger.
 
@@ -139,6 +139,8 @@ async function start(
   let lastReport: ScanReport | undefined;
   let lastScan: DaemonStatus["lastScan"];
   let lastInventory = "";
+  /** What the last judged scan saw: policy digest, date and snapshot. */
+  let lastFingerprint = "";
   let scanning: Promise<ScanReport> | undefined;
   let pending: { trigger: string; promise: Promise<ScanReport> } | undefined;
   let debounce: NodeJS.Timeout | undefined;
@@ -182,6 +184,18 @@ async function start(
     const policy = await policySource.current();
     context = eventContext(policy, context);
     const snapshot = await collect(probes);
+    // A poll that finds what the last scan found, under the same policy on the same day (verdicts
+    // depend on the date: approvals expire), is not judged again: the same input gives the same
+    // verdicts, findings and inventory. The probes themselves keep such a poll cheap (the USB probe
+    // re-reads two files per known device, BlueZ answers from its last reply while no signal came).
+    const fingerprint = `${policy.digest}\0${now.toISOString().slice(0, 10)}\0${JSON.stringify(snapshot)}`;
+    if (trigger === "poll" && lastReport && fingerprint === lastFingerprint) {
+      lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
+      noteStorage(outbox.check());
+      deliverer?.nudge();
+      return lastReport;
+    }
+    lastFingerprint = fingerprint;
     const report = judgeSnapshot(snapshot, policy, now, host.hostname, config.backends);
     const diff = tracker.update(report.findings, now, {
       unobservedBuses: report.unobserved,
@@ -195,15 +209,18 @@ async function start(
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
     lastInventory = inventory;
     lastReport = report;
-    lastScan = {
-      at: now.toISOString(),
-      durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
-      trigger,
-      unavailable: snapshot.unavailable,
-    };
+    lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
     noteStorage(outbox.check());
     deliverer?.nudge();
     return report;
+  }
+
+  function scanTiming(now: Date, began: bigint, trigger: string) {
+    return {
+      at: now.toISOString(),
+      durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
+      trigger,
+    };
   }
 
   /** Says in the log when the state database stops taking writes and when it takes them again. */

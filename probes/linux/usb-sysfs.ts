@@ -252,6 +252,13 @@ class LinuxUsbProbe extends Probe {
    */
   override watch(): void {
     if (this.#watchers.size > 0) return;
+    // Type-C partners (a phone charging in "no data" mode) enumerate no USB device. Their entries
+    // in /sys/class/typec are watched too: that reports them in a recorded tree, and on a real
+    // kernel sysfs tells inotify nothing about new entries, so there the safety poll finds them.
+    const typec = join(this.#root, "sys/class/typec");
+    this.#watchDirectory(typec, (_event, filename) =>
+      this.emit("change", `typec ${filename ?? "?"} added or removed`),
+    );
     const top = join(this.#root, "dev/bus/usb");
     if (!this.#watchDirectory(top, (_event, filename) => this.#onTopLevelChange(top, filename))) return;
     void this.#watchBusDirectories(top);
