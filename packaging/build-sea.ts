@@ -13,7 +13,16 @@
 // Works offline: nothing is downloaded; the Node inside the artefact is the one running this script.
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -52,15 +61,12 @@ export interface BuildOptions {
 }
 
 /**
- * Flags every run of the artefact gets, measured with bench/daemon.bench.ts (bench/results/daemon.md):
- * - --no-opt --no-maglev: without V8's optimising compilers (TurboFan, Maglev) their machine code in
- *   the Node binary is never paged in: idle RSS ~8 MB lower, at no measurable CPU cost (the daemon's
- *   work is a few milliseconds of file reads a second; Ignition + Sparkplug run it as fast).
- *   --lite-mode and --jitless save about the same memory but cost ~40 % more CPU (no Sparkplug).
- * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: ~1.5 MB less RSS, same CPU.
- * Tried and left out (no gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size.
+ * Flags every run of the artefact gets: none. The daemon's V8 flags (--no-opt --no-maglev
+ * --max-semi-space-size=1, DAEMON_V8_FLAGS in agent/cli/run-command.ts) are set by `eca run` as it
+ * starts, with v8.setFlagsFromString; in execArgv they applied to every command and made one-shot
+ * commands slower (bench/results/startup.md). The code cache is made with these same flags.
  */
-export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--max-semi-space-size=1"];
+export const DAEMON_EXEC_ARGV: string[] = [];
 
 export interface BuildResult {
   executable: string;
@@ -125,14 +131,17 @@ function nativeAddonPlugin(
   const shim = join(REPO, "packaging", "native-addon.ts");
   const packageDirs = Object.entries(NATIVE_PACKAGES).map(([name, pkg]) => ({
     name,
-    dir: join(REPO, "node_modules", ...pkg.split("/")) + sep,
+    dirs: [join(REPO, "node_modules", ...pkg.split("/"))].flatMap((dir) =>
+      // Real paths too: esbuild names some importers by them, and node_modules may be a link (a worktree).
+      existsSync(dir) ? [dir + sep, realpathSync(dir) + sep] : [dir + sep],
+    ),
   }));
   return {
     name: "eca-native-addons",
     setup(build) {
       // node-gyp-build, when called from one of our native packages, becomes the SEA asset loader.
       build.onResolve({ filter: /^node-gyp-build$/ }, (args) => {
-        const owner = packageDirs.find((p) => args.importer.startsWith(p.dir));
+        const owner = packageDirs.find((p) => p.dirs.some((dir) => args.importer.startsWith(dir)));
         if (!owner) {
           return {
             errors: [
