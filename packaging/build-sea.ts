@@ -61,10 +61,10 @@ export interface BuildOptions {
 }
 
 /**
- * Flags every run of the artefact gets: none. The daemon's V8 flags (--no-opt --no-maglev
- * --max-semi-space-size=1, DAEMON_V8_FLAGS in agent/cli/run-command.ts) are set by `eca run` as it
- * starts, with v8.setFlagsFromString; in execArgv they applied to every command and made one-shot
- * commands slower (bench/results/startup.md). The code cache is made with these same flags.
+ * Flags every run of the artefact gets: none. --no-opt --no-maglev --max-semi-space-size=1 were
+ * here for the daemon (~3 MB less idle RSS), but execArgv applies to every command and they made
+ * one-shot commands about a third slower; set by `eca run` itself with v8.setFlagsFromString they
+ * saved nothing measurable (bench/results/startup.md, BENCHMARKS.md).
  */
 export const DAEMON_EXEC_ARGV: string[] = [];
 

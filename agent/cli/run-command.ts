@@ -54,21 +54,6 @@ export function checkFlags(overrides: ConfigOverrides): void {
   if (problems.length > 0) throw new DocumentError("eca run flags", problems);
 }
 
-/**
- * V8 flags for the long-running daemon alone, measured with bench/idle.bench.ts and
- * bench/daemon.bench.ts (bench/results/daemon.md): without the optimising compilers (TurboFan,
- * Maglev) their code in the Node binary is never paged in, and a 1 MB young generation keeps the
- * heap small; the daemon's work is a few milliseconds of reads at a time, which Ignition and
- * Sparkplug run as fast. They are set here, as `eca run` starts, and not in the executable's
- * execArgv: that applies to every command, where they slowed one-shot commands down.
- */
-export const DAEMON_V8_FLAGS = ["--no-opt", "--no-maglev", "--max-semi-space-size=1"];
-
-async function useDaemonV8Flags(): Promise<void> {
-  const { setFlagsFromString } = await import("node:v8");
-  for (const flag of DAEMON_V8_FLAGS) setFlagsFromString(flag);
-}
-
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
@@ -84,7 +69,6 @@ export function registerRunCommand(program: Command): void {
     .option("--backend <name...>", "probe backends to use")
     .option("--replay <file>", "judge recorded observations (JSON) instead of real devices")
     .action(async (flags: RunFlags) => {
-      await useDaemonV8Flags();
       const overrides: ConfigOverrides = {
         endpointUrl: flags.endpoint,
         stateDir: flags.stateDir,
