@@ -30,6 +30,9 @@ import type { DaemonStatus } from "./status-types.ts";
  */
 export const DEBOUNCE_MS = 150;
 
+/** How often an idle deliverer looks for events it was not nudged about (see start()). */
+export const DELIVERER_IDLE_POLL_MS = 60_000;
+
 /** setInterval and setTimeout fire at once for delays over 2^31-1 ms (about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -127,7 +130,9 @@ async function start(
       agentVersion: AGENT_VERSION,
       hostname: host.hostname,
     });
-    deliverer = startDeliverer({ outbox, sink, logger });
+    // Every enqueue here is followed by a nudge, so the deliverer's idle look for events it was not
+    // told about is a backstop: once a minute, not every 5 s (an idle agent should stay asleep).
+    deliverer = startDeliverer({ outbox, sink, logger, idlePollMs: DELIVERER_IDLE_POLL_MS });
     const running = deliverer;
     started.push(() => running.stop());
   } else {
