@@ -61,12 +61,20 @@ export interface BuildOptions {
 }
 
 /**
- * Flags every run of the artefact gets: none. --no-opt --no-maglev --max-semi-space-size=1 were
- * here for the daemon (~3 MB less idle RSS), but execArgv applies to every command and they made
- * one-shot commands about a third slower; set by `eca run` itself with v8.setFlagsFromString they
- * saved nothing measurable (bench/results/startup.md, BENCHMARKS.md).
+ * Flags every run of the artefact gets, measured with bench/daemon.bench.ts (bench/results/daemon.md)
+ * and bench/idle.bench.ts (BENCHMARKS.md, Footprint):
+ * - --no-opt --no-maglev: without V8's optimising compilers (TurboFan, Maglev) their machine code in
+ *   the Node binary is never paged in: idle RSS lower, at no measurable CPU cost (the daemon's
+ *   work is a few milliseconds of file reads a second; Ignition + Sparkplug run it as fast).
+ *   --lite-mode and --jitless save about the same memory but cost ~40 % more CPU (no Sparkplug).
+ * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: after a burst of
+ *   scans (1,000 attach/detach cycles) the daemon sits at 80 MB with it and 123 MB without.
+ * They cost every one-shot command ~16 ms of start-up (measured side by side with and without them,
+ * bench/startup.bench.ts); the daemon's memory is worth more. Set at run time by `eca run` instead
+ * (v8.setFlagsFromString) they do nothing: the heap is configured by then. Tried and left out (no
+ * gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size.
  */
-export const DAEMON_EXEC_ARGV: string[] = [];
+export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--max-semi-space-size=1"];
 
 export interface BuildResult {
   executable: string;
