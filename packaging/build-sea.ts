@@ -178,6 +178,37 @@ function nativeAddonPlugin(
 }
 
 /**
+ * In one ES module bundle esbuild hoists every `import … from "node:x"` of every bundled file to the
+ * top, so each command loaded every built-in any command uses (node:sqlite, node:net, node:crypto,
+ * child_process…) before doing anything: `eca --version` paid for the daemon's. Here a built-in
+ * becomes a bundled module that takes it from process.getBuiltinModule when it is first evaluated,
+ * which for a module reached only through a dynamic import() is when that import runs
+ * (bench/results/startup.md). Its exports are those the built-in has in the Node doing the build,
+ * the same version as the one inside the executable.
+ */
+function lazyBuiltinsPlugin(): esbuild.Plugin {
+  const identifier = /^[A-Za-z_$][\w$]*$/;
+  return {
+    name: "eca-lazy-builtins",
+    setup(build) {
+      build.onResolve({ filter: /^node:/ }, (args) =>
+        args.kind === "import-statement" ? { path: args.path, namespace: "eca-builtin" } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: "eca-builtin" }, (args) => {
+        const names = Object.keys(process.getBuiltinModule(args.path) ?? {}).filter(
+          (name) => identifier.test(name) && name !== "default",
+        );
+        const module = `process.getBuiltinModule(${JSON.stringify(args.path)})`;
+        return {
+          contents: `const m = ${module};\nexport default m;\nexport const { ${names.join(", ")} } = m;\n`,
+          loader: "js",
+        };
+      });
+    },
+  };
+}
+
+/**
  * While the tree is being built up, an import of a local file that does not exist yet can be let
  * through (allowMissing): the file becomes a module that throws when it is evaluated, exactly like
  * Node does at run time in development (lazily imported modules fail only when imported). It is a
@@ -271,6 +302,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     },
     plugins: [
       nativeAddonPlugin(addons, platform, arch),
+      lazyBuiltinsPlugin(),
       ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
     ],
   });
