@@ -195,8 +195,15 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
         args.kind === "import-statement" ? { path: args.path, namespace: "eca-builtin" } : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: "eca-builtin" }, (args) => {
-        const names = Object.keys(process.getBuiltinModule(args.path) ?? {}).filter(
-          (name) => identifier.test(name) && name !== "default",
+        const builtin = (process.getBuiltinModule(args.path) ?? {}) as Record<string, unknown>;
+        // Data properties only: reading a getter (crypto.webcrypto, fs.promises) loads what it
+        // stands for, which is what this is here to avoid. Importing one fails the build loudly
+        // (esbuild: no matching export), never silently undefined.
+        const names = Object.keys(builtin).filter(
+          (name) =>
+            identifier.test(name) &&
+            name !== "default" &&
+            "value" in (Object.getOwnPropertyDescriptor(builtin, name) ?? {}),
         );
         const module = `process.getBuiltinModule(${JSON.stringify(args.path)})`;
         return {
