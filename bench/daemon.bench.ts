@@ -77,12 +77,12 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * a process on a fault, so the same program's file-backed RSS reads ~30 MB higher (89 vs 55 MB for
  * `dist/eca --version` on Linux 6.18) until those pages are evicted and read back.
  */
-function dropFromPageCache(file: string): void {
+export function dropFromPageCache(file: string): void {
   execFileSync("sync", [file]);
   execFileSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"]);
 }
 
-function statusField(pid: number, name: string): number {
+export function statusField(pid: number, name: string): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8")
     .split("\n")
     .find((l) => l.startsWith(`${name}:`));
@@ -104,7 +104,7 @@ function pssMegabytes(pid: number): number {
  * CPU seconds used by all the process's threads, in nanoseconds (schedstat's run time), which is far
  * finer than /proc/PID/stat's 10 ms ticks: 0.5 % of 60 s is only 30 ticks.
  */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   let nanoseconds = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -117,7 +117,7 @@ function cpuSeconds(pid: number): number {
 }
 
 /** A few Bluetooth devices on the mock BlueZ: paired phone and headset, an unpaired neighbour. */
-async function populateBluez(bluez: MockBluez): Promise<void> {
+export async function populateBluez(bluez: MockBluez): Promise<void> {
   await bluez.addDevice({
     address: "02:00:00:00:00:01",
     name: "Pixel 8",

@@ -4,8 +4,12 @@
 // twice: as a plain tree through `root`, and under umockdev-run so lsusb and systeminformation
 // see it at /sys and /dev.
 //
-// Usage: npx node bench/usb-scan.bench.ts   (writes bench/results/usb-scan.md)
-//        npx node bench/usb-scan.bench.ts --write-recording FILE   (just the recording)
+// A 250-device recording (the 30 plus a bank of 7-port hubs) is timed in process too, and with
+// `--baseline REF` the probe as it was at commit REF (its probes/ folder, from git) is timed in the
+// same run, rounds interleaved, so the ratio holds on a shared machine.
+//
+// Usage: npx node bench/usb-scan.bench.ts [--baseline REF]   (writes bench/results/usb-scan.md)
+//        npx node bench/usb-scan.bench.ts --write-recording FILE [--devices N]   (just the recording)
 
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -158,9 +162,14 @@ function hex(...bytes: number[]): string {
   return bytes.map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Device descriptor followed by the configuration, interface and endpoint descriptors, as sysfs `descriptors` holds them. */
-function descriptors(template: Template): string {
-  const device = `1201${le16(0x0200)}${hex(template.deviceClass, 0, template.deviceClass === 9 ? 1 : 0, 64)}${le16(template.vendorId)}${le16(template.productId)}${le16(0x0100)}${hex(1, 2, 0, 1)}`;
+/**
+ * Device descriptor followed by the configuration, interface and endpoint descriptors, as sysfs
+ * `descriptors` holds them. String indices are 0 where the recording has no such attribute, as
+ * the kernel has it (it creates `serial`, `product`, `manufacturer` only for a non-zero index).
+ */
+function descriptors(template: Template, hasSerial: boolean): string {
+  const strings = template.product ? [1, 2] : [0, 0];
+  const device = `1201${le16(0x0200)}${hex(template.deviceClass, 0, template.deviceClass === 9 ? 1 : 0, 64)}${le16(template.vendorId)}${le16(template.productId)}${le16(0x0100)}${hex(...strings, hasSerial ? 3 : 0, 1)}`;
   const interfaces = template.interfaces
     .map(
       ([cls, subclass, protocol], index) =>
@@ -174,14 +183,17 @@ function descriptors(template: Template): string {
 
 const CONTROLLER = "/devices/pci0000:00/0000:00:14.0";
 
-/** A 30-device laptop-plus-dock recording: 2 root hubs, 3 hubs, 25 devices. */
-export function benchRecording(): string {
+/**
+ * A 30-device laptop-plus-dock recording: 2 root hubs, 3 hubs, 25 devices. With `total` over 30,
+ * 7-port hubs full of devices follow on bus 2 until there are `total` devices.
+ */
+export function benchRecording(total = 30): string {
   const blocks: string[] = [];
   let deviceNumber = 1;
   const add = (path: string, name: string, template: Template, removable: string) => {
     const bus = name.startsWith("usb") ? Number(name.slice(3)) : Number(name.split("-")[0]);
     const node = `bus/usb/${String(bus).padStart(3, "0")}/${String(deviceNumber++).padStart(3, "0")}`;
-    const desc = descriptors(template);
+    const desc = descriptors(template, !name.startsWith("usb"));
     const lines = [
       `P: ${path}`,
       `N: ${node}=${desc}`,
@@ -201,6 +213,8 @@ export function benchRecording(): string {
       `A: bMaxPower=${template.maxPowerMilliamps}mA`,
       `A: speed=${template.speed}`,
       `A: removable=${removable}`,
+      // usbguard-daemon (bench/idle.bench.ts runs it on this recording) refuses a device without it.
+      "A: authorized=1",
       `A: busnum=${bus}`,
       `A: devnum=${deviceNumber - 1}`,
       `H: descriptors=${desc}`,
@@ -270,6 +284,13 @@ export function benchRecording(): string {
   for (let port = 3; port <= 11; port++)
     add(`${CONTROLLER}/usb1/1-${port}`, `1-${port}`, next(), "removable");
   for (let port = 1; port <= 4; port++) add(`${CONTROLLER}/usb2/2-${port}`, `2-${port}`, next(), "removable");
+  let count = 30;
+  for (let port = 5; count < total; port++) {
+    add(`${CONTROLLER}/usb2/2-${port}`, `2-${port}`, HUB, "removable");
+    count++;
+    for (let child = 1; child <= 7 && count < total; child++, count++)
+      add(`${CONTROLLER}/usb2/2-${port}/2-${port}.${child}`, `2-${port}.${child}`, next(), "unknown");
+  }
   return `${blocks.join("\n\n")}\n`;
 }
 
@@ -329,6 +350,52 @@ async function inner(): Promise<void> {
   process.stdout.write(JSON.stringify(results));
 }
 
+/** Medians of tasks timed in interleaved rounds (A B A B …), so a busy spell hits them alike. */
+async function timeInterleaved(
+  tasks: (() => Promise<unknown>)[],
+  rounds: number,
+  perRound: number,
+  warmup: number,
+): Promise<number[]> {
+  for (const task of tasks) for (let index = 0; index < warmup; index++) await task();
+  const samples: number[][] = tasks.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [at, task] of tasks.entries()) {
+      for (let index = 0; index < perRound; index++) {
+        const started = performance.now();
+        await task();
+        samples[at]?.push(performance.now() - started);
+      }
+    }
+  }
+  return samples.map(median);
+}
+
+type ProbeFactory = typeof createLinuxUsbProbe;
+
+/** The probe as it was at `ref`: that commit's probes/ folder, extracted next to the recording. */
+async function baselineProbe(
+  ref: string,
+  scratch: string,
+): Promise<{ commit: string; create: ProbeFactory }> {
+  const repo = join(import.meta.dirname, "..");
+  const commit = spawnSync("git", ["-C", repo, "rev-parse", "--short", ref], {
+    encoding: "utf8",
+  }).stdout.trim();
+  if (!commit) throw new Error(`--baseline ${ref}: not a commit in ${repo}`);
+  const target = join(scratch, "baseline");
+  await mkdir(target, { recursive: true });
+  const archive = spawnSync("git", ["-C", repo, "archive", commit, "probes"], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const untar = spawnSync("tar", ["-x", "-C", target], { input: archive.stdout });
+  if (archive.status !== 0 || untar.status !== 0) throw new Error(`--baseline ${ref}: git archive failed`);
+  const module = (await import(join(target, "probes/linux/usb-sysfs.ts"))) as {
+    createLinuxUsbProbe: ProbeFactory;
+  };
+  return { commit, create: module.createLinuxUsbProbe };
+}
+
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), "eca-usb-bench-"));
   try {
@@ -337,10 +404,37 @@ async function main(): Promise<void> {
     await writeFile(recording, text);
     const tree = join(scratch, "tree");
     await umockdevToTree(text, tree);
+    const tree250 = join(scratch, "tree-250");
+    await umockdevToTree(benchRecording(250), tree250);
+    const at = process.argv.indexOf("--baseline");
+    const baseline = at > 0 ? await baselineProbe(process.argv[at + 1] ?? "HEAD", scratch) : undefined;
 
     const probe = createLinuxUsbProbe({ root: tree });
+    const probe250 = createLinuxUsbProbe({ root: tree250 });
     const devices = (await probe.snapshot()).observations.length;
-    const inProcess = await timeAsync(500, 100, () => probe.snapshot());
+    const devices250 = (await probe250.snapshot()).observations.length;
+    // "First scan": a new probe each time, so nothing is known from a previous scan (as `eca scan`).
+    const tasks = [
+      () => probe.snapshot(),
+      () => probe250.snapshot(),
+      () => createLinuxUsbProbe({ root: tree250 }).snapshot(),
+    ];
+    if (baseline) {
+      const old = baseline.create({ root: tree });
+      const old250 = baseline.create({ root: tree250 });
+      tasks.push(
+        () => old.snapshot(),
+        () => old250.snapshot(),
+      );
+    }
+    const [inProcess = 0, inProcess250 = 0, first250 = 0, baseline30, baseline250] = await timeInterleaved(
+      tasks,
+      10,
+      40,
+      50,
+    );
+    const ofBefore = (ms: number) =>
+      baseline250 === undefined ? "" : `; ${((ms / baseline250) * 100).toFixed(0)} % of before`;
 
     const innerRun = spawnSync(
       "umockdev-run",
@@ -361,6 +455,24 @@ async function main(): Promise<void> {
     const ratio = (ms: number | undefined) => (ms === undefined ? "n/a" : `${(ms / inProcess).toFixed(0)}×`);
     const rows = [
       ["eca linux-sysfs probe, in process, `root` = tree", devices, format(inProcess), "1×"],
+      ...(baseline
+        ? [[`the same at ${baseline.commit} (before)`, devices, format(baseline30), ratio(baseline30)]]
+        : []),
+      [
+        "eca linux-sysfs probe, in process, 250-device tree, every scan after the first (the daemon)",
+        devices250,
+        format(inProcess250),
+        `${ratio(inProcess250)}${ofBefore(inProcess250)}`,
+      ],
+      [
+        "the same, first scan of a new probe (`eca scan`)",
+        devices250,
+        format(first250),
+        `${ratio(first250)}${ofBefore(first250)}`,
+      ],
+      ...(baseline
+        ? [[`the same at ${baseline.commit} (before)`, devices250, format(baseline250), ratio(baseline250)]]
+        : []),
       [
         "eca linux-sysfs probe, in process, under umockdev-run",
         innerResults?.probeDevices,
@@ -387,7 +499,8 @@ async function main(): Promise<void> {
     ].join("\n");
     const notes = [
       `Recording: 30 USB devices (2 root hubs, 3 hubs, 25 devices with 1–4 interfaces each), generated by bench/usb-scan.bench.ts.`,
-      `Medians: eca over 500 runs after 100 warm-up runs (200/50 under umockdev); lsusb and systeminformation over 20 runs after 3.`,
+      `Medians: eca in process over 400 runs after 50 warm-up runs, in 10 interleaved rounds of 40 per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
+      "The recordings have each device's binary `descriptors` (as the kernel and umockdev-record give it), so the probe takes ids, classes, bMaxPower and interface classes from it; the individual attributes are there too, as on a real machine.",
       `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}.`,
       "eca's count includes Type-C ports (none here); lsusb's counts `Bus … Device …` lines.",
       "The umockdev rows run with umockdev-run's LD_PRELOAD redirecting every file operation to the recording; lsusb and systeminformation can only be timed that way (they read /sys and /dev). Their times include starting the lsusb process, which is part of what they cost.",
@@ -405,7 +518,12 @@ async function main(): Promise<void> {
 }
 
 const recordingArgument = process.argv.indexOf("--write-recording");
-if (recordingArgument !== -1)
-  await writeFile(process.argv[recordingArgument + 1] ?? "bench-30.umockdev", benchRecording());
+if (!import.meta.main) {
+  // Imported for benchRecording (bench/idle.bench.ts): nothing to run.
+} else if (recordingArgument !== -1)
+  await writeFile(
+    process.argv[recordingArgument + 1] ?? "bench-30.umockdev",
+    benchRecording(Number(process.argv[process.argv.indexOf("--devices") + 1]) || 30),
+  );
 else if (process.argv.includes("--inner")) await inner();
 else await main();

@@ -71,13 +71,18 @@ export interface BuildOptions {
 }
 
 /**
- * Flags every run of the artefact gets, measured with bench/daemon.bench.ts (bench/results/daemon.md):
+ * Flags every run of the artefact gets, measured with bench/daemon.bench.ts (bench/results/daemon.md)
+ * and bench/idle.bench.ts (BENCHMARKS.md, Footprint):
  * - --no-opt --no-maglev: without V8's optimising compilers (TurboFan, Maglev) their machine code in
- *   the Node binary is never paged in: idle RSS ~8 MB lower, at no measurable CPU cost (the daemon's
+ *   the Node binary is never paged in: idle RSS lower, at no measurable CPU cost (the daemon's
  *   work is a few milliseconds of file reads a second; Ignition + Sparkplug run it as fast).
  *   --lite-mode and --jitless save about the same memory but cost ~40 % more CPU (no Sparkplug).
- * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: ~1.5 MB less RSS, same CPU.
- * Tried and left out (no gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size.
+ * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: after a burst of
+ *   scans (1,000 attach/detach cycles) the daemon sits at 80 MB with it and 123 MB without.
+ * They cost every one-shot command ~16 ms of start-up (measured side by side with and without them,
+ * bench/startup.bench.ts); the daemon's memory is worth more. Set at run time by `eca run` instead
+ * (v8.setFlagsFromString) they do nothing: the heap is configured by then. Tried and left out (no
+ * gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size.
  */
 export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--max-semi-space-size=1"];
 
@@ -151,17 +156,19 @@ function nativeAddonPlugin(
   arch: string,
 ): esbuild.Plugin {
   const shim = join(REPO, "packaging", "native-addon.ts");
-  // esbuild names importers by their real path: node_modules may be a symbolic link (a worktree's).
-  const packageDirs = Object.entries(NATIVE_PACKAGES).flatMap(([name, pkg]) => {
-    const dir = join(REPO, "node_modules", ...pkg.split("/"));
-    return existsSync(dir) ? [...new Set([dir, realpathSync(dir)])].map((d) => ({ name, dir: d + sep })) : [];
-  });
+  const packageDirs = Object.entries(NATIVE_PACKAGES).map(([name, pkg]) => ({
+    name,
+    dirs: [join(REPO, "node_modules", ...pkg.split("/"))].flatMap((dir) =>
+      // Real paths too: esbuild names some importers by them, and node_modules may be a link (a worktree).
+      existsSync(dir) ? [dir + sep, realpathSync(dir) + sep] : [dir + sep],
+    ),
+  }));
   return {
     name: "eca-native-addons",
     setup(build) {
       // node-gyp-build, when called from one of our native packages, becomes the SEA asset loader.
       build.onResolve({ filter: /^node-gyp-build$/ }, (args) => {
-        const owner = packageDirs.find((p) => args.importer.startsWith(p.dir));
+        const owner = packageDirs.find((p) => p.dirs.some((dir) => args.importer.startsWith(dir)));
         if (!owner) {
           return {
             errors: [
@@ -184,6 +191,44 @@ function nativeAddonPlugin(
         const dir = join(REPO, "node_modules", "@stoprocent", "bluetooth-hci-socket", "lib");
         const driver = platform === "linux" ? "native.js" : "unsupported.js";
         return { path: join(dir, driver) };
+      });
+    },
+  };
+}
+
+/**
+ * In one ES module bundle esbuild hoists every `import … from "node:x"` of every bundled file to the
+ * top, so each command loaded every built-in any command uses (node:sqlite, node:net, node:crypto,
+ * child_process…) before doing anything: `eca --version` paid for the daemon's. Here a built-in
+ * becomes a bundled module that takes it from process.getBuiltinModule when it is first evaluated,
+ * which for a module reached only through a dynamic import() is when that import runs
+ * (bench/results/startup.md). Its exports are those the built-in has in the Node doing the build,
+ * the same version as the one inside the executable.
+ */
+function lazyBuiltinsPlugin(): esbuild.Plugin {
+  const identifier = /^[A-Za-z_$][\w$]*$/;
+  return {
+    name: "eca-lazy-builtins",
+    setup(build) {
+      build.onResolve({ filter: /^node:/ }, (args) =>
+        args.kind === "import-statement" ? { path: args.path, namespace: "eca-builtin" } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: "eca-builtin" }, (args) => {
+        const builtin = (process.getBuiltinModule(args.path) ?? {}) as Record<string, unknown>;
+        // Data properties only: reading a getter (crypto.webcrypto, fs.promises) loads what it
+        // stands for, which is what this is here to avoid. Importing one fails the build loudly
+        // (esbuild: no matching export), never silently undefined.
+        const names = Object.keys(builtin).filter(
+          (name) =>
+            identifier.test(name) &&
+            name !== "default" &&
+            "value" in (Object.getOwnPropertyDescriptor(builtin, name) ?? {}),
+        );
+        const module = `process.getBuiltinModule(${JSON.stringify(args.path)})`;
+        return {
+          contents: `const m = ${module};\nexport default m;\nexport const { ${names.join(", ")} } = m;\n`,
+          loader: "js",
+        };
       });
     },
   };
@@ -292,6 +337,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     },
     plugins: [
       nativeAddonPlugin(addons, platform, arch),
+      lazyBuiltinsPlugin(),
       ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
     ],
   });

@@ -1,70 +1,14 @@
 #!/usr/bin/env node
-// The `eca` command line. Exit codes (agent/cli/exit-codes.ts): 0 compliant, 1 findings, 2 error
-// (bad input or a failure), 3 could not check (a bus could not be observed at all).
+// The `eca` command line: agent/cli/program.ts. `eca --version` is answered here, before anything
+// else is loaded, so it costs what starting Node costs (bench/results/startup.md); every other
+// command loads the program, and each command loads what it needs when it runs.
 
-import { Command, CommanderError } from "commander";
-import { DocumentError } from "../../policy/document.ts";
-import { registerCaptureCommand } from "../cli/capture-command.ts";
-import { registerConfigCommand } from "../cli/config-command.ts";
-import { EXIT_ERROR, EXIT_HELP } from "../cli/exit-codes.ts";
-import { registerPolicyCommand } from "../cli/policy-command.ts";
-import { registerRunCommand } from "../cli/run-command.ts";
-import { registerScanCommand } from "../cli/scan-command.ts";
-import { registerStatusCommand } from "../cli/status-command.ts";
-import { registerUnblockCommand } from "../cli/unblock-command.ts";
-import { redactUrlsIn } from "../text/redact.ts";
 import { AGENT_VERSION } from "../version.ts";
 
-export function buildProgram(): Command {
-  const program = new Command("eca")
-    .description(
-      "Endpoint Compliance Agent: checks USB and Bluetooth devices against the personal devices guidance",
-    )
-    .version(AGENT_VERSION)
-    .exitOverride()
-    .showHelpAfterError();
-  registerScanCommand(program);
-  registerRunCommand(program);
-  registerStatusCommand(program);
-  registerPolicyCommand(program);
-  registerConfigCommand(program);
-  registerCaptureCommand(program);
-  registerUnblockCommand(program);
-  program.addHelpText(
-    "after",
-    "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",
-  );
-  addExitCodeHelp(program, "");
-  return program;
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  process.stdout.write(`${AGENT_VERSION}\n`);
+} else {
+  const { main } = await import("../cli/program.ts");
+  await main();
 }
-
-/** Every command's --help ends with its exit codes, from the one table in exit-codes.ts. */
-function addExitCodeHelp(command: Command, prefix: string): void {
-  for (const sub of command.commands) {
-    const path = prefix ? `${prefix} ${sub.name()}` : sub.name();
-    const help = EXIT_HELP[path];
-    if (help) sub.addHelpText("after", help);
-    addExitCodeHelp(sub, path);
-  }
-}
-
-async function main(): Promise<void> {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with exit code 0.
-      process.exitCode = error.exitCode === 0 ? 0 : EXIT_ERROR;
-      return;
-    }
-    if (error instanceof DocumentError) {
-      process.stderr.write(`eca: ${error.message}\n`);
-    } else {
-      // Credentials in a URL named by the error (the endpoint) stay out of the terminal and journal.
-      process.stderr.write(`eca: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}\n`);
-    }
-    process.exitCode = EXIT_ERROR;
-  }
-}
-
-await main();

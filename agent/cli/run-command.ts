@@ -62,7 +62,7 @@ export function registerRunCommand(program: Command): void {
     .option("--config <file>", "agent configuration (YAML or JSON); the platform's file when left out")
     .option("--endpoint <url>", "where to deliver events (overrides endpoint.url)")
     .option("--state-dir <dir>", "where the outbox and state live")
-    .option("--poll-interval <seconds>", "seconds between safety-net scans")
+    .option("--poll-interval <seconds>", "seconds between safety-net scans (default 30)")
     .option("--heartbeat-minutes <minutes>", "minutes between inventory heartbeats")
     .option("--policy <file>", "policy file")
     .option("--root <dir>", "filesystem root for /sys and /var/lib/bluetooth")

@@ -121,7 +121,9 @@ export async function loadConfig(
   const endpointUrl = defined.endpointUrl ?? fromFile.endpoint?.url;
   const config: AgentConfig = {
     stateDir: defaults.stateDir,
-    pollIntervalSeconds: 5,
+    // A safety net: device events (inotify on /dev/bus/usb, BlueZ signals) trigger scans at once,
+    // and an idle agent should wake as rarely as it can (bench/results/daemon.md).
+    pollIntervalSeconds: 30,
     heartbeatMinutes: 15,
     root: "/",
     socketPath: defaults.socketPath,

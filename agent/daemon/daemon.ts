@@ -1,11 +1,12 @@
 // `eca run`: watch, judge, remember, deliver. Scans are serialised and debounced; OS events
 // trigger them within a debounce window however fast they come, polling is the safety net and
-// never waits behind events. Every finding change is committed to the outbox (with the open set)
+// never waits behind events (and judges nothing again when it finds nothing changed). Every finding change is committed to the outbox (with the open set)
 // before anything else happens with it; delivery runs on its own and never blocks scanning. A
 // start that fails stops what it had started, so the process exits rather than linger.
 
 import type { Server } from "node:net";
 import type { Logger } from "pino";
+import { enforcedRules, enforcementSettings } from "../../policy/enforcement.ts";
 import { isWarning } from "../../policy/evaluate.ts";
 import type { LoadedPolicy, Policy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
@@ -47,6 +48,9 @@ import type { DaemonStatus } from "./status-types.ts";
  * this (a flaky cable) cannot hold scanning off: a scan starts at most one window after any event.
  */
 export const DEBOUNCE_MS = 150;
+
+/** How often an idle deliverer looks for events it was not nudged about (see start()). */
+export const DELIVERER_IDLE_POLL_MS = 60_000;
 
 /** setInterval and setTimeout fire at once for delays over 2^31-1 ms (about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -164,7 +168,9 @@ async function start(
       agentVersion: AGENT_VERSION,
       hostname: host.hostname,
     });
-    deliverer = startDeliverer({ outbox, sink, logger });
+    // Every enqueue here is followed by a nudge, so the deliverer's idle look for events it was not
+    // told about is a backstop: once a minute, not every 5 s (an idle agent should stay asleep).
+    deliverer = startDeliverer({ outbox, sink, logger, idlePollMs: DELIVERER_IDLE_POLL_MS });
     const running = deliverer;
     started.push(() => running.stop());
   } else {
@@ -177,6 +183,8 @@ async function start(
   let lastPolicy: Policy | undefined;
   let lastScan: DaemonStatus["lastScan"];
   let lastInventory = "";
+  /** What the last judged scan saw: policy digest, date and snapshot. */
+  let lastFingerprint = "";
   let scanning: Promise<ScanReport> | undefined;
   let pending: { trigger: string; promise: Promise<ScanReport> } | undefined;
   let debounce: NodeJS.Timeout | undefined;
@@ -222,6 +230,20 @@ async function start(
     lastPolicy = policy.policy;
     context = eventContext(policy, context);
     const snapshot = await collect(probes);
+    // A poll that finds what the last scan found, under the same policy on the same day (verdicts
+    // depend on the date: approvals expire), is not judged again: the same input gives the same
+    // verdicts, findings and inventory. The probes themselves keep such a poll cheap (the USB probe
+    // re-reads two files per known device, BlueZ answers from its last reply while no signal came).
+    // Not while a rule is enforced: a release by `eca unblock` lapses with time, not with the input.
+    const fingerprint = `${policy.digest}\0${now.toISOString().slice(0, 10)}\0${JSON.stringify(snapshot)}`;
+    const enforcing = enforcer !== undefined && enforcedRules(enforcementSettings(policy.policy)).length > 0;
+    if (trigger === "poll" && lastReport && fingerprint === lastFingerprint && !enforcing) {
+      lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
+      noteStorage(outbox.check());
+      deliverer?.nudge();
+      return lastReport;
+    }
+    lastFingerprint = fingerprint;
     const judged = judgeSnapshot(snapshot, policy, now, host.hostname, config.backends);
     const pass = await enforceLogged(enforcer, logger, judged, snapshot, policy.policy, now);
     const report = pass?.report ?? judged;
@@ -248,15 +270,18 @@ async function start(
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
     lastInventory = inventory;
     lastReport = report;
-    lastScan = {
-      at: now.toISOString(),
-      durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
-      trigger,
-      unavailable: snapshot.unavailable,
-    };
+    lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
     noteStorage(outbox.check());
     deliverer?.nudge();
     return report;
+  }
+
+  function scanTiming(now: Date, began: bigint, trigger: string) {
+    return {
+      at: now.toISOString(),
+      durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
+      trigger,
+    };
   }
 
   /** Says in the log when the state database stops taking writes and when it takes them again. */

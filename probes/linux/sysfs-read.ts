@@ -98,6 +98,41 @@ export function readAttribute(path: string): RawAttribute {
   }
 }
 
+/**
+ * The most a binary attribute read returns: a device descriptor and configurations whose
+ * wTotalLength is a 16-bit count. Anything longer is cut here and its parser sees it truncated.
+ */
+export const MAX_BINARY_ATTRIBUTE_BYTES = 65_536;
+let binaryBuffer: Buffer | undefined;
+const PAGE = 4096;
+
+/**
+ * Reads a binary attribute (a device's `descriptors`) whole, up to MAX_BINARY_ATTRIBUTE_BYTES. The
+ * bytes are a view of a shared buffer, valid until the next call: parse them at once.
+ */
+export function readBinaryAttribute(
+  path: string,
+): { bytes: Uint8Array } | { missing: true } | { error: string } {
+  let descriptor: number | undefined;
+  try {
+    descriptor = openSync(path, readFlags);
+    binaryBuffer ??= Buffer.allocUnsafe(MAX_BINARY_ATTRIBUTE_BYTES);
+    let length = 0;
+    // sysfs returns a binary attribute in pieces of at most a page: a shorter piece is the end (no
+    // second read to learn it), a full one may be followed by more.
+    for (let read = PAGE; read >= PAGE && length < binaryBuffer.length; length += read) {
+      read = readSync(descriptor, binaryBuffer, length, binaryBuffer.length - length, length);
+    }
+    return { bytes: binaryBuffer.subarray(0, length) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { missing: true };
+    return { error: code ?? String(error) };
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
+  }
+}
+
 export function readLinkTargetSync(path: string): string | undefined {
   try {
     return readlinkSync(path);

@@ -37,6 +37,8 @@ export interface RawUsbDevice {
   /** `connect_type` of the hub port the device is plugged into; absent for root hubs. */
   connectType?: RawAttribute;
   interfaces: RawUsbInterface[];
+  /** What collection noticed itself (a `descriptors` file it could not use), reported as warnings. */
+  notes?: string[];
 }
 
 /** Interface classes whose iInterface string helps classification (MTP says so only by name). */
@@ -277,6 +279,7 @@ export function usbObservationId(
 /** One device's raw attributes → its observation. Never throws. */
 export function parseUsbDevice(raw: RawUsbDevice): UsbObservation {
   const warnings = new Warnings();
+  for (const note of raw.notes ?? []) warnings.add(note);
   const vendorId = hexAttribute(raw.idVendor, "idVendor", 4, warnings);
   const productId = hexAttribute(raw.idProduct, "idProduct", 4, warnings);
   const serial = stringAttribute(raw.serial, "serial", warnings);
@@ -329,8 +332,15 @@ export function parseUsbDevice(raw: RawUsbDevice): UsbObservation {
 
 /** Numeric order of port paths, so "1-10" comes after "1-9" and output is stable. */
 export function comparePortPaths(a: string, b: string): number {
-  const left = parseDeviceName(a);
-  const right = parseDeviceName(b);
+  return comparePortKeys(a, b, parseDeviceName(a), parseDeviceName(b));
+}
+
+function comparePortKeys(
+  a: string,
+  b: string,
+  left: ReturnType<typeof parseDeviceName>,
+  right: ReturnType<typeof parseDeviceName>,
+): number {
   if (!left || !right) return a < b ? -1 : a > b ? 1 : 0;
   if (left.bus !== right.bus) return left.bus - right.bus;
   const length = Math.min(left.ports.length, right.ports.length);
@@ -339,6 +349,12 @@ export function comparePortPaths(a: string, b: string): number {
     if (difference !== 0) return difference;
   }
   return left.ports.length - right.ports.length;
+}
+
+/** Sorted as comparePortPaths sorts them, each name parsed once (a sort compares n log n times). */
+export function sortPortPaths(names: string[]): string[] {
+  const parsed = new Map(names.map((name) => [name, parseDeviceName(name)]));
+  return names.sort((a, b) => comparePortKeys(a, b, parsed.get(a), parsed.get(b)));
 }
 
 function compareInterfaceNames(a: RawUsbInterface, b: RawUsbInterface): number {

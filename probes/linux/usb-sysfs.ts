@@ -6,10 +6,17 @@ import { type FSWatcher, watch } from "node:fs";
 import { join } from "node:path";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { Observation, Snapshot, SourceName } from "../types.ts";
-import { listDirectory, listDirectorySync, readAttribute } from "./sysfs-read.ts";
+import { listDirectory, listDirectorySync, readAttribute, readBinaryAttribute } from "./sysfs-read.ts";
 import { collectTypecPorts } from "./typec.ts";
 import {
-  comparePortPaths,
+  activeConfiguration,
+  identityFromDescriptors,
+  interfaceClassFromDescriptors,
+  maxPowerFromDescriptors,
+  parseDescriptors,
+  type UsbDescriptors,
+} from "./usb-sysfs-descriptors.ts";
+import {
   hubPortAttributePath,
   INTERFACE_NAME_CLASSES,
   identityFromUevent,
@@ -20,9 +27,10 @@ import {
   type RawAttribute,
   type RawUsbDevice,
   type RawUsbInterface,
+  sortPortPaths,
 } from "./usb-sysfs-parse.ts";
 
-/** Read one by one when the device's `uevent` cannot stand in for them. */
+/** Read one by one when neither `descriptors` nor `uevent` can stand in for them. */
 const IDENTITY_ATTRIBUTES = [
   "idVendor",
   "idProduct",
@@ -30,21 +38,40 @@ const IDENTITY_ATTRIBUTES = [
   "bDeviceSubClass",
   "bDeviceProtocol",
 ] as const;
-const DEVICE_ATTRIBUTES = ["serial", "manufacturer", "product", "speed", "bMaxPower", "removable"] as const;
+/** The strings, each read only when the device descriptor says the device has it (index not 0). */
+const STRING_ATTRIBUTES = [
+  ["serial", "serialIndex"],
+  ["manufacturer", "manufacturerIndex"],
+  ["product", "productIndex"],
+] as const;
 
-// Fewer reads is what makes a scan fast (each costs a few syscalls): a device's `uevent` stands in
-// for five identity attributes and an interface's `modalias` for three; both fall back to the
-// individual attributes when missing or odd, so garbled values are still reported one by one.
-// Paths are joined by concatenation, not path.join (whose normalising showed in profiles): every
-// part is a directory entry's name or a fixed relative path, and the base directory is joined once.
+// Fewer reads is what makes a scan fast (each is an open, a read and a close). A device's binary
+// `descriptors` file holds its ids, classes, string indices, bMaxPower and every interface's class:
+// one read instead of a `uevent` (or five identity attributes), a `bMaxPower` and a `modalias` per
+// interface, and a string attribute is not even opened when its index says the device has none.
+// What the file lacks is still read: the strings, speed, removable and the port's connect_type.
+// Without the file (a recorded tree that lacks it) the attributes are read as before; with a file
+// that cannot be trusted (truncated, garbled) too, and the device says so in a warning. Paths are
+// joined by concatenation, not path.join (whose normalising showed in profiles): every part is a
+// directory entry's name or a fixed relative path, and the base directory is joined once.
 
-function collectInterface(devicesDirectory: string, name: string): RawUsbInterface {
+type InterfaceClasses = Pick<
+  RawUsbInterface,
+  "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"
+>;
+
+function collectInterface(
+  devicesDirectory: string,
+  name: string,
+  fromDescriptors: InterfaceClasses | undefined,
+): RawUsbInterface {
   const directory = `${devicesDirectory}/${name}/`;
-  const classes = interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
-    bInterfaceClass: readAttribute(`${directory}bInterfaceClass`),
-    bInterfaceSubClass: readAttribute(`${directory}bInterfaceSubClass`),
-    bInterfaceProtocol: readAttribute(`${directory}bInterfaceProtocol`),
-  };
+  const classes = fromDescriptors ??
+    interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
+      bInterfaceClass: readAttribute(`${directory}bInterfaceClass`),
+      bInterfaceSubClass: readAttribute(`${directory}bInterfaceSubClass`),
+      bInterfaceProtocol: readAttribute(`${directory}bInterfaceProtocol`),
+    };
   const raw: RawUsbInterface = { name, ...classes };
   // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the rest.
   const interfaceClass = classes.bInterfaceClass;
@@ -73,28 +100,107 @@ function collectConnectType(devicesDirectory: string, name: string): RawAttribut
   return fallback ? readAttribute(`${devicesDirectory}/${fallback}`) : viaLink;
 }
 
-function collectDevice(devicesDirectory: string, name: string, interfaceNames: string[]): RawUsbDevice {
+/** The device's `descriptors`, parsed, or undefined (with a note when the file is there but unusable). */
+function parseRead(
+  read: ReturnType<typeof readBinaryAttribute>,
+  notes: string[],
+): UsbDescriptors | undefined {
+  if ("missing" in read) return undefined;
+  const parsed =
+    "bytes" in read ? parseDescriptors(read.bytes) : { problem: `could not be read (${read.error})` };
+  if ("problem" in parsed) {
+    notes.push(`descriptors: ${parsed.problem}; read from the individual attributes instead`);
+    return undefined;
+  }
+  return parsed;
+}
+
+/**
+ * What the last scan read of each device, by sysfs name, with the key that proves it is the same
+ * enumeration: the kernel's `devnum` (a new number at every attach, per bus, reused only after
+ * 127 more), the `descriptors` bytes and the interface directories. Strings, speed, removable and
+ * connect_type do not change while a device stays enumerated, so a scan that finds the same key
+ * reads two files for the device instead of seven. Devices without `descriptors` or `devnum` (most
+ * recorded trees) are read whole every time.
+ */
+export type DeviceCache = Map<string, { key: string; raw: RawUsbDevice }>;
+
+function hasReadError(raw: RawUsbDevice): boolean {
+  const attributes = [raw.serial, raw.manufacturer, raw.product, raw.speed, raw.bMaxPower, raw.removable];
+  if (raw.connectType) attributes.push(raw.connectType);
+  for (const i of raw.interfaces) if (i.interface) attributes.push(i.interface);
+  return attributes.some((attribute) => "error" in attribute);
+}
+
+function collectDevice(
+  devicesDirectory: string,
+  name: string,
+  interfaceNames: string[],
+  cache: DeviceCache | undefined,
+): RawUsbDevice {
   const directory = `${devicesDirectory}/${name}/`;
-  const identity =
-    identityFromUevent(readAttribute(`${directory}uevent`)) ?? readAll(directory, IDENTITY_ATTRIBUTES);
-  const attributes = readAll(directory, DEVICE_ATTRIBUTES);
-  const interfaces = interfaceNames.map((interfaceName) => collectInterface(devicesDirectory, interfaceName));
-  const raw: RawUsbDevice = { name, ...identity, ...attributes, interfaces };
+  const read = readBinaryAttribute(`${directory}descriptors`);
+  let key: string | undefined;
+  if (cache && "bytes" in read && read.bytes.length > 0) {
+    const devnum = readAttribute(`${directory}devnum`);
+    if ("text" in devnum)
+      key = `${devnum.text}\0${interfaceNames.join("\0")}\0${Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length).toString("latin1")}`;
+    const known = key !== undefined ? cache.get(name) : undefined;
+    if (known && known.key === key) return known.raw;
+  }
+  const notes: string[] = [];
+  const descriptors = parseRead(read, notes);
+  const identity = descriptors
+    ? identityFromDescriptors(descriptors)
+    : (identityFromUevent(readAttribute(`${directory}uevent`)) ?? readAll(directory, IDENTITY_ATTRIBUTES));
+  const strings = {} as Record<(typeof STRING_ATTRIBUTES)[number][0], RawAttribute>;
+  for (const [attribute, index] of STRING_ATTRIBUTES) {
+    strings[attribute] =
+      descriptors && descriptors[index] === 0 ? { missing: true } : readAttribute(directory + attribute);
+  }
+  const speed = readAttribute(`${directory}speed`);
+  const configuration = descriptors ? activeConfiguration(descriptors, interfaceNames) : undefined;
+  const bMaxPower = maxPowerFromDescriptors(configuration, speed) ?? readAttribute(`${directory}bMaxPower`);
+  const removable = readAttribute(`${directory}removable`);
+  const interfaces = interfaceNames.map((interfaceName) => {
+    const fromDescriptors = interfaceClassFromDescriptors(configuration, interfaceName);
+    if (descriptors && !fromDescriptors)
+      notes.push(
+        `descriptors: no interface ${interfaceName} in the active configuration; read its attributes`,
+      );
+    return collectInterface(devicesDirectory, interfaceName, fromDescriptors);
+  });
+  const raw: RawUsbDevice = { name, ...identity, ...strings, speed, bMaxPower, removable, interfaces };
+  if (notes.length > 0) raw.notes = notes;
   if (!name.startsWith("usb")) raw.connectType = collectConnectType(devicesDirectory, name);
+  if (cache && key !== undefined && descriptors && notes.length === 0 && !hasReadError(raw))
+    cache.set(name, { key, raw });
+  else cache?.delete(name);
   return raw;
 }
 
-/** Reads every USB device under `root` into raw attribute records. Throws only if the bus directory cannot be listed. */
-export async function collectUsbDevices(root: string): Promise<RawUsbDevice[]> {
+/**
+ * Reads every USB device under `root` into raw attribute records. Throws only if the bus directory
+ * cannot be listed. With a cache (see DeviceCache), devices it knows are not read again; it keeps
+ * only the devices present now.
+ */
+export async function collectUsbDevices(root: string, cache?: DeviceCache): Promise<RawUsbDevice[]> {
   const devicesDirectory = join(root, "sys/bus/usb/devices");
   const names = listDirectorySync(devicesDirectory).map((entry) => entry.name);
-  const deviceNames = names.filter(isUsbDeviceName).sort(comparePortPaths);
+  const deviceNames = sortPortPaths(names.filter(isUsbDeviceName));
   // Entries that are neither devices nor interfaces land under `undefined`, never looked up.
   const interfacesByDevice = Map.groupBy(
     names.filter((name) => !isUsbDeviceName(name)),
     interfaceOwner,
   );
-  return deviceNames.map((name) => collectDevice(devicesDirectory, name, interfacesByDevice.get(name) ?? []));
+  const devices = deviceNames.map((name) =>
+    collectDevice(devicesDirectory, name, interfacesByDevice.get(name) ?? [], cache),
+  );
+  if (cache) {
+    const present = new Set(deviceNames);
+    for (const name of cache.keys()) if (!present.has(name)) cache.delete(name);
+  }
+  return devices;
 }
 
 /**
@@ -114,6 +220,7 @@ class LinuxUsbProbe extends Probe {
   readonly name: SourceName = "linux-sysfs";
   readonly #root: string;
   readonly #watchers = new Map<string, FSWatcher>();
+  readonly #cache: DeviceCache = new Map();
 
   constructor(options: ProbeOptions) {
     super();
@@ -123,7 +230,7 @@ class LinuxUsbProbe extends Probe {
   async snapshot(): Promise<Snapshot> {
     const unavailable: Snapshot["unavailable"] = [];
     const [devices, powerPorts] = await Promise.all([
-      collectUsbDevices(this.#root).catch((error: NodeJS.ErrnoException) => {
+      collectUsbDevices(this.#root, this.#cache).catch((error: NodeJS.ErrnoException) => {
         const reason = `cannot list ${join(this.#root, "sys/bus/usb/devices")}: ${error.code ?? error.message}`;
         unavailable.push(
           error.code === "ENOENT" && usbNotInKernel(this.#root)
@@ -145,6 +252,13 @@ class LinuxUsbProbe extends Probe {
    */
   override watch(): void {
     if (this.#watchers.size > 0) return;
+    // Type-C partners (a phone charging in "no data" mode) enumerate no USB device. Their entries
+    // in /sys/class/typec are watched too: that reports them in a recorded tree, and on a real
+    // kernel sysfs tells inotify nothing about new entries, so there the safety poll finds them.
+    const typec = join(this.#root, "sys/class/typec");
+    this.#watchDirectory(typec, (_event, filename) =>
+      this.emit("change", `typec ${filename ?? "?"} added or removed`),
+    );
     const top = join(this.#root, "dev/bus/usb");
     if (!this.#watchDirectory(top, (_event, filename) => this.#onTopLevelChange(top, filename))) return;
     void this.#watchBusDirectories(top);

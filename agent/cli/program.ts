@@ -1,0 +1,68 @@
+// The `eca` command line (agent/bin/eca.ts loads it). Exit codes (agent/cli/exit-codes.ts): 0
+// compliant, 1 findings, 2 error (bad input or a failure), 3 could not check (a bus could not be
+// observed at all).
+
+import { Command, CommanderError } from "commander";
+import { DocumentError } from "../../policy/document.ts";
+import { redactUrlsIn } from "../text/redact.ts";
+import { AGENT_VERSION } from "../version.ts";
+import { registerCaptureCommand } from "./capture-command.ts";
+import { registerConfigCommand } from "./config-command.ts";
+import { EXIT_ERROR, EXIT_HELP } from "./exit-codes.ts";
+import { registerPolicyCommand } from "./policy-command.ts";
+import { registerRunCommand } from "./run-command.ts";
+import { registerScanCommand } from "./scan-command.ts";
+import { registerStatusCommand } from "./status-command.ts";
+import { registerUnblockCommand } from "./unblock-command.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("eca")
+    .description(
+      "Endpoint Compliance Agent: checks USB and Bluetooth devices against the personal devices guidance",
+    )
+    .version(AGENT_VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+  registerScanCommand(program);
+  registerRunCommand(program);
+  registerStatusCommand(program);
+  registerPolicyCommand(program);
+  registerConfigCommand(program);
+  registerCaptureCommand(program);
+  registerUnblockCommand(program);
+  program.addHelpText(
+    "after",
+    "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",
+  );
+  addExitCodeHelp(program, "");
+  return program;
+}
+
+/** Every command's --help ends with its exit codes, from the one table in exit-codes.ts. */
+function addExitCodeHelp(command: Command, prefix: string): void {
+  for (const sub of command.commands) {
+    const path = prefix ? `${prefix} ${sub.name()}` : sub.name();
+    const help = EXIT_HELP[path];
+    if (help) sub.addHelpText("after", help);
+    addExitCodeHelp(sub, path);
+  }
+}
+
+export async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_ERROR;
+      return;
+    }
+    if (error instanceof DocumentError) {
+      process.stderr.write(`eca: ${error.message}\n`);
+    } else {
+      // Credentials in a URL named by the error (the endpoint) stay out of the terminal and journal.
+      process.stderr.write(`eca: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}\n`);
+    }
+    process.exitCode = EXIT_ERROR;
+  }
+}

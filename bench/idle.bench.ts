@@ -1,0 +1,328 @@
+// The idle agent beside its floor and its peer, in one window: `eca run` with the default
+// configuration (no pollIntervalSeconds: the default applies) and the USB and Bluetooth sources
+// (mock BlueZ on a private bus), delivering to a loopback HTTPS receiver; a bare Node process
+// idling (the same runtime: the pinned node, whose binary the SEA carries); and usbguard-daemon
+// (Debian's usbguard) under umockdev-run on the 30-device recording of bench/usb-scan.bench.ts.
+// All three are sampled together once a second: RSS, CPU (schedstat run time of every thread) and
+// wake-ups: every 250 ms, whether any thread of the process ran (its context switches, voluntary
+// and involuntary, summed over every thread, moved); a poll wakes the main thread and V8's GC
+// helpers together, dozens of context switches for one wake-up, so both are reported.
+//
+// Then the churn: --cycles USB sticks attached and detached in batches (each an attach-detach
+// cycle: its finding opened and resolved, each event delivered), and RSS again after 8 s idle
+// (the V8 memory reducer's full GC runs once allocation stops), against RSS after a first warm-up
+// batch (so `node:https` and TLS, loaded on the first delivery, are in both).
+//
+// Usage: npx node bench/idle.bench.ts [--binary dist/eca] [--seconds 30] [--settle 15] [--cycles 5000] [--batch 250]
+// (--cycles 0: the idle part alone, printed, not written)
+// Writes bench/results/idle.md.
+
+import { spawn, spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { requestStatus } from "../agent/daemon/status-socket.ts";
+import { createTestPki, startReceiver } from "../test/helpers/https-receiver.ts";
+import { startMockBluez } from "../test/helpers/mock-bluez.ts";
+import { cpuSeconds, dropFromPageCache, populateBluez, statusField } from "./daemon.bench.ts";
+import { benchRecording } from "./usb-scan.bench.ts";
+
+const repo = join(import.meta.dirname, "..");
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+const { values } = parseArgs({
+  options: {
+    binary: { type: "string" },
+    seconds: { type: "string", default: "30" },
+    cycles: { type: "string", default: "5000" },
+    batch: { type: "string", default: "250" },
+    settle: { type: "string", default: "15" },
+  },
+});
+const seconds = Number(values.seconds);
+const cycles = Number(values.cycles);
+const batch = Number(values.batch);
+
+/** Context switches by thread name (comm), to see which threads wake. */
+function wakeUpsByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").trim();
+      const text = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+      let count = 0;
+      for (const match of text.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
+        count += Number(match[1]);
+      byName.set(name, (byName.get(name) ?? 0) + count);
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return byName;
+}
+
+/** Voluntary + involuntary context switches of every thread of `pid`. */
+function wakeUps(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+      for (const match of text.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
+        total += Number(match[1]);
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return total;
+}
+
+const rssMB = (pid: number) => statusField(pid, "VmRSS") / 1024;
+
+interface Sampled {
+  label: string;
+  pid: number;
+  rss: number[];
+  cpu0: number;
+  wake0: number;
+  cpu?: number;
+  wakes?: number;
+  /** Quarter-seconds in which the process ran at all. */
+  episodes?: number;
+  last?: number;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "eca-bench-idle-"));
+const children: { kill(signal?: NodeJS.Signals): boolean }[] = [];
+let usbguardPid: number | undefined;
+const pki = createTestPki();
+const receiver = await startReceiver({ pki, requireClientCert: true });
+const bluez = await startMockBluez();
+try {
+  await populateBluez(bluez);
+  const root = join(dir, "root");
+  cpSync(join(repo, "examples/laptop-with-phone-and-stick"), root, {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  mkdirSync(join(root, "dev/bus/usb/001"), { recursive: true });
+  const socket = join(dir, "eca.sock");
+  const configFile = join(dir, "config.yaml");
+  // The default configuration: only what says where things are (no pollIntervalSeconds).
+  writeFileSync(
+    configFile,
+    [
+      "endpoint:",
+      `  url: ${receiver.url}`,
+      `  caFile: ${pki.caFile}`,
+      `  certFile: ${pki.clientCertFile}`,
+      `  keyFile: ${pki.clientKeyFile}`,
+      `stateDir: ${join(dir, "state")}`,
+      `socketPath: ${socket}`,
+      `root: ${root}`,
+      "backends: [linux-sysfs, bluez-dbus, bluez-store]",
+      "",
+    ].join("\n"),
+  );
+  const [command, args] = values.binary
+    ? [resolve(values.binary), ["run", "--config", configFile]]
+    : [process.execPath, [join(repo, "agent/bin/eca.ts"), "run", "--config", configFile]];
+  dropFromPageCache(realpathSync(command));
+  dropFromPageCache(process.execPath);
+  const env = { ...process.env, ECA_LOG_LEVEL: "error", DBUS_SYSTEM_BUS_ADDRESS: bluez.address };
+  const agent = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"], env });
+  children.push(agent);
+  const bare = spawn(process.execPath, ["-e", "setTimeout(() => {}, 2 ** 31 - 1)"], { stdio: "ignore" });
+  children.push(bare);
+
+  // usbguard-daemon on the bench recording, under umockdev-run (this VM has no USB of its own).
+  const usbguardNote: string[] = [];
+  if (spawnSync("usbguard-daemon", ["-h"]).error === undefined) {
+    const recording = join(dir, "bench-30.umockdev");
+    writeFileSync(recording, benchRecording());
+    const conf = join(dir, "usbguard");
+    mkdirSync(conf);
+    writeFileSync(join(conf, "rules.conf"), "", { mode: 0o600 });
+    writeFileSync(
+      join(conf, "usbguard-daemon.conf"),
+      [
+        `RuleFile=${join(conf, "rules.conf")}`,
+        "ImplicitPolicyTarget=allow",
+        "PresentDevicePolicy=keep",
+        "InsertedDevicePolicy=apply-policy",
+        "DeviceManagerBackend=uevent",
+        "IPCAllowedUsers=root",
+        "AuditBackend=FileAudit",
+        `AuditFilePath=${join(conf, "audit.log")}`,
+        "",
+      ].join("\n"),
+      { mode: 0o600 },
+    );
+    const wrapper = spawn(
+      "umockdev-run",
+      ["--device", recording, "--", "usbguard-daemon", "-K", "-P", "-c", join(conf, "usbguard-daemon.conf")],
+      { stdio: "ignore" },
+    );
+    children.push(wrapper);
+    for (let i = 0; i < 50 && usbguardPid === undefined; i++) {
+      await sleep(100);
+      const kids = existsSync(`/proc/${wrapper.pid}/task/${wrapper.pid}/children`)
+        ? readFileSync(`/proc/${wrapper.pid}/task/${wrapper.pid}/children`, "utf8").trim()
+        : "";
+      if (kids) usbguardPid = Number(kids.split(" ")[0]);
+    }
+  } else usbguardNote.push("usbguard-daemon not installed (apt-get install usbguard)");
+
+  for (let i = 0; i < 200; i++) {
+    if ((await requestStatus(socket, 200)).running) break;
+    await sleep(50);
+  }
+  // Past start-up work, the first delivery and the garbage collections that follow them (V8's
+  // memory reducer collects a few times in the seconds after allocation stops): the steady idle.
+  await sleep(Number(values.settle) * 1000);
+  const targets: Sampled[] = [
+    {
+      label: values.binary ? `eca run (${values.binary})` : "eca run (node agent/bin/eca.ts)",
+      pid: agent.pid as number,
+    },
+    { label: "bare node (`node -e` idling)", pid: bare.pid as number },
+    ...(usbguardPid ? [{ label: "usbguard-daemon (under umockdev-run)", pid: usbguardPid }] : []),
+  ].map((t) => {
+    const wake0 = wakeUps(t.pid);
+    return { ...t, rss: [], cpu0: cpuSeconds(t.pid), wake0, last: wake0 };
+  });
+  const threads0 = wakeUpsByThread(agent.pid as number);
+  const began = performance.now();
+  // Every 250 ms: a quarter-second in which any thread of a process ran counts as one wake-up (a
+  // poll wakes the main thread and V8's GC helpers together: dozens of context switches, one wake).
+  for (let tick = 1; tick <= seconds * 4; tick++) {
+    await sleep(250);
+    for (const t of targets) {
+      const switches = wakeUps(t.pid);
+      if (switches !== t.last) t.episodes = (t.episodes ?? 0) + 1;
+      t.last = switches;
+      if (tick % 4 === 0) t.rss.push(rssMB(t.pid));
+    }
+  }
+  const window = (performance.now() - began) / 1000;
+  const threads1 = wakeUpsByThread(agent.pid as number);
+  const byThread = [...threads1]
+    .map(([name, count]) => [name, count - (threads0.get(name) ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, count]) => `${name} ${count}`)
+    .join(", ");
+  for (const t of targets) {
+    t.cpu = ((cpuSeconds(t.pid) - t.cpu0) / window) * 100;
+    t.wakes = (wakeUps(t.pid) - t.wake0) / window;
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const bareRss = median(targets[1]?.rss ?? []);
+  const rows = () =>
+    targets.map(
+      (t) =>
+        `| ${t.label} | ${median(t.rss).toFixed(1)} MB | ${(median(t.rss) / bareRss).toFixed(2)}× | ${(t.cpu ?? 0).toFixed(3)} % | ${t.episodes ?? 0} in ${window.toFixed(0)} s (${(((t.episodes ?? 0) / window) * 10).toFixed(2)} per 10 s) | ${(t.wakes ?? 0).toFixed(2)} /s |`,
+    );
+
+  if (cycles === 0) process.stdout.write(`${rows().join("\n")}\nby thread: ${byThread}\n`);
+  else await churnAndReport();
+
+  async function churnAndReport(): Promise<void> {
+    // Churn: sticks attached and detached in batches; every finding opened and resolved is delivered.
+    const template = JSON.parse(readFileSync(join(repo, "bench/fixtures/attach-template.json"), "utf8")) as {
+      device: Record<string, string>;
+      interface: Record<string, string>;
+    };
+    const devices = join(root, "sys/bus/usb/devices");
+    const pid = agent.pid as number;
+    const openFindings = async () => {
+      const answer = await requestStatus(socket, 2000);
+      return answer.running ? answer.status.findings.length : -1;
+    };
+    const baseline = await openFindings();
+    let serial = 0;
+    const latencies: number[] = [];
+    async function cycle(count: number): Promise<void> {
+      const ports: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const port = `1-${20 + i}`;
+        const target = join(root, "sys/devices/pci0000:00/0000:00:14.0/usb1", port);
+        mkdirSync(join(target, `${port}:1.0`), { recursive: true });
+        for (const [name, value] of Object.entries(template.device))
+          writeFileSync(join(target, name), value.replace("SERIAL", `CHURN${serial++}`));
+        for (const [name, value] of Object.entries(template.interface))
+          writeFileSync(join(target, `${port}:1.0`, name), value);
+        symlinkSync(target, join(devices, port));
+        symlinkSync(join(target, `${port}:1.0`), join(devices, `${port}:1.0`));
+        ports.push(port);
+      }
+      const attached = performance.now();
+      writeFileSync(join(root, "dev/bus/usb/001", "200"), "");
+      while ((await openFindings()) < baseline + count) await sleep(5);
+      latencies.push(performance.now() - attached);
+      for (const port of ports) {
+        rmSync(join(devices, port));
+        rmSync(join(devices, `${port}:1.0`));
+        rmSync(join(root, "sys/devices/pci0000:00/0000:00:14.0/usb1", port), { recursive: true });
+      }
+      rmSync(join(root, "dev/bus/usb/001", "200"));
+      while ((await openFindings()) > baseline) await sleep(5);
+    }
+    await cycle(batch); // warm-up: the largest scan the churn makes, delivered
+    const delivered0 = receiver.events().length;
+    await sleep(8_000);
+    const rssBefore = rssMB(pid);
+    const churnBegan = performance.now();
+    for (let done = 0; done < cycles; done += batch) await cycle(Math.min(batch, cycles - done));
+    const churnSeconds = (performance.now() - churnBegan) / 1000;
+    const wanted = delivered0 + 2 * cycles;
+    for (let i = 0; i < 600 && receiver.events().length < wanted; i++) await sleep(50);
+    const delivered = receiver.events().length - delivered0;
+    await sleep(8_000);
+    const rssAfter = rssMB(pid);
+
+    const report = [
+      "# Idle agent beside a bare Node and usbguard-daemon, and memory after churn",
+      "",
+      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+      "",
+      `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all three sampled together once a second (RSS: median of the samples).`,
+      "",
+      "| what runs | idle RSS | vs bare node | idle CPU, one core | wake-ups (quarter-seconds with any thread running) | context switches |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+      ...rows(),
+      "",
+      `The agent's context switches in the window, by thread: ${byThread || "none"}.`,
+      "",
+      `Churn: ${cycles} attach/detach cycles in batches of ${batch} in ${churnSeconds.toFixed(1)} s; ${delivered} events delivered to the loopback HTTPS receiver (mutual TLS).`,
+      `Attach of a batch → all its findings queued: median ${median(latencies).toFixed(0)} ms, worst ${Math.max(...latencies).toFixed(0)} ms.`,
+      "",
+      `| RSS after the warm-up batch, 8 s idle | after the churn, 8 s idle | growth |`,
+      "| ---: | ---: | ---: |",
+      `| ${rssBefore.toFixed(1)} MB | ${rssAfter.toFixed(1)} MB | ${(rssAfter - rssBefore).toFixed(1)} MB |`,
+      ...usbguardNote.map((note) => `\n${note}`),
+      "",
+    ].join("\n");
+    process.stdout.write(report);
+    writeFileSync(join(repo, "bench/results/idle.md"), report);
+  }
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  if (usbguardPid) process.kill(usbguardPid, "SIGTERM");
+  await sleep(500);
+  await bluez.stop();
+  await receiver.close();
+  pki.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,172 @@
+// The sysfs `descriptors` file: parsed without trusting a byte, used for ids, classes, bMaxPower and
+// interface classes; a garbled or truncated file falls back to the attributes with a warning; and
+// what one scan read of a device is reused only while its enumeration (devnum, descriptors) is the same.
+
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
+import { parseDescriptors } from "../probes/linux/usb-sysfs-descriptors.ts";
+import type { UsbObservation } from "../probes/types.ts";
+
+const scratch = await mkdtemp(join(tmpdir(), "eca-usb-descriptors-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/**
+ * A SanDisk Ultra stick as the kernel's `descriptors` holds it: device descriptor (0781:5581,
+ * class 00, strings 1/2/3), configuration 1 (bMaxPower 112 units), interface 0 08/06/50 with two
+ * bulk endpoints. Encoded by hand, field by field (USB 2.0 §9.6), from what `lsusb -v` shows for
+ * such a stick; the layout is the kernel's (device descriptor, then the configuration's raw bytes).
+ */
+const STICK = Buffer.from(
+  "12010002000000408107815500010102030109022000010100807009040000020806500007058102000200070502020002" + "00",
+  "hex",
+);
+
+async function makeStick(root: string, attributes: Record<string, string | Buffer>): Promise<string> {
+  const directory = join(root, "sys/devices/pci0000:00/0000:00:14.0/usb2/2-1");
+  await mkdir(join(directory, "2-1:1.0"), { recursive: true });
+  const files: Record<string, string | Buffer> = {
+    idVendor: "0781\n",
+    idProduct: "5581\n",
+    bDeviceClass: "00\n",
+    bDeviceSubClass: "00\n",
+    bDeviceProtocol: "00\n",
+    bMaxPower: "896mA\n",
+    speed: "5000\n",
+    removable: "removable\n",
+    serial: "4C530001230\n",
+    manufacturer: " USB\n",
+    product: " SanDisk 3.2Gen1\n",
+    ...attributes,
+  };
+  for (const [name, value] of Object.entries(files)) await writeFile(join(directory, name), value);
+  for (const [name, value] of Object.entries({
+    bInterfaceClass: "08\n",
+    bInterfaceSubClass: "06\n",
+    bInterfaceProtocol: "50\n",
+  }))
+    await writeFile(join(directory, "2-1:1.0", name), value);
+  const devices = join(root, "sys/bus/usb/devices");
+  await mkdir(devices, { recursive: true });
+  await symlink("../../../devices/pci0000:00/0000:00:14.0/usb2/2-1", join(devices, "2-1"));
+  await symlink("../../../devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0", join(devices, "2-1:1.0"));
+  return directory;
+}
+
+async function scanStick(root: string): Promise<UsbObservation> {
+  const snapshot = await createLinuxUsbProbe({ root }).snapshot();
+  return snapshot.observations[0] as UsbObservation;
+}
+
+describe("sysfs descriptors", () => {
+  it("parses ids, classes, string indices, bMaxPower and interface classes", () => {
+    const parsed = parseDescriptors(STICK);
+    expect(parsed).toMatchObject({
+      vendorId: 0x0781,
+      productId: 0x5581,
+      deviceClass: 0,
+      manufacturerIndex: 1,
+      productIndex: 2,
+      serialIndex: 3,
+      configurations: [
+        {
+          value: 1,
+          maxPowerUnits: 112,
+          interfaces: [{ number: 0, alternate: 0, class: 8, subclass: 6, protocol: 0x50 }],
+        },
+      ],
+    });
+  });
+
+  it("refuses every truncation of a real file, and never throws on any cut", () => {
+    for (let length = 0; length < STICK.length; length++) {
+      const result = parseDescriptors(STICK.subarray(0, length));
+      // Cut exactly after the device descriptor is a device without configurations, which is valid.
+      if (length === 18) expect(result).not.toHaveProperty("problem");
+      else expect(result, `cut at ${length}`).toHaveProperty("problem");
+    }
+  });
+
+  it("refuses a zero-length descriptor inside the file (which would loop for ever)", () => {
+    const garbled = Buffer.from(STICK);
+    garbled[27] = 0;
+    expect(parseDescriptors(garbled)).toEqual({ problem: "truncated or garbled at byte 27" });
+  });
+
+  it("the probe reads the same device from descriptors as from its attributes", async () => {
+    await makeStick(join(scratch, "without-file"), {});
+    const fromAttributes = await scanStick(join(scratch, "without-file"));
+    expect(fromAttributes).toMatchObject({
+      vendorId: "0781",
+      productId: "5581",
+      maxPowerMilliamps: 896,
+      interfaces: [{ class: "08", subclass: "06", protocol: "50" }],
+      deviceClass: { class: "00", subclass: "00", protocol: "00" },
+    });
+    expect(fromAttributes.warnings).toBeUndefined();
+    const root = join(scratch, "with-file");
+    await makeStick(root, { descriptors: STICK });
+    const observed = await scanStick(root);
+    expect(observed.warnings).toBeUndefined();
+    expect(observed).toEqual(fromAttributes);
+  });
+
+  it("a truncated descriptors file falls back to the attributes, with a warning", async () => {
+    const root = join(scratch, "truncated");
+    // The attributes say 0781:5581; the cut file would say nothing: the attributes must win.
+    await makeStick(root, { descriptors: STICK.subarray(0, 30) });
+    const observed = await scanStick(root);
+    expect(observed).toMatchObject({ vendorId: "0781", productId: "5581", maxPowerMilliamps: 896 });
+    expect(observed.interfaces).toEqual([{ class: "08", subclass: "06", protocol: "50" }]);
+    expect(observed.warnings).toEqual([
+      "descriptors: configuration at byte 18 is truncated (wTotalLength 32); read from the individual attributes instead",
+    ]);
+  });
+
+  it("an interface the descriptors do not describe is read from its attributes, with a warning", async () => {
+    const root = join(scratch, "other-config");
+    const otherConfiguration = Buffer.from(STICK);
+    otherConfiguration[23] = 2; // bConfigurationValue 2: no "2-1:1.0" in it
+    await makeStick(root, { descriptors: otherConfiguration });
+    const observed = await scanStick(root);
+    expect(observed.interfaces).toEqual([{ class: "08", subclass: "06", protocol: "50" }]);
+    expect(observed.maxPowerMilliamps).toBe(896);
+    expect(observed.warnings).toEqual([
+      "descriptors: no interface 2-1:1.0 in the active configuration; read its attributes",
+    ]);
+  });
+
+  it("a string whose index is 0 is not read (the kernel makes no such attribute)", async () => {
+    const root = join(scratch, "no-serial-index");
+    const noSerial = Buffer.from(STICK);
+    noSerial[16] = 0;
+    // A stale `serial` file the kernel would not have: not read, so not reported.
+    await makeStick(root, { descriptors: noSerial });
+    expect((await scanStick(root)).serial).toBeUndefined();
+  });
+});
+
+describe("what a scan reuses from the last one", () => {
+  it("an identical stick swapped in on the same port (new devnum) is read again: its new serial is seen", async () => {
+    const root = join(scratch, "swap");
+    const directory = await makeStick(root, { descriptors: STICK, devnum: "3\n" });
+    const probe = createLinuxUsbProbe({ root });
+    const first = (await probe.snapshot()).observations[0] as UsbObservation;
+    expect(first.serial).toBe("4C530001230");
+    await writeFile(join(directory, "serial"), "4C530009999\n");
+    await writeFile(join(directory, "devnum"), "4\n");
+    const second = (await probe.snapshot()).observations[0] as UsbObservation;
+    expect(second.serial).toBe("4C530009999");
+  });
+
+  it("a device without devnum is read whole on every scan", async () => {
+    const root = join(scratch, "no-devnum");
+    const directory = await makeStick(root, { descriptors: STICK });
+    const probe = createLinuxUsbProbe({ root });
+    await probe.snapshot();
+    await writeFile(join(directory, "removable"), "fixed\n");
+    expect(((await probe.snapshot()).observations[0] as UsbObservation).removable).toBe("fixed");
+  });
+});
