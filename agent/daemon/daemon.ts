@@ -235,7 +235,8 @@ async function start(
     // verdicts, findings and inventory. The probes themselves keep such a poll cheap (the USB probe
     // re-reads two files per known device, BlueZ answers from its last reply while no signal came).
     // Not while a rule is enforced: a release by `eca unblock` lapses with time, not with the input.
-    const fingerprint = `${policy.digest}\0${now.toISOString().slice(0, 10)}\0${JSON.stringify(snapshot)}`;
+    // The policy's context counts too: a refused policy (policy-untrusted) changes it, not the digest.
+    const fingerprint = `${policy.digest}\0${JSON.stringify(policy.context ?? null)}\0${now.toISOString().slice(0, 10)}\0${JSON.stringify(snapshot)}`;
     const enforcing = enforcer !== undefined && enforcedRules(enforcementSettings(policy.policy)).length > 0;
     if (trigger === "poll" && lastReport && fingerprint === lastFingerprint && !enforcing) {
       lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
