@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { loadConfig } from "../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
 import { recording, usbStick } from "./faults/support.ts";
+import { replayDaemonConfig } from "./helpers/devices.ts";
 
 let dir: string;
 let replayFile: string;
@@ -27,18 +27,7 @@ afterEach(async () => {
 });
 
 it("idle poll: nothing changed, nothing judged again; a new device is", async () => {
-  daemon = await startDaemon(
-    {
-      ...(await loadConfig(undefined)),
-      stateDir: join(dir, "state"),
-      socketPath: join(dir, "eca.sock"),
-      replayFile,
-      backends: ["replay"],
-      pollIntervalSeconds: 3600,
-      heartbeatMinutes: 1440,
-    },
-    pino({ level: "silent" }),
-  );
+  daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), pino({ level: "silent" }));
   const first = await daemon.scanNow("poll");
   expect(await daemon.scanNow("poll")).toBe(first);
   expect(daemon.status().lastScan?.trigger).toBe("poll");

@@ -7,9 +7,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import pino from "pino";
 import { expect, it } from "vitest";
-import { loadConfig } from "../agent/config/config.ts";
 import { startDaemon } from "../agent/daemon/daemon.ts";
-import { usbStick } from "./helpers/devices.ts";
+import { replayDaemonConfig, usbStick } from "./helpers/devices.ts";
 
 const stick = usbStick("4C530001");
 
@@ -17,18 +16,7 @@ it("a heartbeat's posture follows the open findings when a source stops answerin
   const dir = mkdtempSync(join(tmpdir(), "eca-posture-"));
   const replayFile = join(dir, "devices.json");
   writeFileSync(replayFile, JSON.stringify({ observations: [stick] }));
-  const daemon = await startDaemon(
-    {
-      ...(await loadConfig(undefined)),
-      stateDir: join(dir, "state"),
-      socketPath: join(dir, "eca.sock"),
-      replayFile,
-      backends: ["replay"],
-      pollIntervalSeconds: 3600,
-      heartbeatMinutes: 1440,
-    },
-    pino({ level: "silent" }),
-  );
+  const daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), pino({ level: "silent" }));
   try {
     writeFileSync(replayFile, "{ not json");
     await daemon.scanNow("test");

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { loadConfig } from "../../agent/config/config.ts";
 import { DEBOUNCE_MS, startDaemon } from "../../agent/daemon/daemon.ts";
 import type { Probe } from "../../probes/probe.ts";
 import { createReplayProbe } from "../../probes/replay.ts";
+import { replayDaemonConfig } from "../helpers/devices.ts";
 import { faultSeed, recording, seeded, until, usbStick } from "./support.ts";
 
 const SEED = faultSeed(0xf1a9);
@@ -46,25 +46,13 @@ it(`a flapping device does not hide a stick plugged in beside it (seed ${SEED})`
     timer = setTimeout(flap, 1 + Math.floor(random() * 60));
   };
 
-  const daemon = await startDaemon(
-    {
-      ...(await loadConfig(undefined)),
-      stateDir: join(dir, "state"),
-      socketPath: join(dir, "eca.sock"),
-      replayFile,
-      backends: ["replay"],
-      pollIntervalSeconds: 3600,
-      heartbeatMinutes: 1440,
+  const daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), pino({ level: "silent" }), {
+    openProbes: async (_backends, options) => {
+      probe = createReplayProbe(options);
+      probe.watch = flap;
+      return [probe];
     },
-    pino({ level: "silent" }),
-    {
-      openProbes: async (_backends, options) => {
-        probe = createReplayProbe(options);
-        probe.watch = flap;
-        return [probe];
-      },
-    },
-  );
+  });
   try {
     const plugAfter = 5 + Math.floor(random() * 20);
     await until(() => flaps >= plugAfter, "the flapping to begin");

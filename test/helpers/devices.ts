@@ -23,3 +23,21 @@ export function usbStick(serial: string, portPath = "1-2"): Record<string, unkno
 export function recording(...observations: Record<string, unknown>[]): string {
   return JSON.stringify({ observations });
 }
+
+/**
+ * A daemon configuration for in-process tests: state and socket under `dir`, devices from
+ * `replayFile`, and timers long enough that only the test's own scans run.
+ */
+export async function replayDaemonConfig(dir: string, replayFile: string) {
+  const { join } = await import("node:path");
+  const { loadConfig } = await import("../../agent/config/config.ts");
+  return {
+    ...(await loadConfig(undefined)),
+    stateDir: join(dir, "state"),
+    socketPath: join(dir, "eca.sock"),
+    replayFile,
+    backends: ["replay"],
+    pollIntervalSeconds: 3600,
+    heartbeatMinutes: 1440,
+  };
+}
