@@ -1,16 +1,14 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_POLICY } from "./default-policy.ts";
 import {
-  checkAgainstSchema,
   DocumentError,
   type DocumentProblem,
-  isIsoDate,
-  type JsonSchema,
   MAX_DOCUMENT_BYTES,
   parseDocument,
   readDocumentBytes,
 } from "./document.ts";
 import schemaJson from "./policy.schema.json" with { type: "json" };
+import { checkAgainstSchema, isIsoDate, type JsonSchema } from "./schema-check.ts";
 import { looksLikeBundle, parseBundle } from "./signature.ts";
 import type { LoadedPolicy, Policy } from "./types.ts";
 

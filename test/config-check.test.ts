@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkConfigReferences, loadConfig } from "../agent/config/config.ts";
+import { loadConfig } from "../agent/config/config.ts";
+import { checkConfigReferences } from "../agent/config/references.ts";
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, "..");

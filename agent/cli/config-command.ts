@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { DocumentError } from "../../policy/document.ts";
-import { checkConfigReferences, loadConfig } from "../config/config.ts";
+import { loadConfig } from "../config/config.ts";
+import { checkConfigReferences } from "../config/references.ts";
 import { redactUrl } from "../text/redact.ts";
 import { EXIT_COMPLIANT } from "./exit-codes.ts";
 

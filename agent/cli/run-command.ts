@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { checkAgainstSchema, DocumentError } from "../../policy/document.ts";
+import { DocumentError } from "../../policy/document.ts";
+import { checkAgainstSchema } from "../../policy/schema-check.ts";
 import { CONFIG_SCHEMA, type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { EXIT_ERROR } from "./exit-codes.ts";
 

@@ -4,7 +4,8 @@
 // file, the place and the fix, never half-replayed as some other platform.
 
 import { join } from "node:path";
-import { checkAgainstSchema, DocumentError, type JsonSchema } from "../../policy/document.ts";
+import { DocumentError } from "../../policy/document.ts";
+import { checkAgainstSchema, type JsonSchema } from "../../policy/schema-check.ts";
 import { readBoundedFile } from "./sources.ts";
 
 /** One recorded source: the file in the folder and how it was produced. */

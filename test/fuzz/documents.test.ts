@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { CONFIG_SCHEMA } from "../../agent/config/config.ts";
-import { checkAgainstSchema, DocumentError, parseDocument } from "../../policy/document.ts";
+import { DocumentError, parseDocument } from "../../policy/document.ts";
 import { policyFromDocument } from "../../policy/load.ts";
+import { checkAgainstSchema } from "../../policy/schema-check.ts";
 import { forBudget, fuzzBudgetMs, type Random, seededRandom } from "./random.ts";
 
 const REPO = join(import.meta.dirname, "../..");
