@@ -42,6 +42,12 @@ export interface EnforcementStatus {
 }
 
 export async function openDaemonEnforcer(config: AgentConfig, logger: Logger): Promise<Enforcer | undefined> {
+  // Recorded devices are not this laptop's: blocking them would write to whatever real device
+  // happens to sit at the same port path (or into the capture folder). They are only judged.
+  if (config.replayFile || config.captureDir) {
+    logger.info("judging recorded devices: nothing is enforced");
+    return undefined;
+  }
   const name = defaultActuator();
   if (!name) {
     logger.warn(
