@@ -75,7 +75,7 @@ function recordedApi(devices: PnpDevice[]): DevNodeApi {
       const device = all[devinst];
       return name && device ? raw(device, name) : undefined;
     },
-    problem: (devinst) => (all[devinst]?.Status === "OK" ? 0 : 10),
+    problem: (devinst) => all[devinst]?.ProblemCode ?? (all[devinst]?.Status === "OK" ? 0 : 10),
   };
 }
 
@@ -112,7 +112,9 @@ describe("the same listing as collect-pnp.ps1", () => {
 
   it("reads a DEVPKEY for every property the script reads", () => {
     const scriptKeys = [...COLLECT_PNP_PS1.matchAll(/'DEVPKEY_(\w+)'/g)].map((m) => m[1]);
-    const fields: Record<string, DevPKeyName> = {
+    // The problem code comes from CM_Get_DevNode_Status, not a property read.
+    const fields: Record<string, DevPKeyName | "problem"> = {
+      Device_ProblemCode: "problem",
       Device_Parent: "Parent",
       Device_ContainerId: "ContainerId",
       Device_InLocalMachineContainer: "InLocalMachineContainer",

@@ -201,5 +201,7 @@ export function pnpDeviceFromProperties(
   if (typeof capabilities === "number") device.Removable = (capabilities & 0x4) !== 0;
   device.Present = true;
   device.Status = problem === 0 ? "OK" : "Error";
+  // What collect-pnp.ps1 reads as DEVPKEY_Device_ProblemCode, here from CM_Get_DevNode_Status.
+  if (problem !== 0) device.ProblemCode = problem;
   return device;
 }

@@ -23,7 +23,7 @@ try {
     'DEVPKEY_Device_LocationPaths', 'DEVPKEY_Device_RemovalPolicy', 'DEVPKEY_Device_Capabilities',
     'DEVPKEY_Device_BusReportedDeviceDesc', 'DEVPKEY_Bluetooth_DeviceAddress', 'DEVPKEY_Bluetooth_ClassOfDevice',
     'DEVPKEY_Bluetooth_DeviceVIDSource', 'DEVPKEY_Bluetooth_DeviceVID', 'DEVPKEY_Bluetooth_DevicePID',
-    'DEVPKEY_Bluetooth_DeviceProductVersion')
+    'DEVPKEY_Bluetooth_DeviceProductVersion', 'DEVPKEY_Device_ProblemCode')
   $data = @{}
   if ($nodes.Count -gt 0) {
     $ids = @($nodes | ForEach-Object { $_.InstanceId })
@@ -60,6 +60,10 @@ try {
     # CM_DEVCAP_REMOVABLE is bit 0x4 of the device capabilities.
     $value = & $get 'DEVPKEY_Device_Capabilities'; if ($null -ne $value) { $entry.Removable = (([int64]$value -band 4) -ne 0) }
     $value = & $get 'DEVPKEY_Device_BusReportedDeviceDesc'; if ($null -ne $value) { $entry.BusReportedDeviceDesc = [string]$value }
+    # The CM_PROB_* problem code (cfgmgr32.h; Microsoft Learn "Device Manager error messages"), 0 for
+    # none: 22 (CM_PROB_DISABLED) is a node someone has disabled, which eca must leave alone.
+    $value = & $get 'DEVPKEY_Device_ProblemCode'
+    if ($null -ne $value -and [int64]$value -ne 0) { $entry.ProblemCode = [int64]$value }
     $value = & $get 'DEVPKEY_Bluetooth_DeviceAddress'; if ($null -ne $value) { $entry.BluetoothAddress = [string]$value }
     $value = & $get 'DEVPKEY_Bluetooth_ClassOfDevice'; if ($null -ne $value) { $entry.BluetoothClassOfDevice = [int64]$value }
     foreach ($name in 'VIDSource', 'VID', 'PID', 'ProductVersion') {

@@ -32,6 +32,11 @@ export interface PnpDevice {
   Removable?: boolean;
   /** DEVPKEY_Device_BusReportedDeviceDesc: the USB iProduct string (iInterface on an MI_xx node). */
   BusReportedDeviceDesc?: string;
+  /**
+   * DEVPKEY_Device_ProblemCode, recorded only when not 0: the node's CM_PROB_* code (cfgmgr32.h;
+   * Microsoft Learn "Device Manager error messages"). 22, CM_PROB_DISABLED, is a disabled node.
+   */
+  ProblemCode?: number;
   /** DEVPKEY_Bluetooth_DeviceAddress: 12 hex digits, no separators. */
   BluetoothAddress?: string;
   /** DEVPKEY_Bluetooth_ClassOfDevice. */
@@ -63,6 +68,7 @@ const FIELDS: Record<Exclude<keyof PnpDevice, "InstanceId">, FieldType> = {
   RemovalPolicy: "number",
   Removable: "boolean",
   BusReportedDeviceDesc: "string",
+  ProblemCode: "number",
   BluetoothAddress: "string",
   BluetoothClassOfDevice: "number",
   BluetoothAppearance: "number",
