@@ -62,6 +62,12 @@ export interface UsbObservation {
   portFact?: string;
   /** Kinds the platform states outright (macOS `SupportsIPhoneOS = Yes`), each with its fact. */
   kindHints?: { kind: DeviceKind; fact: string }[];
+  /**
+   * Windows: the device node, or the node of its storage or phone function, has problem code 22
+   * (CM_PROB_DISABLED): Windows has it disabled, by whoever did it (an administrator, Group Policy,
+   * another device-control product, or eca). Absent when not disabled or the platform cannot say.
+   */
+  disabledByOs?: true;
   /** Attributes that could not be read or made no sense: the device is still reported. */
   warnings?: string[];
 }

@@ -308,6 +308,57 @@ describe("interface and function nodes fold into their device", () => {
   });
 });
 
+describe("nodes Windows has disabled (problem code 22, CM_PROB_DISABLED)", () => {
+  const disabledStick = (): PnpDevice[] =>
+    parsePnpDocument(readFileSync(join(REPO, "test/fixtures/windows/pnp-disabled-stick.json"), "utf8"))
+      .devices;
+
+  it("a stick whose device node is disabled is disabledByOs, and says so", () => {
+    const stick = byVendorProduct(usbObservationsFromPnp(disabledStick()).observations, "0781:5581");
+    expect(stick.disabledByOs).toBe(true);
+    expect(stick.warnings).toContain("Windows has this device node disabled (problem code 22)");
+    expect(stick.interfaces).toEqual([{ class: "08", subclass: "06", protocol: "50" }]);
+  });
+
+  it("the phone's MTP interface node disabled disables the phone; a disabled ADB interface only says so", () => {
+    const phone = (code: Record<string, number>) =>
+      byVendorProduct(
+        usbObservationsFromPnp(
+          listing("win-laptop-with-phone-and-stick").map((node) => {
+            const interfaceNumber = /&MI_(\d\d)\\/.exec(node.InstanceId)?.[1];
+            const problem = interfaceNumber === undefined ? undefined : code[interfaceNumber];
+            return problem === undefined ? node : { ...node, Status: "Error", ProblemCode: problem };
+          }),
+        ).observations,
+        "18d1:4ee2",
+      );
+    const mtp = phone({ "00": 22 });
+    expect(mtp.disabledByOs).toBe(true);
+    expect(mtp.warnings?.[0]).toMatch(
+      /^Windows has its node USB\\VID_18D1&PID_4EE2&MI_00\\.* disabled \(problem code 22\)$/,
+    );
+    const adb = phone({ "01": 22 });
+    expect(adb.disabledByOs).toBeUndefined();
+    expect(adb.warnings?.[0]).toMatch(
+      /^Windows reports problem code 22 on its node USB\\VID_18D1&PID_4EE2&MI_01\\/,
+    );
+  });
+
+  it("any other problem code is a warning with the code, nothing more", () => {
+    const nodes = disabledStick().map((node) => (node.ProblemCode ? { ...node, ProblemCode: 28 } : node));
+    const stick = byVendorProduct(usbObservationsFromPnp(nodes).observations, "0781:5581");
+    expect(stick.disabledByOs).toBeUndefined();
+    expect(stick.warnings).toContain("Windows reports problem code 28 on this device node");
+  });
+
+  it("a ProblemCode that is not an integer is ignored with a warning, like any property", () => {
+    const text = JSON.stringify([{ InstanceId: "USB\\VID_0781&PID_5581\\4C53", ProblemCode: "22" }]);
+    const document = parsePnpDocument(text);
+    expect(document.devices[0]?.ProblemCode).toBeUndefined();
+    expect([...document.propertyWarnings.values()].flat()[0]).toMatch(/ProblemCode .* should be a number/);
+  });
+});
+
 describe("built in, as Windows says it", () => {
   it("the computer's own container is removable=fixed, whatever the port", () => {
     expect(removableOf({ InstanceId: "x", ContainerId: MACHINE.toLowerCase(), Removable: true })).toBe(

@@ -61,3 +61,19 @@ export const DRIVER_MANUFACTURERS =
 
 /** CM_REMOVAL_POLICY values (cfgmgr32.h). */
 export const REMOVAL_POLICY = { expectNoRemoval: 1, orderlyRemoval: 2, surpriseRemoval: 3 } as const;
+
+/**
+ * CM_PROB_DISABLED (cfgmgr32.h; Microsoft Learn "Device Manager error messages", code 22 "This
+ * device is disabled"): the DEVPKEY_Device_ProblemCode of a node someone has disabled.
+ */
+export const CM_PROB_DISABLED = 22;
+
+/**
+ * What marks a function node as the device's storage or phone function, whose being disabled
+ * disables what eca would block: the DiskDrive and WPD setup classes (Microsoft Learn
+ * "System-Defined Device Setup Classes"), the USBSTOR and SCSI (UAS) disk enumerators, and
+ * interface classes 08 (mass storage) and 06 (still image: PTP/MTP) of usb.org's class codes.
+ */
+export const STORAGE_SETUP_CLASSES: ReadonlySet<string> = new Set(["DISKDRIVE", "WPD"]);
+export const STORAGE_ENUMERATED = /^(USBSTOR|SCSI)\\/i;
+export const STORAGE_INTERFACE_CLASSES: ReadonlySet<string> = new Set(["08", "06"]);

@@ -12,6 +12,7 @@
 import { INTERFACE_NAME_CLASSES, usbObservationId } from "../linux/usb-sysfs-parse.ts";
 import type { UsbInterface, UsbObservation } from "../types.ts";
 import {
+  CM_PROB_DISABLED,
   COMPOSITE_ID,
   DEVICE_CLASS_ID,
   DRIVER_MANUFACTURERS,
@@ -21,6 +22,9 @@ import {
   REMOVAL_POLICY,
   ROOT_HUB_HARDWARE_ID,
   ROOT_HUB_INSTANCE,
+  STORAGE_ENUMERATED,
+  STORAGE_INTERFACE_CLASSES,
+  STORAGE_SETUP_CLASSES,
   USB_ENUMERATORS,
   USB_INSTANCE,
 } from "./pnp-data.ts";
@@ -140,6 +144,38 @@ export function removableOf(node: PnpDevice): UsbObservation["removable"] {
     return "removable";
   }
   return "unknown";
+}
+
+/** Whether an interface or function node carries a storage or phone function (pnp-data.ts). */
+function isStorageFunction(node: PnpDevice): boolean {
+  if (node.Class !== undefined && STORAGE_SETUP_CLASSES.has(node.Class.toUpperCase())) return true;
+  if (STORAGE_ENUMERATED.test(node.InstanceId) || msOsName(node) === "MTP") return true;
+  const triple = classTriple(node.CompatibleID);
+  return triple !== undefined && STORAGE_INTERFACE_CLASSES.has(triple.class);
+}
+
+/**
+ * Problem codes on a device's nodes: disabled when the device node, or a node of its storage or
+ * phone function, has CM_PROB_DISABLED; every other code (and 22 elsewhere) is only said.
+ */
+function problemsOf(
+  node: PnpDevice,
+  children: readonly PnpDevice[],
+): { disabled: boolean; warnings: string[] } {
+  let disabled = false;
+  const warnings: string[] = [];
+  for (const [index, each] of [node, ...children].entries()) {
+    const code = each.ProblemCode;
+    if (code === undefined || code === 0) continue;
+    const which = index === 0 ? "this device node" : `its node ${each.InstanceId}`;
+    if (code === CM_PROB_DISABLED && (index === 0 || isStorageFunction(each))) {
+      disabled = true;
+      warnings.push(`Windows has ${which} disabled (problem code ${CM_PROB_DISABLED})`);
+    } else {
+      warnings.push(`Windows reports problem code ${code} on ${which}`);
+    }
+  }
+  return { disabled, warnings };
 }
 
 function portPathOf(node: PnpDevice): string {
@@ -381,6 +417,9 @@ function observationOf(
   if (node.Status !== undefined && node.Status !== "OK") {
     warnings.push(`Windows reports the device's status as ${node.Status}`);
   }
+  const problems = problemsOf(node, [...interfaceNodes.map((child) => child.node), ...functions]);
+  if (problems.disabled) observation.disabledByOs = true;
+  warnings.push(...problems.warnings);
   if (warnings.length > 0) observation.warnings = warnings;
   return observation;
 }
