@@ -3,10 +3,10 @@
 // judged and enforced with a command runner that records instead of running. The golden files
 // hold every command in order, and what each finding then says.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CommandRunner } from "../agent/enforce/create.ts";
 import { createActuator } from "../agent/enforce/create.ts";
@@ -17,6 +17,8 @@ import { collect, judgeSnapshot } from "../agent/scan.ts";
 import { policyFromDocument } from "../policy/load.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import { createReplayProbe } from "../probes/replay.ts";
+import { parsePnpDocument } from "../probes/windows/pnp-document.ts";
+import { usbObservationsFromPnp } from "../probes/windows/pnp-parse.ts";
 
 const repository = join(import.meta.dirname, "..");
 const now = new Date("2026-12-01T10:00:00Z");
@@ -41,6 +43,7 @@ async function commandPlan(
   recording: string,
   failing: RegExp | undefined,
   passes: object[],
+  beforePass: (index: number) => void = () => {},
 ) {
   const lines: string[] = [];
   const run: CommandRunner = async (command, args) => {
@@ -53,7 +56,7 @@ async function commandPlan(
   const stateDir = mkdtempSync(join(scratch, "state-"));
   const probe = createReplayProbe({
     root: "/",
-    replayFile: join(repository, "test/fixtures/enforce", recording),
+    replayFile: resolve(repository, "test/fixtures/enforce", recording),
   });
   const enforcer = createEnforcer({
     stateDir,
@@ -61,6 +64,7 @@ async function commandPlan(
   });
   for (const [index, document] of passes.entries()) {
     lines.push(`pass ${index + 1}:`);
+    beforePass(index);
     const policy = loaded(document);
     const snapshot = await collect([probe]);
     const pass = await enforcer.enforce(
@@ -107,6 +111,53 @@ describe("Windows: pnputil /disable-device, /enable-device", () => {
       approved,
     ]);
     await expectGolden("enforce-windows-commands.txt", plan);
+  });
+});
+
+describe("Windows: a node someone else disabled (problem code 22)", () => {
+  it("a node someone else disabled is never re-enabled by eca", async () => {
+    // The recorded stick with its device node disabled (test/fixtures/windows/README.md), as the
+    // Windows probe observes it, replayed: eca did not disable it, so it neither blocks it (it is
+    // already disabled) nor enables it once the policy approves the device.
+    const listing = readFileSync(join(repository, "test/fixtures/windows/pnp-disabled-stick.json"), "utf8");
+    const { observations } = usbObservationsFromPnp(parsePnpDocument(listing).devices);
+    expect(observations.find((o) => o.vendorId === "0781")?.disabledByOs).toBe(true);
+    const recording = join(mkdtempSync(join(scratch, "disabled-")), "observations.json");
+    writeFileSync(recording, JSON.stringify({ observations }));
+    const approved = {
+      ...enforcing,
+      approvedDevices: [
+        { match: { vendorId: "0781", productId: "5581" }, description: "SanDisk issued by IT" },
+      ],
+    };
+    const plan = await commandPlan("windows-pnputil", recording, undefined, [enforcing, approved, enforcing]);
+    expect(plan).not.toContain("pnputil");
+    expect(plan).toMatch(/pass 1:\n.*0781:5581.*: could-not-block: .*already not authorized/);
+  });
+
+  it("a node eca disabled itself still reads disabled to Windows, and is re-enabled once approved", async () => {
+    const listing = readFileSync(join(repository, "test/fixtures/windows/pnp-disabled-stick.json"), "utf8");
+    const disabled = usbObservationsFromPnp(parsePnpDocument(listing).devices).observations;
+    const enabled = disabled.map(({ disabledByOs: _, ...o }) => o);
+    const recording = join(mkdtempSync(join(scratch, "own-")), "observations.json");
+    const approved = {
+      ...enforcing,
+      approvedDevices: [
+        { match: { vendorId: "0781", productId: "5581" }, description: "SanDisk issued by IT" },
+      ],
+    };
+    // Pass 1 sees the stick enabled and disables it; from then on Windows lists it disabled.
+    const plan = await commandPlan(
+      "windows-pnputil",
+      recording,
+      undefined,
+      [enforcing, enforcing, approved],
+      (i) => writeFileSync(recording, JSON.stringify({ observations: i === 0 ? enabled : disabled })),
+    );
+    expect(plan.match(/\$ pnputil\.exe .*/g)).toEqual([
+      "$ pnputil.exe /disable-device USB\\VID_0781&PID_5581\\0401d1c3a8e5f0b2c9d7e6a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8",
+      "$ pnputil.exe /enable-device USB\\VID_0781&PID_5581\\0401d1c3a8e5f0b2c9d7e6a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8",
+    ]);
   });
 });
 

@@ -47,8 +47,9 @@ export function createWindowsPnputilActuator(options: ActuatorOptions): Actuator
         return {
           deviceId: d.id,
           portPath: d.portPath,
-          // The probe lists devices Windows has started; one eca disabled is in its memory.
-          authorized: true,
+          // A node Windows has disabled (problem code 22) is not authorized: the planner leaves it
+          // alone unless eca's memory says eca disabled it, so another's block is never undone.
+          authorized: !d.disabledByOs,
           interfaces: [],
           ...(instanceId
             ? { deviceTargets: [instanceId] }
