@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { DocumentError, type DocumentProblem, readDocumentFile } from "../../policy/document.ts";
 import { backendNames } from "../../probes/create.ts";
+import { isAllowedUrl } from "../delivery/secure-url.ts";
 import type { AgentConfig } from "./config.ts";
 
 /** Token, certificate and key files are small; anything bigger is not one. */
@@ -11,11 +12,6 @@ const MAX_CREDENTIAL_BYTES = 1024 * 1024;
 
 /** Hosts of the example configuration, left in place: a value still to fill in. */
 const PLACEHOLDER_HOST = /(^|\.)example(\.|$)/i;
-
-/** As the HTTP sink allows: plain http only to this machine (a test collector). */
-function isLoopbackHost(hostname: string): boolean {
-  return ["localhost", "127.0.0.1", "[::1]", "::1"].includes(hostname);
-}
 
 type FileKind = "token" | "ca" | "cert" | "key";
 
@@ -88,11 +84,7 @@ export async function checkConfigReferences(config: AgentConfig): Promise<Docume
         message: "has no host",
         hint: "write the collector's host name after https://",
       });
-    } else if (
-      url &&
-      url.protocol !== "https:" &&
-      !(url.protocol === "http:" && isLoopbackHost(url.hostname))
-    ) {
+    } else if (url && !isAllowedUrl(url)) {
       problems.push({
         path: "endpoint.url",
         message: `is ${url.protocol.replace(":", "")}, not https: events would travel unencrypted`,
@@ -223,7 +215,7 @@ export async function checkConfigReferences(config: AgentConfig): Promise<Docume
   const policyBlock = config.policy;
   if (policyBlock?.url) {
     const url = URL.canParse(policyBlock.url) ? new URL(policyBlock.url) : undefined;
-    if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))))
+    if (!url || !isAllowedUrl(url))
       problems.push({
         path: "policy.url",
         message: `is ${JSON.stringify(policyBlock.url)}, not an https URL`,

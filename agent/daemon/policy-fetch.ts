@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import type http from "node:http";
 import type https from "node:https";
 import { MAX_DOCUMENT_BYTES } from "../../policy/document.ts";
+import { isAllowedUrl } from "../delivery/secure-url.ts";
 
 export interface PolicyFetchTls {
   caFile?: string;
@@ -31,10 +32,6 @@ export const MAX_DOWNLOAD_BYTES = 2 * MAX_DOCUMENT_BYTES;
 const httpsModule = () => process.getBuiltinModule("node:https") as typeof https;
 const httpModule = () => process.getBuiltinModule("node:http") as typeof http;
 
-function isLoopback(hostname: string): boolean {
-  return ["localhost", "127.0.0.1", "[::1]", "::1"].includes(hostname);
-}
-
 export interface PolicyFetcher {
   /** Fetches the policy; with `etag`, a 304 answers "unchanged". Never throws. */
   fetch(etag?: string): Promise<FetchResult>;
@@ -46,7 +43,7 @@ export function createPolicyFetcher(
   options: { timeoutMs?: number; proxyEnv?: NodeJS.ProcessEnv | null } = {},
 ): PolicyFetcher {
   const url = new URL(urlText);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+  if (!isAllowedUrl(url)) {
     throw new Error(`policy.url must be https (plain http only to loopback): ${urlText}`);
   }
   const timeoutMs = options.timeoutMs ?? 30_000;

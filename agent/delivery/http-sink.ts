@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { OutboxEvent } from "../outbox/outbox.ts";
 import type { Sink } from "./deliverer.ts";
 import type { SendResult } from "./policy.ts";
+import { isAllowedUrl } from "./secure-url.ts";
 import {
   ackUrlFor,
   confirmHecBatch,
@@ -80,7 +81,7 @@ const gzip = (data: Buffer) => {
 
 export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions): HttpSink {
   const url = new URL(config.url);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+  if (!isAllowedUrl(url)) {
     throw new Error(`endpoint must be https (plain http only to loopback): ${config.url}`);
   }
   if (config.format === "syslog") throw new Error("format syslog needs the syslog sink (create-sink.ts)");
@@ -300,8 +301,4 @@ function describe(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (error.name === "AbortError" || error.name === "TimeoutError") return "request timed out or was aborted";
   return code ? `${code}: ${error.message}` : error.message;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]" || hostname === "::1";
 }
