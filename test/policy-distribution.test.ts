@@ -170,3 +170,31 @@ describe("a policy URL polled over HTTPS", () => {
     source.close();
   });
 });
+
+describe("policy downloads and NODE_TLS_REJECT_UNAUTHORIZED", () => {
+  it("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn off certificate checks for policy downloads (it did: the fetcher did not set rejectUnauthorized)", async () => {
+    const { createPolicyFetcher } = await import("../agent/daemon/policy-fetch.ts");
+    server.publish("/untrusted.yaml", policyText("1", "2026-11-01T00:00:00Z"));
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {}; // Node's own warning about the variable, once per process.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    try {
+      // The client certificate is given, the CA that signed the server's is not: it must be refused.
+      const fetcher = createPolicyFetcher(
+        `${server.url}/untrusted.yaml`,
+        { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
+        { proxyEnv: null },
+      );
+      const answer = await fetcher.fetch();
+      expect(answer.status).toBe("failed");
+      expect((answer as { reason: string }).reason).toMatch(
+        /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|unable to verify|certificate/i,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+      process.emitWarning = emitWarning;
+    }
+  });
+});

@@ -11,6 +11,7 @@ import type http from "node:http";
 import type https from "node:https";
 import { MAX_DOCUMENT_BYTES } from "../../policy/document.ts";
 import { isAllowedUrl } from "../delivery/secure-url.ts";
+import { tlsOptionsFromFiles } from "../delivery/tls-files.ts";
 
 export interface PolicyFetchTls {
   caFile?: string;
@@ -54,11 +55,9 @@ export function createPolicyFetcher(
       let agent: http.Agent;
       let token: string | undefined;
       try {
-        const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+        // Certificate checks stay on whatever NODE_TLS_REJECT_UNAUTHORIZED says, as for delivery.
         const agentOptions: https.AgentOptions = {
-          ca: read(tls.caFile),
-          cert: read(tls.certFile),
-          key: read(tls.keyFile),
+          ...tlsOptionsFromFiles(tls),
           ...(proxyEnv ? { proxyEnv } : {}),
         };
         agent =

@@ -21,6 +21,7 @@ import {
   parseAckAnswer,
 } from "./splunk-hec.ts";
 import type { SyslogConfig } from "./syslog-sink.ts";
+import { tlsOptionsFromFiles } from "./tls-files.ts";
 
 export type WireFormat = "ocsf" | "splunk-hec";
 
@@ -116,22 +117,17 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
     const version = filesVersion();
     if (credentials && credentials.version === version) return credentials;
     credentials?.agent.destroy();
-    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
     const agentOptions: https.AgentOptions = {
       keepAlive: true,
-      // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn it off.
-      rejectUnauthorized: true,
       maxSockets: 1,
-      ca: read(config.caFile),
-      cert: read(config.certFile),
-      key: read(config.keyFile),
+      ...tlsOptionsFromFiles(config),
       ...(proxyEnv ? { proxyEnv } : {}),
     };
     const agent =
       url.protocol === "https:"
         ? new (httpsModule().Agent)(agentOptions)
         : new (httpModule().Agent)(agentOptions);
-    const token = read(config.tokenFile)?.toString("utf8").trim();
+    const token = config.tokenFile === undefined ? undefined : readFileSync(config.tokenFile, "utf8").trim();
     credentials = { version, agent, ...(token ? { token } : {}) };
     if (files.length > 0) options.logger.info({ files }, "endpoint credentials loaded");
     return credentials;

@@ -25,12 +25,12 @@
 // still too large is refused (413), so the deliverer sets it aside as a dead letter, counted and
 // shown by `eca status`. Raise rsyslog's global(maxMessageSize=...) and this setting together.
 
-import { readFileSync } from "node:fs";
 import type tls from "node:tls";
 import type { Logger } from "pino";
 import type { Sink } from "./deliverer.ts";
 import { warnIfTlsChecksDisabled } from "./http-sink.ts";
 import type { SendResult } from "./policy.ts";
+import { tlsOptionsFromFiles } from "./tls-files.ts";
 
 export interface SyslogConfig {
   /** relp+tls://host:port (RELP, acknowledged; port 2514 by default) or syslog+tls://host:port (RFC 5425, 6514). */
@@ -128,7 +128,6 @@ export function createSyslogSink(config: SyslogConfig, options: SyslogSinkOption
   const timeoutMs = config.timeoutMs ?? 30_000;
   const procId = options.procId ?? String(process.pid);
   const settings = config.syslog ?? {};
-  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
   warnIfTlsChecksDisabled(options.logger);
   if (!relp) {
     options.logger.warn(
@@ -164,11 +163,7 @@ export function createSyslogSink(config: SyslogConfig, options: SyslogSinkOption
         tlsOptions = {
           host,
           port,
-          ca: read(config.caFile),
-          cert: read(config.certFile),
-          key: read(config.keyFile),
-          // Explicit: NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn certificate checks off.
-          rejectUnauthorized: true,
+          ...tlsOptionsFromFiles(config),
           ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }),
         };
       } catch (error) {
