@@ -177,11 +177,17 @@ export function createSyslogSink(config: SyslogConfig, options: SyslogSinkOption
   };
 }
 
-function sendBatch(
+/**
+ * One TLS connection to the receiver whose outcome is settled once: by `run` calling `finish`, by
+ * the timeout, or by an abort; whichever comes first destroys the socket and clears the rest.
+ */
+function settledConnection(
   options: tls.ConnectionOptions,
-  data: Buffer,
   timeoutMs: number,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  onTimeout: () => SendResult,
+  onAbort: () => SendResult,
+  run: (socket: tls.TLSSocket, finish: (result: SendResult) => void) => void,
 ): Promise<SendResult> {
   return new Promise((resolve) => {
     let settled = false;
@@ -194,28 +200,43 @@ function sendBatch(
       socket.destroy();
       resolve(result);
     };
-    const abort = () => finish({ error: "syslog send aborted" });
-    const timer = setTimeout(
-      () => finish({ error: `syslog receiver did not take and close the batch within ${timeoutMs} ms` }),
-      timeoutMs,
-    );
+    const abort = () => finish(onAbort());
+    const timer = setTimeout(() => finish(onTimeout()), timeoutMs);
     signal?.addEventListener("abort", abort, { once: true });
-    socket.once("secureConnect", () => {
-      // All of the batch, then our close_notify and FIN; the receiver's close is the acknowledgement.
-      socket.end(data);
-    });
-    socket.on("data", () => {
-      // RFC 5425 receivers send nothing; ignore anything that comes.
-    });
-    socket.once("end", () => finish({ status: 200 }));
-    socket.once("error", (error) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      finish({ error: `syslog: ${code ? `${code}: ` : ""}${error.message}` });
-    });
-    socket.once("close", () =>
-      finish({ error: "syslog receiver closed the connection without a clean TLS close" }),
-    );
+    run(socket, finish);
   });
+}
+
+function sendBatch(
+  options: tls.ConnectionOptions,
+  data: Buffer,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<SendResult> {
+  return settledConnection(
+    options,
+    timeoutMs,
+    signal,
+    () => ({ error: `syslog receiver did not take and close the batch within ${timeoutMs} ms` }),
+    () => ({ error: "syslog send aborted" }),
+    (socket, finish) => {
+      socket.once("secureConnect", () => {
+        // All of the batch, then our close_notify and FIN; the receiver's close is the acknowledgement.
+        socket.end(data);
+      });
+      socket.on("data", () => {
+        // RFC 5425 receivers send nothing; ignore anything that comes.
+      });
+      socket.once("end", () => finish({ status: 200 }));
+      socket.once("error", (error) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        finish({ error: `syslog: ${code ? `${code}: ` : ""}${error.message}` });
+      });
+      socket.once("close", () =>
+        finish({ error: "syslog receiver closed the connection without a clean TLS close" }),
+      );
+    },
+  );
 }
 
 /** A RELP frame: TXNR SP COMMAND SP DATALEN [SP DATA] LF. */
@@ -265,65 +286,59 @@ function sendRelp(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<SendResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    let acked = 0;
-    let opened = false;
-    const pending = new Set<number>();
-    const socket = tlsModule().connect(options);
-    const finish = (result: SendResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", abort);
-      socket.destroy();
-      resolve(result);
-    };
-    const partial = (why: string) =>
-      finish({
-        error: `RELP: ${why}; ${acked} of ${messages.length} messages acknowledged, the batch goes again`,
-      });
-    const abort = () => partial("send aborted");
-    const timer = setTimeout(() => partial(`no answer within ${timeoutMs} ms`), timeoutMs);
-    signal?.addEventListener("abort", abort, { once: true });
-    const parse = relpParser((frame) => {
-      if (frame.command === "serverclose") return partial("the receiver closed the session");
-      if (frame.command !== "rsp") return partial(`unexpected ${frame.command} from the receiver`);
-      const ok = frame.data.startsWith("200");
-      if (frame.txnr === 1 && !opened) {
-        if (!ok) return partial(`open refused: ${frame.data.split("\n")[0]}`);
-        opened = true;
-        const frames = messages.map((message, i) => {
-          pending.add(i + 2);
-          return relpFrame(i + 2, "syslog", message);
-        });
-        socket.write(Buffer.concat(frames));
-        return;
-      }
-      if (!pending.delete(frame.txnr)) return;
-      if (!ok) return partial(`message refused: ${frame.data.split("\n")[0]}`);
-      acked++;
-      if (pending.size === 0) {
-        socket.end(relpFrame(messages.length + 2, "close"));
-        finish({ status: 200 });
-      }
-    });
-    socket.once("secureConnect", () => {
-      socket.write(relpFrame(1, "open", "relp_version=0\nrelp_software=eca\ncommands=syslog"));
-    });
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        parse(chunk);
-      } catch (error) {
-        partial((error as Error).message);
-      }
-    });
-    socket.once("error", (error) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      partial(`${code ? `${code}: ` : ""}${error.message}`);
-    });
-    socket.once("close", () => partial("the connection closed"));
+  let acked = 0;
+  const failure = (why: string): SendResult => ({
+    error: `RELP: ${why}; ${acked} of ${messages.length} messages acknowledged, the batch goes again`,
   });
+  return settledConnection(
+    options,
+    timeoutMs,
+    signal,
+    () => failure(`no answer within ${timeoutMs} ms`),
+    () => failure("send aborted"),
+    (socket, finish) => {
+      let opened = false;
+      const pending = new Set<number>();
+      const partial = (why: string) => finish(failure(why));
+      const parse = relpParser((frame) => {
+        if (frame.command === "serverclose") return partial("the receiver closed the session");
+        if (frame.command !== "rsp") return partial(`unexpected ${frame.command} from the receiver`);
+        const ok = frame.data.startsWith("200");
+        if (frame.txnr === 1 && !opened) {
+          if (!ok) return partial(`open refused: ${frame.data.split("\n")[0]}`);
+          opened = true;
+          const frames = messages.map((message, i) => {
+            pending.add(i + 2);
+            return relpFrame(i + 2, "syslog", message);
+          });
+          socket.write(Buffer.concat(frames));
+          return;
+        }
+        if (!pending.delete(frame.txnr)) return;
+        if (!ok) return partial(`message refused: ${frame.data.split("\n")[0]}`);
+        acked++;
+        if (pending.size === 0) {
+          socket.end(relpFrame(messages.length + 2, "close"));
+          finish({ status: 200 });
+        }
+      });
+      socket.once("secureConnect", () => {
+        socket.write(relpFrame(1, "open", "relp_version=0\nrelp_software=eca\ncommands=syslog"));
+      });
+      socket.on("data", (chunk: Buffer) => {
+        try {
+          parse(chunk);
+        } catch (error) {
+          partial((error as Error).message);
+        }
+      });
+      socket.once("error", (error) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        partial(`${code ? `${code}: ` : ""}${error.message}`);
+      });
+      socket.once("close", () => partial("the connection closed"));
+    },
+  );
 }
 
 function sdEscape(value: string): string {
