@@ -37,6 +37,7 @@ import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
+import { hostFactsFrom } from "./host-facts.ts";
 import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { serveStatus } from "./status-socket.ts";
@@ -124,14 +125,13 @@ async function start(
   });
   started.push(() => outbox.close());
   checkStateFiles(config.stateDir);
-  const policySource: PolicySource = await openPolicySource(
-    config.policyFile,
-    config.stateDir,
-    logger,
-    policySourceOptions(config),
-  );
-  started.push(() => policySource.close());
   const host = await collectHostIdentity({ config: events.host });
+  // Approvals scoped to hosts are judged by the identity just read: the firmware is asked once.
+  const policySource: PolicySource = await openPolicySource(config.policyFile, config.stateDir, logger, {
+    ...policySourceOptions(config),
+    host: hostFactsFrom(host),
+  });
+  started.push(() => policySource.close());
 
   /** The events' context for the policy in force: the previous one when the policy did not change. */
   function eventContext(loaded: LoadedPolicy, previous?: EventContext): EventContext {

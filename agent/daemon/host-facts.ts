@@ -12,11 +12,8 @@
 import type childProcess from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { HostFacts } from "../../policy/types.ts";
-import { readHostIdentity } from "../events/host.ts";
-
-/** Firmware placeholders that name no machine (SMBIOS fields a vendor did not fill in). */
-const PLACEHOLDERS =
-  /^(|0+|none|default string|to be filled by o\.e\.m\.|system serial number|not specified|n\/a)$/i;
+import { type HostIdentity, readHostIdentity } from "../events/host.ts";
+import { firmwareString, parseIoregPlatform } from "../events/host-parse.ts";
 
 /** Runs a command for its output; "" when it fails. node:child_process is loaded only here (macOS, Windows). */
 function run(command: string, args: string[]): Promise<string> {
@@ -28,30 +25,42 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-/** Pure: the serial in `ioreg -rd1 -c IOPlatformExpertDevice` output. */
+/** Pure: the serial in `ioreg -rd1 -c IOPlatformExpertDevice` output (the events' parser reads it). */
 export function serialFromIoreg(text: string): string | undefined {
-  return /"IOPlatformSerialNumber" = "([^"]*)"/.exec(text)?.[1];
+  return parseIoregPlatform(text).serial;
+}
+
+/**
+ * The facts from a serial already read (the daemon's host identity, agent/events/host.ts, holds it
+ * cleaned of firmware placeholders), so the firmware is not asked twice; host name and machine id
+ * as readHostIdentity gives them.
+ */
+export function hostFactsFrom(identity: Pick<HostIdentity, "serial">): HostFacts {
+  const local = readHostIdentity();
+  return {
+    hostname: local.hostname,
+    ...(identity.serial ? { serial: identity.serial } : {}),
+    ...(local.uid ? { machineId: local.uid } : {}),
+  };
 }
 
 export async function readHostFacts(platform: NodeJS.Platform = process.platform): Promise<HostFacts> {
-  const identity = readHostIdentity();
   let serial: string | undefined;
   if (platform === "linux") {
-    serial = await readFile("/sys/class/dmi/id/product_serial", "utf8").catch(() => undefined);
+    serial = firmwareString(
+      await readFile("/sys/class/dmi/id/product_serial", "utf8").catch(() => undefined),
+    );
   } else if (platform === "darwin") {
     serial = serialFromIoreg(await run("/usr/sbin/ioreg", ["-rd1", "-c", "IOPlatformExpertDevice"]));
   } else if (platform === "win32") {
-    serial = await run("powershell.exe", [
-      "-NoProfile",
-      "-NonInteractive",
-      "-Command",
-      "(Get-CimInstance -ClassName Win32_BIOS).SerialNumber",
-    ]);
+    serial = firmwareString(
+      await run("powershell.exe", [
+        "-NoProfile",
+        "-NonInteractive",
+        "-Command",
+        "(Get-CimInstance -ClassName Win32_BIOS).SerialNumber",
+      ]),
+    );
   }
-  const trimmed = serial?.trim();
-  return {
-    hostname: identity.hostname,
-    ...(trimmed && !PLACEHOLDERS.test(trimmed) ? { serial: trimmed } : {}),
-    ...(identity.uid ? { machineId: identity.uid } : {}),
-  };
+  return hostFactsFrom(serial ? { serial } : {});
 }
