@@ -2,15 +2,10 @@
 // `eca scan --capture DIR --json` replays each folder as the platform in its manifest. Regenerate
 // with UPDATE_GOLDEN=1 after a deliberate change, and read the diff.
 
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "..");
-const ECA = join(REPO, "agent/bin/eca.ts");
+import { ecaScan, normaliseReport, REPO } from "./helpers/scan-cli.ts";
 
 interface Case {
   name: string;
@@ -63,29 +58,13 @@ const cases: Case[] = [
   },
 ];
 
-async function eca(args: string[]): Promise<{ stdout: string; code: number }> {
-  return run(process.execPath, [ECA, "scan", ...args], { cwd: REPO }).then(
-    (r) => ({ stdout: r.stdout, code: 0 }),
-    (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
-  );
-}
-
-function normalise(report: Record<string, unknown>): Record<string, unknown> {
-  return {
-    ...report,
-    scannedAt: "<time>",
-    host: { hostname: "<host>" },
-    agent: { name: "eca", version: "<version>" },
-  };
-}
-
 describe("eca scan --capture on the captured Macs", () => {
   for (const example of cases) {
     const directory = `test/fixtures/captures/${example.name}`;
     it(`${example.name}: JSON matches the golden file`, async () => {
-      const { stdout, code } = await eca(["--json", "--capture", directory]);
+      const { stdout, code } = await ecaScan(["--json", "--capture", directory]);
       expect(code).toBe(example.exitCode);
-      const report = normalise(JSON.parse(stdout));
+      const report = normaliseReport(JSON.parse(stdout));
       expect((report.findings as { rule: string }[]).map((f) => f.rule)).toEqual(example.rules);
       expect(report.unavailable).toEqual([]);
       const golden = join(REPO, "test/golden", `${example.name}.json`);
@@ -109,12 +88,12 @@ interface ReportDevice {
 describe("a Mac judges the same hardware as a Linux laptop", () => {
   it("same devices, kinds, built-in decisions, verdicts, rules and finding ids for the external devices", async () => {
     const mac = JSON.parse(
-      (await eca(["--json", "--capture", "test/fixtures/captures/mac-same-hardware-as-linux-example"]))
+      (await ecaScan(["--json", "--capture", "test/fixtures/captures/mac-same-hardware-as-linux-example"]))
         .stdout,
     );
     const linux = JSON.parse(
       (
-        await eca([
+        await ecaScan([
           "--json",
           "--backend",
           "linux-sysfs",
@@ -143,7 +122,7 @@ describe("eca scan --capture on the captured Windows laptops", () => {
     "win-thinkpad-amd",
   ]) {
     it(`${name}: the CLI gives the devices and findings of its golden report (test/windows-scan.test.ts)`, async () => {
-      const { stdout } = await eca(["--json", "--capture", `test/fixtures/captures/${name}`]);
+      const { stdout } = await ecaScan(["--json", "--capture", `test/fixtures/captures/${name}`]);
       const report = JSON.parse(stdout) as {
         devices: unknown[];
         findings: { id: string }[];
@@ -170,7 +149,7 @@ describe("a replayed capture names the captured laptop", () => {
     const manifestFile = join(copy, "manifest.json");
     const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
     writeFileSync(manifestFile, JSON.stringify({ ...manifest, hostname: "MOJ-MBP-0042" }));
-    const { stdout } = await eca(["--json", "--capture", copy]);
+    const { stdout } = await ecaScan(["--json", "--capture", copy]);
     expect(JSON.parse(stdout).host).toEqual({ hostname: "MOJ-MBP-0042" });
   });
 });

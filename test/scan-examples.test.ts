@@ -1,15 +1,10 @@
 // Golden files for `eca scan` on the recorded laptops in examples/: the whole JSON report, forked
 // through the real CLI. Regenerate with UPDATE_GOLDEN=1 after a deliberate change, and read the diff.
 
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "..");
-const ECA = join(REPO, "agent/bin/eca.ts");
+import { ecaScan, normaliseReport, REPO } from "./helpers/scan-cli.ts";
 
 interface Case {
   name: string;
@@ -38,32 +33,12 @@ const cases: Case[] = [
   },
 ];
 
-async function eca(args: string[]): Promise<{ stdout: string; code: number }> {
-  // As README.md writes it: --root alone reads the recording and nothing of the live machine.
-  return run(process.execPath, [ECA, "scan", ...args], {
-    cwd: REPO,
-  }).then(
-    (r) => ({ stdout: r.stdout, code: 0 }),
-    (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
-  );
-}
-
-/** Fields that differ by machine and moment. */
-function normalise(report: Record<string, unknown>): Record<string, unknown> {
-  return {
-    ...report,
-    scannedAt: "<time>",
-    host: { hostname: "<host>" },
-    agent: { name: "eca", version: "<version>" },
-  };
-}
-
 describe("eca scan on the recorded laptops", () => {
   for (const example of cases) {
     it(`${example.name}: JSON matches the golden file`, async () => {
-      const { stdout, code } = await eca(["--json", ...example.args]);
+      const { stdout, code } = await ecaScan(["--json", ...example.args]);
       expect(code).toBe(example.exitCode);
-      const report = normalise(JSON.parse(stdout));
+      const report = normaliseReport(JSON.parse(stdout));
       expect((report.findings as { rule: string }[]).map((f) => f.rule)).toEqual(example.rules);
       const golden = join(REPO, "test/golden", `scan-${example.name}.json`);
       const text = `${JSON.stringify(report, null, 2)}\n`;
@@ -72,7 +47,7 @@ describe("eca scan on the recorded laptops", () => {
     });
 
     it(`${example.name}: the table says what is wrong, why and what to do`, async () => {
-      const { stdout, code } = await eca(example.args);
+      const { stdout, code } = await ecaScan(example.args);
       expect(code).toBe(example.exitCode);
       expect(stdout).toMatch(/BUS\s+KIND\s+NAME\s+IDS\s+BUILT-IN\s+VERDICT\s+WHY/);
       for (const rule of example.rules) expect(stdout).toContain(`rule:      ${rule}`);
@@ -82,8 +57,8 @@ describe("eca scan on the recorded laptops", () => {
   }
 
   it("stick ids are stable across scans", async () => {
-    const first = JSON.parse((await eca(["--json", ...(cases[0]?.args ?? [])])).stdout);
-    const second = JSON.parse((await eca(["--json", ...(cases[0]?.args ?? [])])).stdout);
+    const first = JSON.parse((await ecaScan(["--json", ...(cases[0]?.args ?? [])])).stdout);
+    const second = JSON.parse((await ecaScan(["--json", ...(cases[0]?.args ?? [])])).stdout);
     expect(second.findings.map((f: { id: string }) => f.id)).toEqual(
       first.findings.map((f: { id: string }) => f.id),
     );
