@@ -5,18 +5,9 @@
 // read defensively: an entry that does not have the expected shape is dropped, not trusted.
 
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../atomic-write.ts";
 import type { BlockedDevice, EnforcementMemory, Release } from "./types.ts";
 
 export const MEMORY_FILE = "enforcement.json";
@@ -70,23 +61,6 @@ export function loadMemory(stateDir: string): EnforcementMemory {
         ? Object.fromEntries(Object.entries(data.results).filter(([, v]) => isString(v)))
         : {},
   };
-}
-
-/** Writes `text` to `path` as 0600 through a temporary file and a rename. */
-export function writeFileAtomic(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  rmSync(temporary, { force: true });
-  const descriptor = openSync(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    writeSync(descriptor, text);
-  } finally {
-    closeSync(descriptor);
-  }
-  renameSync(temporary, path);
 }
 
 export function saveMemory(stateDir: string, memory: EnforcementMemory): void {
