@@ -78,6 +78,8 @@ export async function readDocumentBytes(
   file: string,
   missingHint: string,
   maxBytes: number = MAX_DOCUMENT_BYTES,
+  /** What to say of a file past `maxBytes`, when the limit that matters is not the read's own. */
+  tooLarge?: DocumentProblem,
 ): Promise<Buffer> {
   const { open } = await import("node:fs/promises");
   let handle: Awaited<ReturnType<typeof open>> | undefined;
@@ -92,7 +94,7 @@ export async function readDocumentBytes(
     }
     if (total > maxBytes) {
       throw new DocumentError(file, [
-        {
+        tooLarge ?? {
           path: "",
           message: `is larger than ${maxBytes} bytes (${Math.round(maxBytes / 1024)} KiB), the most eca reads`,
           hint: "split it or remove entries; a policy with thousands of devices fits well within this",

@@ -82,15 +82,12 @@ export function policyFromDocument(document: unknown, file: string, now: Date = 
   return policy;
 }
 
-function tooLarge(file: string): DocumentError {
-  return new DocumentError(file, [
-    {
-      path: "",
-      message: `is larger than ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 1024} KiB), the most eca reads as a policy (a signed bundle of it may be twice that)`,
-      hint: "split it or remove entries; a policy with thousands of devices fits well within this",
-    },
-  ]);
-}
+/** A policy's own limit, said the same way whether the file or a bundle's contents break it. */
+const POLICY_TOO_LARGE: DocumentProblem = {
+  path: "",
+  message: `is larger than ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 1024} KiB), the most eca reads as a policy (a signed bundle of it may be twice that)`,
+  hint: "split it or remove entries; a policy with thousands of devices fits well within this",
+};
 
 /**
  * The bytes of a policy file or signed bundle, bounded. A bundle carries the policy in base64 (4/3
@@ -98,11 +95,7 @@ function tooLarge(file: string): DocumentError {
  * with the limit a policy has.
  */
 export async function readPolicyBytes(file: string, hint: string): Promise<Buffer> {
-  return readDocumentBytes(file, hint, 2 * MAX_DOCUMENT_BYTES).catch((error: unknown) => {
-    if (error instanceof DocumentError && error.problems[0]?.message.startsWith("is larger than"))
-      throw tooLarge(file);
-    throw error;
-  });
+  return readDocumentBytes(file, hint, 2 * MAX_DOCUMENT_BYTES, POLICY_TOO_LARGE);
 }
 
 /** Loads a policy file (YAML or JSON), or the built-in policy when no file is given. */
@@ -125,7 +118,7 @@ export async function policyFromText(
   file: string,
   now: Date = new Date(),
 ): Promise<LoadedPolicy> {
-  if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) throw tooLarge(file);
+  if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) throw new DocumentError(file, [POLICY_TOO_LARGE]);
   const decoded = typeof text === "string" ? text : text.toString("utf8");
   return {
     policy: policyFromDocument(await parseDocument(decoded, file), file, now),
