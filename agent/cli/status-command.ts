@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { LoadedPolicy } from "../../policy/types.ts";
 import { type AgentConfig, loadConfig, probeOptions } from "../config/config.ts";
-import { requestStatus, shareableStatus } from "../daemon/status-socket.ts";
+import { authenticatesStatus, requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { renderEnforcementStatus } from "../enforce/daemon-hook.ts";
 import { unobservedBuses } from "../report.ts";
@@ -24,6 +24,17 @@ function ago(iso: string | undefined, now: number): string {
   return `${iso} (${Math.round(seconds / 3600)} h ago)`;
 }
 
+/** What the status pipe went through: its name taken by another process, a key it could not secure. */
+function statusChannelLines(channel: DaemonStatus["statusChannel"]): string[] {
+  const lines: string[] = [];
+  if (channel?.taken)
+    lines.push(
+      `status pipe:    ! its name was taken by another process from ${channel.taken.since}${channel.taken.until ? ` until ${channel.taken.until}` : " (still)"}: status was unavailable meanwhile`,
+    );
+  if (channel?.problem) lines.push(`status pipe:    ! ${channel.problem}`);
+  return lines;
+}
+
 /** Every line passes through sanitizeForTerminal, and credentials are hidden even if a daemon sent them. */
 export function renderStatus(status: DaemonStatus, now: number = Date.now()): string {
   const d = status.delivery;
@@ -44,6 +55,7 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
         ]
       : []),
     ...(d.stateRebuilt ? [`state rebuilt:  ${ago(d.stateRebuilt.at, now)}: ${d.stateRebuilt.reason}`] : []),
+    ...statusChannelLines(status.statusChannel),
   ];
   const unavailable = status.lastScan?.unavailable ?? [];
   for (const u of unavailable)
@@ -100,7 +112,13 @@ export function registerStatusCommand(program: Command): void {
     .option("--socket <path>", "status socket path (overrides the configuration)")
     .action(async (flags: StatusFlags) => {
       const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
-      const answer = await requestStatus(config.socketPath, undefined, config.statusGroup);
+      // On Windows (and with statusAuth) only an answer proved by the status key is believed.
+      const answer = await requestStatus(config.socketPath, undefined, {
+        ...(config.statusGroup ? { statusGroup: config.statusGroup } : {}),
+        ...(authenticatesStatus(process.platform, config.statusAuth)
+          ? { auth: { stateDir: config.stateDir } }
+          : {}),
+      });
       if (answer.running) {
         const status = withUnobserved(answer.status, config.backends);
         process.stdout.write(

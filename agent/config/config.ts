@@ -24,6 +24,8 @@ export interface AgentConfig {
   root: string;
   socketPath: string;
   statusGroup?: string;
+  /** Linux and macOS: status through the key-authenticated exchange, as on Windows (status-auth.ts). */
+  statusAuth?: boolean;
   backends: string[];
   replayFile?: string;
   /** A folder written by `eca capture`: judged as its platform, no live source read (flag only). */

@@ -40,7 +40,7 @@ import { AGENT_VERSION } from "../version.ts";
 import { hostFactsFrom } from "./host-facts.ts";
 import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
-import { serveStatus } from "./status-socket.ts";
+import { authenticatesStatus, serveStatus } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
 /**
@@ -408,7 +408,10 @@ async function start(
   // `eca status`, and says so in the log.
   let server: Server | undefined;
   try {
-    server = await serveStatus(config.socketPath, config.statusGroup, status, logger);
+    server = await serveStatus(config.socketPath, config.statusGroup, status, logger, {
+      stateDir: config.stateDir,
+      authenticate: authenticatesStatus(process.platform, config.statusAuth),
+    });
   } catch (error) {
     const message = `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`;
     if (!(seams.statusOptional ?? process.platform === "win32")) throw new Error(message, { cause: error });

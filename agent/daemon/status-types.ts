@@ -23,6 +23,8 @@ export interface DaemonStatus {
   findings: (Finding & { openedAt: string; enforcement?: EnforcementOutcome })[];
   /** Enforcement: the mode, who is in charge, the devices eca blocked and how to release them. */
   enforcement?: EnforcementStatus;
+  /** How this answer was given (status-socket.ts): added by the socket, absent from older daemons. */
+  statusChannel?: StatusChannel;
   delivery: {
     endpoint?: string;
     outboxDepth: number;
@@ -38,4 +40,14 @@ export interface DaemonStatus {
     /** When the state database was last rebuilt (found corrupt, removed or replaced), and why. */
     stateRebuilt?: { at: string; reason: string };
   };
+}
+
+/** The status socket or pipe itself, as the daemon saw it. */
+export interface StatusChannel {
+  /** Through the authenticated exchange (status-auth.ts): always on Windows, else statusAuth. */
+  authenticated: boolean;
+  /** Why status is not served, e.g. the status key's directory could not be restricted. */
+  problem?: string;
+  /** The last time another process held the pipe's name, so status could not be served, and until when. */
+  taken?: { since: string; until?: string };
 }
