@@ -1,0 +1,354 @@
+// The authenticated status exchange (agent/daemon/status-auth.ts) over real Unix sockets: the same
+// code answers the Windows pipe. Each case is a way a client or a server could cheat or break it.
+
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  decodeFrame,
+  encodeFrame,
+  MAX_FRAME_BYTES,
+  NONCE_BYTES,
+  proof,
+  requestAuthenticated,
+} from "../agent/daemon/status-auth.ts";
+import { provisionStatusKey, readStatusKey, STATUS_KEY_FILE } from "../agent/daemon/status-key.ts";
+import { listenWhenFree, requestStatus, StatusServer, serveStatus } from "../agent/daemon/status-socket.ts";
+import type { DaemonStatus, StatusChannel } from "../agent/daemon/status-types.ts";
+import type { AclTool } from "../agent/daemon/windows-acl.ts";
+
+const work = mkdtempSync(join(tmpdir(), "eca-status-auth-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const silent = pino({ level: "silent" });
+let serial = 0;
+const closers: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+const STATUS = {
+  running: true,
+  version: "test",
+  pid: 1,
+  startedAt: "2026-01-01T00:00:00.000Z",
+  uptimeSeconds: 1,
+  compliant: true,
+  policy: { id: "p", version: "1", source: "built-in", digest: "d" },
+  devices: [],
+  findings: [],
+  delivery: { outboxDepth: 0, pausedForAuth: false, deadLetters: 0, droppedEvents: 0 },
+} as DaemonStatus;
+
+function paths(): { stateDir: string; socketPath: string } {
+  const dir = join(work, `case-${++serial}`);
+  const stateDir = join(dir, "state");
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  return { stateDir, socketPath: join(dir, "run", "eca.sock") };
+}
+
+async function daemon(options: { timeoutMs?: number } = {}) {
+  const { stateDir, socketPath } = paths();
+  let served = 0;
+  const server = await serveStatus(
+    socketPath,
+    undefined,
+    () => {
+      served++;
+      return STATUS;
+    },
+    silent,
+    { stateDir, authenticate: true, ...options },
+  );
+  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { stateDir, socketPath, server, served: () => served };
+}
+
+function connect(socketPath: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath, () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Everything the peer sends until it closes. */
+function drain(socket: Socket): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", () => {});
+    socket.once("close", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function frames(bytes: Buffer): Record<string, unknown>[] {
+  return bytes
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe("the authenticated status exchange", () => {
+  it("a client holding the key gets the status, proved by the server", async () => {
+    const { stateDir, socketPath, served } = await daemon();
+    const answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    expect(answer.running).toBe(true);
+    if (answer.running) {
+      expect(answer.status.version).toBe("test");
+      expect(answer.status.statusChannel).toEqual({ authenticated: true });
+    }
+    expect(served()).toBe(1);
+    // The key never crosses the socket; the key file is 0600.
+    expect(readFileSync(join(stateDir, STATUS_KEY_FILE), "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
+  });
+
+  it("a client with the wrong key believes nothing and the server gives nothing", async () => {
+    const { socketPath, served } = await daemon();
+    const result = await requestAuthenticated(await connect(socketPath), randomBytes(32));
+    expect(result).toMatchObject({ ok: false, impostor: true });
+    expect(served()).toBe(0);
+  });
+
+  it("a client that sends a forged proof is refused without the status", async () => {
+    const { socketPath, served } = await daemon();
+    const socket = await connect(socketPath);
+    const received = drain(socket);
+    socket.write(encodeFrame({ type: "hello", nonce: randomBytes(NONCE_BYTES) }));
+    socket.write(encodeFrame({ type: "client", proof: randomBytes(32) }));
+    const answer = frames(await received);
+    expect(answer.map((f) => f.type)).toEqual(["server", "error"]);
+    expect(answer[1]).toMatchObject({ code: "denied", v: 1 });
+    expect(served()).toBe(0);
+  });
+
+  it("a proof the server made cannot be replayed as the client's (role labels)", async () => {
+    const { socketPath, served } = await daemon();
+    const socket = await connect(socketPath);
+    const received: Buffer[] = [];
+    socket.on("data", (c: Buffer) => {
+      received.push(c);
+      const first = frames(Buffer.concat(received))[0];
+      if (first?.type === "server" && received.length === 1)
+        socket.write(encodeFrame({ type: "client", proof: Buffer.from(first.proof as string, "base64") }));
+    });
+    const done = new Promise((resolve) => socket.once("close", resolve));
+    socket.write(encodeFrame({ type: "hello", nonce: randomBytes(NONCE_BYTES) }));
+    await done;
+    expect(frames(Buffer.concat(received)).map((f) => f.code ?? f.type)).toEqual(["server", "denied"]);
+    expect(served()).toBe(0);
+  });
+
+  it("a squatting server without the key is found out: eca status is told it is not eca", async () => {
+    const { stateDir, socketPath } = paths();
+    mkdirSync(join(socketPath, ".."), { recursive: true });
+    await provisionStatusKey(stateDir);
+    // It answers as a real server would, with a proof made from a key of its own.
+    const fake = createServer((c) => {
+      c.on("error", () => {});
+      c.once("data", (line: Buffer) => {
+        const hello = decodeFrame(line.subarray(0, line.indexOf(0x0a)));
+        const ns = randomBytes(NONCE_BYTES);
+        if (hello.type === "hello")
+          c.write(
+            encodeFrame({
+              type: "server",
+              nonce: ns,
+              proof: proof(randomBytes(32), "server", hello.nonce, ns),
+            }),
+          );
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(socketPath, resolve));
+    closers.push(() => new Promise<void>((resolve) => fake.close(() => resolve())));
+    const answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    expect(answer).toMatchObject({ running: null, denied: false });
+    if (answer.running === null)
+      expect(answer.reason).toContain("is answered by something that is not the eca service");
+  });
+
+  it("a squatter that answers the old way (the document at once) is not believed either", async () => {
+    const { stateDir, socketPath } = paths();
+    mkdirSync(join(socketPath, ".."), { recursive: true });
+    await provisionStatusKey(stateDir);
+    const fake = createServer((c) => c.resume().end(`${JSON.stringify(STATUS)}\n`));
+    await new Promise<void>((resolve) => fake.listen(socketPath, resolve));
+    closers.push(() => new Promise<void>((resolve) => fake.close(() => resolve())));
+    const answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    expect(answer.running).toBeNull();
+    if (answer.running === null) expect(answer.reason).toContain("not the eca service");
+  });
+
+  it("a client that only reads gets nothing, and is cut off", async () => {
+    const { socketPath, served } = await daemon({ timeoutMs: 300 });
+    const socket = await connect(socketPath);
+    expect((await drain(socket)).length).toBe(0);
+    expect(served()).toBe(0);
+  });
+
+  it("a slow client is cut off whatever it trickles (the deadline is for the whole exchange)", async () => {
+    const { socketPath, served } = await daemon({ timeoutMs: 300 });
+    const socket = await connect(socketPath);
+    const received = drain(socket);
+    const hello = encodeFrame({ type: "hello", nonce: randomBytes(NONCE_BYTES) });
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (sent < hello.length - 1 && !socket.destroyed) socket.write(hello.subarray(sent, ++sent));
+    }, 20);
+    await received;
+    clearInterval(trickle);
+    expect(served()).toBe(0);
+  });
+
+  it("an oversized message is refused at the bound, not buffered", async () => {
+    const { socketPath, served } = await daemon();
+    const socket = await connect(socketPath);
+    const received = drain(socket);
+    socket.write(Buffer.alloc(MAX_FRAME_BYTES * 64, 0x61));
+    const answer = await received;
+    expect(answer.length).toBeLessThan(MAX_FRAME_BYTES);
+    if (answer.length > 0) expect(frames(answer)[0]).toMatchObject({ type: "error", code: "malformed" });
+    expect(served()).toBe(0);
+  });
+
+  it("garbled messages and another version get an error that says which", async () => {
+    const { socketPath } = await daemon();
+    const cases: [string, string][] = [
+      ["not json\n", "malformed"],
+      ['{"eca":"status","v":1,"type":"hello","nonce":"short"}\n', "malformed"],
+      ['{"eca":"status","v":2,"type":"hello","nonce":"x"}\n', "version"],
+      ['{"eca":"status","v":1,"type":"client","proof":"x"}\n', "malformed"],
+      ["[1,2,3]\n", "malformed"],
+    ];
+    for (const [line, code] of cases) {
+      const socket = await connect(socketPath);
+      const received = drain(socket);
+      socket.write(line);
+      const [answer] = frames(await received);
+      expect(answer, line).toMatchObject({ type: "error", code });
+    }
+  });
+
+  it("without a key it can trust, the server says why, and the client says it is unproven", async () => {
+    const { stateDir, socketPath } = paths();
+    const acl: AclTool = {
+      restrict: async () => {},
+      dacl: async () => "D:AI(A;ID;0x1200a9;;;WD)(A;ID;FA;;;SY)",
+    };
+    const server = await serveStatus(socketPath, undefined, () => STATUS, silent, {
+      stateDir,
+      authenticate: true,
+      platform: "linux",
+      acl,
+    });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // Linux provisions without ACLs; a Windows provisioning that failed answers like this:
+    const refused = await provisionStatusKey(stateDir, { platform: "win32", acl });
+    expect("problem" in refused && refused.problem).toContain("Everyone (WD)");
+    expect(existsSync(join(stateDir, STATUS_KEY_FILE))).toBe(false);
+    const answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    expect(answer.running).toBeNull();
+    if (answer.running === null) expect(answer.reason).toContain("there is no status key");
+  });
+});
+
+describe("the status key", () => {
+  const restricted = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+  const inherited = "D:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)";
+
+  it("on Windows it is written only after the directory reads back as SYSTEM's and Administrators'", async () => {
+    const { stateDir } = paths();
+    const calls: string[] = [];
+    const acl: AclTool = {
+      restrict: async (dir) => void calls.push(`restrict ${dir}`),
+      dacl: async (path) => {
+        calls.push(`dacl ${path}`);
+        return path === stateDir ? restricted : inherited;
+      },
+    };
+    const result = await provisionStatusKey(stateDir, { platform: "win32", acl });
+    expect("key" in result).toBe(true);
+    expect(calls).toEqual([
+      `restrict ${stateDir}`,
+      `dacl ${stateDir}`,
+      `dacl ${join(stateDir, STATUS_KEY_FILE)}`,
+    ]);
+    const read = await readStatusKey(stateDir, { platform: "win32", acl });
+    expect("key" in read && "key" in result && read.key.equals(result.key)).toBe(true);
+  });
+
+  it("when icacls fails, no key is left and the problem names the fix", async () => {
+    const { stateDir } = paths();
+    writeFileSync(join(stateDir, STATUS_KEY_FILE), `${"ab".repeat(32)}\n`);
+    const acl: AclTool = {
+      restrict: async () => {
+        throw new Error("icacls failed: Access is denied.");
+      },
+      dacl: async () => "D:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)(A;OICIID;0x1200a9;;;BU)",
+    };
+    const result = await provisionStatusKey(stateDir, { platform: "win32", acl });
+    expect("problem" in result).toBe(true);
+    if ("problem" in result) {
+      expect(result.problem).toContain("Access is denied");
+      expect(result.problem).toContain("/inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F");
+    }
+    expect(existsSync(join(stateDir, STATUS_KEY_FILE))).toBe(false);
+  });
+
+  it("eca status trusts no key that others could read or replace", async () => {
+    const { stateDir } = paths();
+    const file = join(stateDir, STATUS_KEY_FILE);
+    writeFileSync(file, `${"ab".repeat(32)}\n`, { mode: 0o644 });
+    expect(await readStatusKey(stateDir, { platform: "linux" })).toHaveProperty("untrusted");
+    rmSync(file);
+    writeFileSync(file, "not a key\n", { mode: 0o600 });
+    expect(await readStatusKey(stateDir, { platform: "linux" })).toHaveProperty("untrusted");
+    rmSync(file);
+    writeFileSync(file, `${"ab".repeat(32)}\n`, { mode: 0o600 });
+    const loose: AclTool = {
+      restrict: async () => {},
+      dacl: async () => "D:AI(A;ID;FA;;;SY)(A;ID;0x1200a9;;;BU)",
+    };
+    const read = await readStatusKey(stateDir, { platform: "win32", acl: loose });
+    expect(read).toHaveProperty("untrusted");
+    if ("untrusted" in read) expect(read.untrusted).toContain("Users (BU)");
+    expect(await readStatusKey(join(stateDir, "missing"), { platform: "linux" })).toHaveProperty("missing");
+  });
+});
+
+describe("a pipe name taken before the service", () => {
+  it("is retried until the squatter is gone; then status comes back and says it was taken", async () => {
+    const { stateDir, socketPath } = paths();
+    mkdirSync(join(socketPath, ".."), { recursive: true });
+    const squatter: Server = createServer((c) => c.resume().end("not eca\n"));
+    await new Promise<void>((resolve) => squatter.listen(socketPath, resolve));
+    const key = await provisionStatusKey(stateDir);
+    if (!("key" in key)) throw new Error(key.problem);
+    const channel: StatusChannel = { authenticated: true };
+    const { serveAuthenticated } = await import("../agent/daemon/status-auth.ts");
+    const server = new StatusServer(
+      (c) =>
+        void serveAuthenticated(
+          c,
+          () => ({ key: key.key }),
+          () => `${JSON.stringify({ ...STATUS, statusChannel: channel })}\n`,
+        ),
+    );
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await listenWhenFree(server, socketPath, 25, silent, channel);
+    expect(server.listening).toBe(false);
+    expect(channel.taken?.since).toBeTruthy();
+    const whileTaken = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    expect(whileTaken.running).toBeNull();
+    // The squatter leaves (closing removes its socket file); the next retry binds.
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    for (let i = 0; i < 400 && !server.listening; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.listening).toBe(true);
+    const after = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    expect(after.running).toBe(true);
+    if (after.running) expect(after.status.statusChannel?.taken?.until).toBeTruthy();
+  });
+});
