@@ -16,7 +16,12 @@ import {
   proof,
   requestAuthenticated,
 } from "../agent/daemon/status-auth.ts";
-import { provisionStatusKey, readStatusKey, STATUS_KEY_FILE } from "../agent/daemon/status-key.ts";
+import {
+  deniedReason,
+  provisionStatusKey,
+  readStatusKey,
+  STATUS_KEY_FILE,
+} from "../agent/daemon/status-key.ts";
 import { listenWhenFree, requestStatus, StatusServer, serveStatus } from "../agent/daemon/status-socket.ts";
 import type { DaemonStatus, StatusChannel } from "../agent/daemon/status-types.ts";
 import type { AclTool } from "../agent/daemon/windows-acl.ts";
@@ -316,6 +321,15 @@ describe("the status key", () => {
     expect(read).toHaveProperty("untrusted");
     if ("untrusted" in read) expect(read.untrusted).toContain("Users (BU)");
     expect(await readStatusKey(join(stateDir, "missing"), { platform: "linux" })).toHaveProperty("missing");
+  });
+
+  it("a user who cannot read it is told to elevate, in Windows' words on Windows", () => {
+    expect(deniedReason("win32", "C:\\ProgramData\\eca\\state\\status.key")).toBe(
+      "permission denied: run eca status from an elevated prompt (Administrator)",
+    );
+    expect(deniedReason("linux", "/var/lib/eca/status.key")).toBe(
+      "permission denied: run eca status as root (to read the status key /var/lib/eca/status.key)",
+    );
   });
 });
 
