@@ -239,24 +239,28 @@ describe("the authenticated status exchange", () => {
 
   it("without a key it can trust, the server says why, and the client says it is unproven", async () => {
     const { stateDir, socketPath } = paths();
+    mkdirSync(join(socketPath, ".."), { recursive: true });
+    writeFileSync(join(stateDir, STATUS_KEY_FILE), `${"ab".repeat(32)}\n`, { mode: 0o600 });
+    // The Windows path, with icacls reporting a directory Everyone may read.
     const acl: AclTool = {
       restrict: async () => {},
       dacl: async () => "D:AI(A;ID;0x1200a9;;;WD)(A;ID;FA;;;SY)",
     };
     const server = await serveStatus(socketPath, undefined, () => STATUS, silent, {
       stateDir,
-      authenticate: true,
-      platform: "linux",
+      platform: "win32",
       acl,
     });
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    // Linux provisions without ACLs; a Windows provisioning that failed answers like this:
-    const refused = await provisionStatusKey(stateDir, { platform: "win32", acl });
-    expect("problem" in refused && refused.problem).toContain("Everyone (WD)");
+    // No key is left behind for anyone to read.
     expect(existsSync(join(stateDir, STATUS_KEY_FILE))).toBe(false);
     const answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
-    expect(answer.running).toBeNull();
-    if (answer.running === null) expect(answer.reason).toContain("there is no status key");
+    expect(answer).toMatchObject({ running: null, denied: false });
+    if (answer.running === null) {
+      expect(answer.reason).toContain("there is no status key");
+      expect(answer.reason).toContain('it says "unavailable: status not served: the state directory');
+      expect(answer.reason).toContain("Everyone (WD)");
+    }
   });
 });
 

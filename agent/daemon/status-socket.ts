@@ -7,6 +7,7 @@
 // status-auth.ts, keyed by the status key (status-key.ts); a pipe whose name another process took
 // first is retried until it is free.
 
+import { randomBytes } from "node:crypto";
 import { chmod, lchown, lstat, readFile } from "node:fs/promises";
 import { createConnection, Server, type Socket } from "node:net";
 import type { Logger } from "pino";
@@ -378,15 +379,17 @@ async function requestWithKey(
     denied: false,
     reason: `${socketPath} is answered by something that is not the eca service: ${why}. Another program may have taken its name; the service retries and logs it`,
   });
+  const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  // Without a key nothing can be proved either way; asking still hears why a service has none.
+  const result = await requestAuthenticated(socket, "key" in key ? key.key : randomBytes(32));
+  clearTimeout(timer);
   if ("missing" in key) {
-    socket.destroy();
+    const said =
+      !result.ok && "said" in result ? `; it says "${result.said.code}: ${result.said.reason}"` : "";
     return notEca(
-      `there is no status key (${key.missing}) for it to prove itself with (if the service runs, its log says why it has none)`,
+      `there is no status key (${key.missing}) for it to prove itself with${said} (if the service runs, its log says why it has none)`,
     );
   }
-  const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  const result = await requestAuthenticated(socket, key.key);
-  clearTimeout(timer);
   if (result.ok) return parseStatus(socketPath, result.body);
   if (result.impostor)
     return notEca(`it could not prove it holds the status key in ${key.path} (${result.reason})`);
