@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { renderStatus } from "../agent/cli/status-command.ts";
 import {
   decodeFrame,
   encodeFrame,
@@ -367,6 +368,11 @@ describe("a pipe name taken before the service", () => {
     expect(server.listening).toBe(true);
     const after = await requestStatus(socketPath, 2000, { auth: { stateDir } });
     expect(after.running).toBe(true);
-    if (after.running) expect(after.status.statusChannel?.taken?.until).toBeTruthy();
+    if (after.running) {
+      expect(after.status.statusChannel?.taken?.until).toBeTruthy();
+      expect(renderStatus(after.status)).toMatch(
+        /status pipe: +! its name was taken by another process from \S+ until \S+/,
+      );
+    }
   });
 });

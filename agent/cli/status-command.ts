@@ -24,14 +24,13 @@ function ago(iso: string | undefined, now: number): string {
   return `${iso} (${Math.round(seconds / 3600)} h ago)`;
 }
 
-/** What the status pipe went through: its name taken by another process, a key it could not secure. */
+/** What the status pipe went through: its name taken by another process, and when. */
 function statusChannelLines(channel: DaemonStatus["statusChannel"]): string[] {
   const lines: string[] = [];
   if (channel?.taken)
     lines.push(
       `status pipe:    ! its name was taken by another process from ${channel.taken.since}${channel.taken.until ? ` until ${channel.taken.until}` : " (still)"}: status was unavailable meanwhile`,
     );
-  if (channel?.problem) lines.push(`status pipe:    ! ${channel.problem}`);
   return lines;
 }
 

@@ -219,7 +219,6 @@ export async function serveStatus(
     if ("key" in result) {
       if (serverKey.problem) logger.warn({ keyFile: result.path }, "status key secured: status served again");
       serverKey = { key: result.key };
-      delete channel.problem;
       return;
     }
     if (serverKey.problem !== result.problem)
@@ -228,7 +227,6 @@ export async function serveStatus(
         "status not served: no status key others cannot read",
       );
     serverKey = { problem: `status not served: ${result.problem}` };
-    channel.problem = serverKey.problem;
     if (retryMs !== undefined)
       server?.schedule("key", () => void provision().catch(() => undefined), retryMs);
   };

@@ -46,8 +46,6 @@ export interface DaemonStatus {
 export interface StatusChannel {
   /** Through the authenticated exchange (status-auth.ts): always on Windows, else statusAuth. */
   authenticated: boolean;
-  /** Why status is not served, e.g. the status key's directory could not be restricted. */
-  problem?: string;
   /** The last time another process held the pipe's name, so status could not be served, and until when. */
   taken?: { since: string; until?: string };
 }

@@ -139,4 +139,4 @@ if ($As -eq "Service") {
   Write-Host "Installed scheduled task $Name (SYSTEM, at startup, restart on failure). Log: $log"
 }
 
-Write-Host "Config: $Config   State: $StateDir   Status: eca status (named pipe \\.\pipe\eca-status)"
+Write-Host "Config: $Config   State: $StateDir   Status: eca status from an elevated prompt (named pipe \\.\pipe\eca-status, authenticated by the status key in $StateDir)"
