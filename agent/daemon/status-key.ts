@@ -47,16 +47,17 @@ export async function provisionStatusKey(
     return { problem, path };
   };
   if (platform === "win32") {
-    let restrictError = "";
+    const fix = `run from an elevated prompt: ${restrictCommand(stateDir)}`;
     try {
       await acl.restrict(stateDir);
     } catch (error) {
-      restrictError = `; restricting it failed: ${message(error)}`;
+      // Even where the DACL reads back right, an owner left as it was could rewrite it later.
+      return refuse(`the state directory ${stateDir} could not be restricted: ${message(error)}; ${fix}`);
     }
     const problem = await aclProblem(acl, stateDir, "directory");
     if (problem)
       return refuse(
-        `the state directory ${stateDir} is not limited to SYSTEM and Administrators: ${problem}${restrictError}; run from an elevated prompt: ${restrictCommand(stateDir)}`,
+        `the state directory ${stateDir} is not limited to SYSTEM and Administrators: ${problem}; ${fix}`,
       );
   }
   const key = randomBytes(STATUS_KEY_BYTES);
