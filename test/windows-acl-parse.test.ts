@@ -88,8 +88,9 @@ describe("icacls /save output", () => {
     expect(aclProblems(parseSddlDacl("D:P(A;OICI;FA;;;S-1-5-18)(A;OICI;FA;;;S-1-5-32-544)"), true)).toEqual(
       [],
     );
-    // A SACL after the DACL is not read as ACEs.
-    expect(parseSddlDacl("D:P(A;;FA;;;SY)S:(AU;SAFA;FA;;;WD)").aces).toHaveLength(1);
+    // Nothing after the DACL is skipped, a SACL included (icacls /save writes none): it could hide a grant.
+    expect(() => parseSddlDacl("D:P(A;;FA;;;SY)S:(A;;FA;;;WD)")).toThrow(AclParseError);
+    expect(() => parseSddlDacl("XD:P(A;;FA;;;WD)D:P(A;;FA;;;SY)")).toThrow(AclParseError);
   });
 
   it("text that is not icacls output is an error, never a pass", () => {

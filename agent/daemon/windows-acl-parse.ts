@@ -98,17 +98,19 @@ export function parseIcaclsSave(text: string): { name: string; sddl: string }[] 
   return entries;
 }
 
+/** An SDDL SID: a two-letter alias (SY, BA) or the numeric form (S-1-5-18). */
+const SID = "(?:[A-Z]{2}|S-1(?:-\\d+)+)";
+const PREFIX = new RegExp(`^(?:O:${SID})?(?:G:${SID})?D:`);
+
 /**
- * The DACL of an SDDL string: `D:` with its flags (P, AI, AR, NO_ACCESS_CONTROL) and ACEs. An
- * owner (`O:`), group (`G:`) or SACL (`S:`) part is skipped. Throws AclParseError on anything else.
+ * The DACL of an SDDL string: `D:` with its flags (P, AI, AR, NO_ACCESS_CONTROL) and ACEs, after
+ * an optional owner (`O:`) and group (`G:`). Anything else, a SACL (`S:`) included, which icacls
+ * /save never writes, is an AclParseError: nothing here is skipped that could hold a grant.
  */
 export function parseSddlDacl(sddl: string): Dacl {
-  const at = sddl.indexOf("D:");
-  if (at < 0) throw new AclParseError("no DACL (D:) in the security descriptor");
-  let rest = sddl.slice(at + 2);
-  // A SID is written with dashes (S-1-5-18), so "S:" can only open the SACL.
-  const sacl = rest.indexOf("S:");
-  if (sacl >= 0) rest = rest.slice(0, sacl);
+  const prefix = PREFIX.exec(sddl);
+  if (!prefix) throw new AclParseError("no DACL (D:) at the start of the security descriptor");
+  const rest = sddl.slice(prefix[0].length);
   const open = rest.indexOf("(");
   const flags = open < 0 ? rest : rest.slice(0, open);
   if (!/^(P|AI|AR|NO_ACCESS_CONTROL)*$/.test(flags))
