@@ -265,6 +265,54 @@ describe("the authenticated status exchange", () => {
   });
 });
 
+describe("the Windows path, with recorded ACLs", () => {
+  const restricted = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+  const inherited = "D:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)";
+  const userMade = "D:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)(A;OICIID;0x1200a9;;;BU)";
+
+  it("a directory fixed later is tried again, and status is served from then on", async () => {
+    const { stateDir, socketPath } = paths();
+    mkdirSync(join(socketPath, ".."), { recursive: true });
+    let fixed = false;
+    const acl: AclTool = {
+      restrict: async () => {},
+      dacl: async (path) => (!fixed ? userMade : path === stateDir ? restricted : inherited),
+    };
+    const server = await serveStatus(socketPath, undefined, () => STATUS, silent, {
+      stateDir,
+      platform: "win32",
+      acl,
+      retryMs: 20,
+    });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const before = await requestStatus(socketPath, 2000, { auth: { stateDir }, platform: "win32", acl });
+    expect(before.running).toBeNull();
+    fixed = true;
+    let after = before;
+    for (let i = 0; i < 300 && after.running !== true; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      after = await requestStatus(socketPath, 2000, { auth: { stateDir }, platform: "win32", acl });
+    }
+    expect(after.running).toBe(true);
+  });
+
+  it("connections beyond the bound are closed at once, and a good client still gets through after", async () => {
+    const { stateDir, socketPath, served } = await daemon();
+    const idle = await Promise.all(Array.from({ length: 32 }, () => connect(socketPath)));
+    const extra = await connect(socketPath);
+    expect((await drain(extra)).length).toBe(0);
+    for (const socket of idle) socket.destroy();
+    // The server sees the closes when it sees them: ask until it has.
+    let answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    for (let i = 0; i < 200 && !answer.running; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      answer = await requestStatus(socketPath, 2000, { auth: { stateDir } });
+    }
+    expect(answer.running).toBe(true);
+    expect(served()).toBe(1);
+  });
+});
+
 describe("the status key", () => {
   const restricted = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
   const inherited = "D:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)";
