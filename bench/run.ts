@@ -5,7 +5,16 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const all = ["usb-scan", "bluetooth", "delivery", "daemon", "windows-scan", "macos-scan", "enforce"];
+const all = [
+  "usb-scan",
+  "bluetooth",
+  "delivery",
+  "daemon",
+  "windows-scan",
+  "macos-scan",
+  "enforce",
+  "status-auth",
+];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of chosen) {
