@@ -5,12 +5,8 @@
 
 import { readFileSync } from "node:fs";
 import { hostname as osHostname, platform as osPlatform, release, type } from "node:os";
-import {
-  type CommandSource,
-  liveSourceReader,
-  readBoundedFile,
-  type SourceReader,
-} from "../../probes/capture/sources.ts";
+import { type CommandSource, liveSourceReader, type SourceReader } from "../../probes/capture/sources.ts";
+import { readBoundedText } from "../bounded-read.ts";
 import {
   domainOf,
   type HardwareIdentity,
@@ -197,7 +193,7 @@ export function readHostIdentity(
 
 /** Files under /sys and /etc are small; a hostile one (a link to /dev/zero) must not be read whole. */
 function readSmall(path: string): string {
-  const result = readBoundedFile(path, 4096);
-  if ("reason" in result) throw new Error(result.reason);
+  const result = readBoundedText(path, 4096);
+  if (!result.ok) throw new Error(result.reason);
   return result.text;
 }
