@@ -73,9 +73,12 @@ export async function scanOnce(
 ): Promise<ScanReport> {
   const probes = await openProbes(backends, options);
   try {
-    // This laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own).
+    // This laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own);
+    // not read when no approval is scoped, as it takes commands to read on macOS and Windows.
+    const scoped = policy.policy.approvals.some((approval) => approval.hosts !== undefined);
     const { readHostFacts } = await import("./daemon/host-facts.ts");
-    const applied = policy.context ? policy : { ...policy, context: { host: await readHostFacts() } };
+    const applied =
+      policy.context || !scoped ? policy : { ...policy, context: { host: await readHostFacts() } };
     return judgeSnapshot(await collect(probes), applied, new Date(), host, backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));

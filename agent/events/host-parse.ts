@@ -168,6 +168,16 @@ export function parseLoginctlProperty(text: string, property: string): string | 
   return firmwareString(line?.slice(property.length + 1));
 }
 
+/**
+ * The laptop's host name as events carry it and approvals compare it: the first label of what the
+ * OS reports (os.hostname() is "Jos-MacBook-Pro.local" on a Mac, may be fully qualified on Linux,
+ * is the computer name on Windows). The DNS domain, when there is one, is domainOf's.
+ */
+export function shortHostname(name: string): string {
+  const trimmed = name.trim();
+  return trimmed.split(".")[0] || trimmed;
+}
+
 /** The DNS domain of a fully qualified name whose first label is the hostname. */
 export function domainOf(fqdn: string | undefined, hostname: string): string | undefined {
   const name = fqdn?.trim().toLowerCase();

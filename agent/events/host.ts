@@ -15,6 +15,7 @@ import {
   parseLoginctlProperty,
   parseMachineId,
   parseWindowsCim,
+  shortHostname,
 } from "./host-parse.ts";
 
 export interface HostIdentity {
@@ -63,6 +64,8 @@ export interface HostReadOptions {
   config?: HostConfig;
   /** Root for /etc and /sys, for tests on recorded trees. */
   root?: string;
+  /** Also ask who is logged in (loginctl, the console's owner); false for approvals' host facts. */
+  owner?: boolean;
 }
 
 const small = (file: string, command: string[]): CommandSource => ({
@@ -121,7 +124,7 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
   };
   const os = OS_TYPES[platform] ?? { type: "Other", type_id: 99 };
   const identity: HostIdentity = {
-    hostname: name.split(".")[0] ?? name,
+    hostname: shortHostname(name),
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
   let hardware: HardwareIdentity = {};
@@ -132,7 +135,10 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
     hardware = parseLinuxDmi(
       Object.fromEntries(DMI_FILES.map((f) => [f, tryRead(`/sys/class/dmi/id/${f}`)])),
     );
-    const session = parseLoginctlProperty((await run(HOST_SOURCES.seat)) ?? "", "ActiveSession");
+    const session =
+      options.owner === false
+        ? undefined
+        : parseLoginctlProperty((await run(HOST_SOURCES.seat)) ?? "", "ActiveSession");
     if (session && /^[\w-]+$/.test(session)) {
       const user = await run(
         small(`loginctl-session-${session}.txt`, ["loginctl", "show-session", session, "-p", "Name"]),
@@ -143,21 +149,22 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
   } else if (platform === "darwin") {
     hardware = parseIoregPlatform((await run(HOST_SOURCES.ioregPlatform)) ?? "");
     identity.uid = hardware.hardwareUuid;
-    const user = (await run(HOST_SOURCES.consoleUser))?.trim();
+    const user = options.owner === false ? undefined : (await run(HOST_SOURCES.consoleUser))?.trim();
     if (user && user !== "root") identity.owner = user;
     identity.domain = domainOf(name, name);
   } else if (platform === "win32") {
-    const parsed = parseWindowsCim(
-      (await run(HOST_SOURCES.winBios)) ?? "",
-      (await run(HOST_SOURCES.winSystem)) ?? "",
-    );
+    // Each PowerShell takes a good part of a second to start: the three commands run at once.
+    const [bios, system, machineGuid] = await Promise.all([
+      run(HOST_SOURCES.winBios),
+      run(HOST_SOURCES.winSystem),
+      run(HOST_SOURCES.winMachineGuid),
+    ]);
+    const parsed = parseWindowsCim(bios ?? "", system ?? "");
     const { user, domain, ...rest } = parsed;
     hardware = rest;
     if (user) identity.owner = user;
     if (domain) identity.domain = domain.toLowerCase();
-    const guid = /MachineGuid\s+REG_SZ\s+([0-9a-fA-F-]{36})/.exec(
-      (await run(HOST_SOURCES.winMachineGuid)) ?? "",
-    )?.[1];
+    const guid = /MachineGuid\s+REG_SZ\s+([0-9a-fA-F-]{36})/.exec(machineGuid ?? "")?.[1];
     if (guid) identity.uid = guid.toLowerCase();
   }
   Object.assign(identity, hardware);
@@ -174,7 +181,7 @@ export function readHostIdentity(
 ): HostIdentity {
   const os = OS_TYPES[osPlatform()] ?? { type: "Other", type_id: 99 };
   const identity: HostIdentity = {
-    hostname: osHostname(),
+    hostname: shortHostname(osHostname()),
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
   for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
