@@ -4,16 +4,16 @@
 // answering, keeps the open set in memory, says so in status and the log, and records the changes
 // once space returns. Needs root (mount); CI runs as root.
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../agent/config/config.ts";
 import { startDaemon } from "../../agent/daemon/daemon.ts";
-import { capturingLogger, ECA, exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
+import { runEca } from "../helpers/eca-cli.ts";
+import { capturingLogger, exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
 
 const isRoot = process.getuid?.() === 0;
 const skipReason = isRoot ? "" : "needs root to mount a small tmpfs (CI runs as root)";
@@ -176,13 +176,7 @@ describe.skipIf(!isRoot)("full disk", () => {
       "1",
     ]);
     const status = async () => {
-      const answer = await promisify(execFile)(process.execPath, [
-        ECA,
-        "status",
-        "--json",
-        "--socket",
-        socket,
-      ]).catch((error: { stdout: string }) => error);
+      const answer = await runEca(["status", "--json", "--socket", socket]);
       return JSON.parse(answer.stdout) as {
         running: boolean;
         findings?: unknown[];
