@@ -12,6 +12,7 @@ import { forkEca, runEca } from "./helpers/eca-cli.ts";
 import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
 import { loadOcsfSchema, validateOcsfEvent } from "./helpers/ocsf-validator.ts";
 import { rsyslogAvailable, startRsyslog } from "./helpers/rsyslog-receiver.ts";
+import { until } from "./helpers/until.ts";
 
 const schema = loadOcsfSchema();
 
@@ -29,14 +30,6 @@ const phone = {
 };
 
 type Event = Record<string, unknown> & { class_uid?: number; activity_id?: number };
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("eca run with the events configuration", () => {
   let pki: TestPki;

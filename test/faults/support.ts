@@ -8,19 +8,12 @@ import { mulberry32 } from "../helpers/mulberry32.ts";
 
 export { recording, usbStick } from "../helpers/devices.ts";
 export { ECA, exitWithin, type ForkedEca as ForkedAgent } from "../helpers/eca-cli.ts";
+export { until } from "../helpers/until.ts";
 export const seeded = mulberry32;
 
 export function faultSeed(fallback: number): number {
   const fromEnv = Number(process.env.ECA_FAULT_SEED);
   return Number.isInteger(fromEnv) ? fromEnv : fallback;
-}
-
-export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A logger that keeps its lines, for asserting what the daemon said. */
