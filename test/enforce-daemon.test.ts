@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderStatus } from "../agent/cli/status-command.ts";
 import { loadConfig } from "../agent/config/config.ts";
 import { startDaemon } from "../agent/daemon/daemon.ts";
 import { runEca } from "./helpers/eca-cli.ts";
+import { storedFindings } from "./helpers/state-db.ts";
 import { umockdevToTree } from "./tools/umockdev-to-tree.ts";
 
 const repository = join(import.meta.dirname, "..");
@@ -34,12 +34,7 @@ type Payload = {
   unmapped: { eca: { enforcement?: { result: string; released_by?: string } } };
 };
 
-function findingEvents(): Payload[] {
-  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true });
-  const rows = db.prepare("SELECT payload FROM events WHERE kind = 'finding' ORDER BY seq").all();
-  db.close();
-  return rows.map((row) => JSON.parse((row as { payload: string }).payload));
-}
+const findingEvents = () => storedFindings<Payload>(stateDir).events;
 
 async function unblock(args: string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}) {
   return runEca(["unblock", ...args, "--root", tree, "--state-dir", stateDir], {
