@@ -78,7 +78,9 @@ export interface HardwareIdentity {
   serial?: string;
   model?: string;
   vendorName?: string;
+  /** SMBIOS system UUID (Linux product_uuid, macOS IOPlatformUUID): differs between cloned images. */
   hardwareUuid?: string;
+  /** OCSF device.type_id: from the chassis or the model family, or configured. Unknown (0) when not known. */
   typeId?: number;
 }
 

@@ -18,19 +18,13 @@ import {
   shortHostname,
 } from "./host-parse.ts";
 
-export interface HostIdentity {
+/** The firmware's part (serial, model, vendor, hardware UUID, device type) is host-parse.ts's. */
+export interface HostIdentity extends HardwareIdentity {
   hostname: string;
   /** DNS domain, when the OS knows a fully qualified name (Windows: the AD domain). */
   domain?: string;
   /** Linux /etc/machine-id, macOS IOPlatformUUID, Windows MachineGuid: survives renames. */
   uid?: string;
-  serial?: string;
-  model?: string;
-  vendorName?: string;
-  /** SMBIOS system UUID (Linux product_uuid, macOS IOPlatformUUID): differs between cloned images. */
-  hardwareUuid?: string;
-  /** OCSF device.type_id: from the chassis or the model family, or configured. Unknown (0) when not known. */
-  typeId?: number;
   /** The logged-in (console) user when the agent started, where the OS says. */
   owner?: string;
   /** Configured: the asset tag IT gave the laptop. */
