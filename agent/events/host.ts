@@ -3,7 +3,6 @@
 // asset tag and organisation. Collection only: the parsing is in host-parse.ts. Each field and
 // its source per OS is documented in docs/EVENTS.md ("Host identity").
 
-import { readFileSync } from "node:fs";
 import { hostname as osHostname, platform as osPlatform, release, type } from "node:os";
 import { type CommandSource, liveSourceReader, type SourceReader } from "../../probes/capture/sources.ts";
 import { readBoundedText } from "../bounded-read.ts";
@@ -123,9 +122,7 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
   };
   let hardware: HardwareIdentity = {};
   if (platform === "linux") {
-    identity.uid =
-      parseMachineId(tryRead("/etc/machine-id") ?? "") ??
-      parseMachineId(tryRead("/var/lib/dbus/machine-id") ?? "");
+    identity.uid = machineIdFrom(tryRead);
     hardware = parseLinuxDmi(
       Object.fromEntries(DMI_FILES.map((f) => [f, tryRead(`/sys/class/dmi/id/${f}`)])),
     );
@@ -170,26 +167,31 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
 }
 
 /** The synchronous minimum (hostname, machine id, OS), for callers that cannot wait. */
-export function readHostIdentity(
-  read: (path: string) => string = (path) => readFileSync(path, "utf8"),
-): HostIdentity {
+export function readHostIdentity(read: (path: string) => string = readSmall): HostIdentity {
   const os = OS_TYPES[osPlatform()] ?? { type: "Other", type_id: 99 };
   const identity: HostIdentity = {
     hostname: shortHostname(osHostname()),
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
-  for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
+  // Not on this platform or not readable: the hostname still identifies the laptop.
+  const uid = machineIdFrom((path) => {
     try {
-      const id = parseMachineId(read(path));
-      if (id) {
-        identity.uid = id;
-        break;
-      }
+      return read(path);
     } catch {
-      // Not on this platform or not readable: the hostname still identifies the laptop.
+      return undefined;
     }
-  }
+  });
+  if (uid) identity.uid = uid;
   return identity;
+}
+
+/** systemd's machine id, else the D-Bus copy of it (machine-id(5)); undefined when neither is usable. */
+function machineIdFrom(read: (path: string) => string | undefined): string | undefined {
+  for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
+    const id = parseMachineId(read(path) ?? "");
+    if (id) return id;
+  }
+  return undefined;
 }
 
 /** Files under /sys and /etc are small; a hostile one (a link to /dev/zero) must not be read whole. */
