@@ -65,18 +65,27 @@ export function judgeSnapshot(
   );
 }
 
+/**
+ * Scans once. `host` names the laptop the devices are on when it is not this one (a capture's
+ * manifest): its name is then all approvals scoped to hosts are judged by, never this machine's.
+ */
 export async function scanOnce(
   backends: string[],
   options: ProbeOptions,
   policy: LoadedPolicy,
-  host: string = hostname(),
+  host?: string,
 ): Promise<ScanReport> {
   const probes = await openProbes(backends, options);
   try {
-    // This laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own).
+    // The laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own);
+    // not read when no approval is scoped, as it takes commands to read on macOS and Windows.
+    const scoped = policy.policy.approvals.some((approval) => approval.hosts !== undefined);
     const { readHostFacts } = await import("./daemon/host-facts.ts");
-    const applied = policy.context ? policy : { ...policy, context: { host: await readHostFacts() } };
-    return judgeSnapshot(await collect(probes), applied, new Date(), host, backends);
+    const applied =
+      policy.context || !scoped
+        ? policy
+        : { ...policy, context: { host: host !== undefined ? { hostname: host } : await readHostFacts() } };
+    return judgeSnapshot(await collect(probes), applied, new Date(), host ?? hostname(), backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

@@ -2,6 +2,8 @@
 // place in it, what is wrong, and how to fix it. Used for policy files and agent configuration
 // alike; checking a parsed document against its JSON Schema is policy/schema-check.ts.
 
+import { readBoundedFile } from "../agent/bounded-read.ts";
+
 // The YAML parser (a quarter of the bundle) is imported on first use: commands that read no
 // document (eca --version, eca status without a configuration file) never load it.
 
@@ -81,38 +83,20 @@ export async function readDocumentBytes(
   /** What to say of a file past `maxBytes`, when the limit that matters is not the read's own. */
   tooLarge?: DocumentProblem,
 ): Promise<Buffer> {
-  const { open } = await import("node:fs/promises");
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(file, "r");
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
-    let total = 0;
-    while (total <= maxBytes) {
-      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    if (total > maxBytes) {
-      throw new DocumentError(file, [
-        tooLarge ?? {
-          path: "",
-          message: `is larger than ${maxBytes} bytes (${Math.round(maxBytes / 1024)} KiB), the most eca reads`,
-          hint: "split it or remove entries; a policy with thousands of devices fits well within this",
-        },
-      ]);
-    }
-    return Buffer.from(buffer.subarray(0, total));
-  } catch (error) {
-    if (error instanceof DocumentError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "EISDIR" ? "is a directory, not a file" : `cannot be read (${code ?? String(error)})`;
+  const read = readBoundedFile(file, maxBytes);
+  if (read.ok) return read.bytes;
+  if (read.problem === "too-large") {
     throw new DocumentError(file, [
-      { path: "", message: reason, ...(code === "ENOENT" || code === "EISDIR" ? { hint: missingHint } : {}) },
+      tooLarge ?? {
+        path: "",
+        message: `is larger than ${maxBytes} bytes (${Math.round(maxBytes / 1024)} KiB), the most eca reads`,
+        hint: "split it or remove entries; a policy with thousands of devices fits well within this",
+      },
     ]);
-  } finally {
-    await handle?.close();
   }
+  // A wrong path is the caller's to explain (which option names the file); the rest the read's.
+  const hint = read.problem === "missing" || read.problem === "directory" ? missingHint : read.hint;
+  throw new DocumentError(file, [{ path: "", message: read.message, ...(hint ? { hint } : {}) }]);
 }
 
 /**

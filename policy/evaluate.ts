@@ -116,12 +116,27 @@ export function hostMatches(entry: HostMatch, host: HostFacts): boolean {
   const fields = Object.entries(entry) as [keyof HostMatch, string][];
   if (fields.length === 0) return false;
   return fields.every(([field, wanted]) => {
+    if (field === "hostname") return hostnameMatches(wanted, host);
     const actual = host[field];
     if (actual === undefined) return false;
-    return field === "hostname" || field === "machineId"
-      ? actual.toLowerCase() === wanted.toLowerCase()
-      : actual === wanted;
+    return field === "machineId" ? actual.toLowerCase() === wanted.toLowerCase() : actual === wanted;
   });
+}
+
+/**
+ * A name with no dot is the laptop's short name; a fully qualified one is the short name and the
+ * laptop's DNS domain (a laptop with no known domain matches none: the safe way to be wrong), or
+ * NAME.local, the Bonjour name a Mac's `hostname` prints (RFC 6762: a .local name is link-local,
+ * the short name and nothing more). Case and a trailing dot do not count.
+ */
+function hostnameMatches(wanted: string, host: HostFacts): boolean {
+  const name = wanted.trim().toLowerCase().replace(/\.$/, "");
+  // Facts given as one fully qualified name are read the same as a short name and a domain.
+  const [short = "", ...rest] = host.hostname.trim().toLowerCase().split(".");
+  const domain = host.domain?.toLowerCase() ?? (rest.length > 0 ? rest.join(".") : undefined);
+  if (!name.includes(".")) return name === short;
+  if (name === `${short}.local`) return true;
+  return domain !== undefined && name === `${short}.${domain}`;
 }
 
 function describeHosts(hosts: readonly HostMatch[]): string {

@@ -46,6 +46,12 @@ export interface ApprovedDevice {
 
 /** A laptop an approval is granted for: every field given must equal this laptop's. */
 export interface HostMatch {
+  /**
+   * The laptop's name as an inventory knows it, in any case: the short name ("sam-laptop", matched
+   * with the first label of the laptop's host name) or the fully qualified one
+   * ("sam-laptop.corp.example.gov.uk", matched with the short name and the laptop's DNS domain;
+   * "sam-laptop.local", a Mac's Bonjour name, with the short name). A trailing dot is ignored.
+   */
   hostname?: string;
   /** The hardware serial number (DMI product_serial, IOPlatformSerialNumber, Win32_BIOS). */
   serial?: string;
@@ -101,7 +107,10 @@ export interface LoadedPolicy {
 
 /** The laptop's identity as approvals are scoped to it: data passed in, never read by evaluation. */
 export interface HostFacts {
+  /** The first label of the host name, as events carry it ("sam-laptop"). */
   hostname: string;
+  /** The DNS domain, when the laptop has a fully qualified name (events' device.domain). */
+  domain?: string;
   serial?: string;
   machineId?: string;
 }

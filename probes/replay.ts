@@ -1,9 +1,15 @@
 // Replays recorded observations from a JSON file ({ "observations": Observation[] }), like
 // USBGuard's replay backend: for demos, tests and reproducing a user's report without their laptop.
 
-import { readFile } from "node:fs/promises";
+import { readBoundedText } from "../agent/bounded-read.ts";
 import { Probe, type ProbeOptions } from "./probe.ts";
 import type { Observation, Snapshot, SourceName } from "./types.ts";
+
+/**
+ * The largest recording read: thousands of observations fit in a few hundred KiB. A larger file,
+ * a FIFO or a device (a link to /dev/zero) is refused, not read, so it cannot hang or fill a poll.
+ */
+export const MAX_REPLAY_BYTES = 16 * 1024 * 1024;
 
 const ADDRESS = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/i;
 
@@ -82,13 +88,13 @@ class ReplayProbe extends Probe {
 
   async snapshot(): Promise<Snapshot> {
     if (!this.#file) return unavailable("no replay file given (--replay FILE)");
-    let text: string;
-    try {
-      text = await readFile(this.#file, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return unavailable(`cannot read replay file ${this.#file}: ${code ?? String(error)}`);
+    const read = readBoundedText(this.#file, MAX_REPLAY_BYTES);
+    if (!read.ok) {
+      return unavailable(
+        read.code ? `cannot read replay file ${this.#file}: ${read.code}` : `replay file ${read.reason}`,
+      );
     }
+    const text = read.text;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

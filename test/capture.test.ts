@@ -1,11 +1,9 @@
 // The capture folder contract (docs/CAPTURE.md): `eca capture` writes what the probes read, and
 // `eca scan --capture` replays it as the platform in the manifest, with no live source consulted.
 
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, probeOptions } from "../agent/config/config.ts";
 import { DocumentError } from "../policy/document.ts";
@@ -16,23 +14,10 @@ import { readCaptureManifest } from "../probes/capture/manifest.ts";
 import { captureProbeSetup } from "../probes/capture/replay-setup.ts";
 import { captureSourceReader, type SourceReader, throttledSourceReader } from "../probes/capture/sources.ts";
 import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
+import { runEca as eca, REPO } from "./helpers/eca-cli.ts";
 import { type MockBluez, startMockBluez } from "./helpers/mock-bluez.ts";
 
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "..");
-const ECA = join(REPO, "agent/bin/eca.ts");
 const EXAMPLE = join(REPO, "examples/laptop-with-phone-and-stick");
-
-async function eca(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  return run(process.execPath, [ECA, ...args], { cwd: REPO }).then(
-    (r) => ({ stdout: r.stdout, stderr: r.stderr, code: 0 }),
-    (e: { stdout: string; stderr: string; code: number }) => ({
-      stdout: e.stdout,
-      stderr: e.stderr,
-      code: e.code,
-    }),
-  );
-}
 
 const scratch = () => mkdtempSync(join(tmpdir(), "eca-capture-"));
 
@@ -140,12 +125,8 @@ describe("bluez-objects.json", () => {
 
   it("eca capture on a live Linux laptop records BlueZ's objects, and eca scan --capture judges them", async () => {
     const directory = join(scratch(), "live");
-    const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bluez.address };
-    const captured = await run(process.execPath, [ECA, "capture", directory], { cwd: REPO, env }).then(
-      () => 0,
-      (e: { code: number }) => e.code,
-    );
-    expect(captured).toBe(0);
+    const captured = await eca(["capture", directory], { env: { DBUS_SYSTEM_BUS_ADDRESS: bluez.address } });
+    expect(captured.code).toBe(0);
     const manifest = readCaptureManifest(directory);
     expect(manifest.sources.find((s) => s.file === "bluez-objects.json")?.error).toBeUndefined();
     // Replayed with the bus gone: the car comes from the file alone.

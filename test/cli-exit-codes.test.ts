@@ -1,35 +1,17 @@
 // What the command line says happened: exit codes, forked through the real CLI (as pino tests its
 // transports), and the pure rule behind "could not check".
 
-import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { probeSetup } from "../agent/cli/options.ts";
 import type { ScanReport } from "../agent/report.ts";
 import { unobservedBuses } from "../agent/report.ts";
+import { runEca as eca, forkEca } from "./helpers/eca-cli.ts";
 
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "..");
-const ECA = join(REPO, "agent/bin/eca.ts");
 const work = mkdtempSync(join(tmpdir(), "eca-exit-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function eca(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  return run(process.execPath, [ECA, ...args], { cwd: REPO, env: { ...process.env, ...env } }).then(
-    (r) => ({ stdout: r.stdout, stderr: r.stderr, code: 0 }),
-    (e: { stdout: string; stderr: string; code: number }) => ({
-      stdout: e.stdout,
-      stderr: e.stderr,
-      code: e.code,
-    }),
-  );
-}
 
 async function scanJson(args: string[]): Promise<{ report: ScanReport; code: number }> {
   const result = await eca(["scan", "--json", ...args]);
@@ -178,10 +160,7 @@ describe("eca status: could not check", () => {
       config,
       `stateDir: ${join(dir, "state")}\nsocketPath: ${socket}\nroot: ${join(dir, "missing")}\npollIntervalSeconds: 1\n`,
     );
-    const agent = spawn(process.execPath, [ECA, "run", "--config", config], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    agent.stderr?.resume();
+    const agent = forkEca(["run", "--config", config]);
     try {
       let result = { stdout: "", stderr: "", code: -1 };
       for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
@@ -202,8 +181,7 @@ describe("eca status: could not check", () => {
       expect(text.code).toBe(3);
       expect(text.stdout).toContain("Could not check usb and bluetooth");
     } finally {
-      agent.kill("SIGTERM");
-      await new Promise((resolve) => agent.once("exit", resolve));
+      await agent.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,18 +1,15 @@
 // `eca config check` follows what the configuration names: policy, token, CA, certificate and key
 // files, the endpoint URL and the backends. Each problem names its place and the fix.
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { checkConfigReferences } from "../agent/config/references.ts";
+import { runEca } from "./helpers/eca-cli.ts";
 
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "..");
-const ECA = join(REPO, "agent/bin/eca.ts");
 const dir = mkdtempSync(join(tmpdir(), "eca-config-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -161,12 +158,7 @@ describe("config check follows what the configuration names", () => {
 
 describe("eca config check on the shipped example", () => {
   it("says plainly what to fill in: the collector URL and the token file", async () => {
-    const result = await run(process.execPath, [ECA, "config", "check", "packaging/config.example.yaml"], {
-      cwd: REPO,
-    }).then(
-      () => ({ code: 0, stderr: "" }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    const result = await runEca(["config", "check", "packaging/config.example.yaml"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("endpoint.url: still names the example collector");
     expect(result.stderr).toContain("endpoint.tokenFile: names /etc/eca/token");

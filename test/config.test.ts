@@ -41,7 +41,7 @@ describe("agent configuration", () => {
 
   it("refuses a --config file that does not exist, but runs on defaults when the platform file is absent", async () => {
     const error = (await loadConfig(join(dir, "missing.yaml")).catch((e: unknown) => e)) as DocumentError;
-    expect(error.message).toContain("cannot be read (ENOENT)");
+    expect(error.message).toContain("is missing (fix: ");
     if (!existsSync("/etc/eca/config.yaml")) {
       const config = await loadConfig(undefined);
       expect(config.source).toBe("defaults");

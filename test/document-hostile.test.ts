@@ -1,7 +1,8 @@
 // Big or hostile documents (policies and configurations share policy/document.ts): every refusal is
 // a DocumentError naming the file and a line, and none takes long or much memory.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -122,10 +123,21 @@ describe("big policies", () => {
     expect((error as DocumentError).message).toContain("larger than 1048576 bytes");
   });
 
-  it("policy file pointing at /dev/zero is not read whole", async () => {
-    const error = await readDocumentFile("/dev/zero", "x").catch((e: unknown) => e);
+  it("policy file pointing at /dev/zero is refused as not a regular file, not a byte read", async () => {
+    const link = join(work, "zero.yaml");
+    symlinkSync("/dev/zero", link);
+    const error = await readDocumentFile(link, "x").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DocumentError);
-    expect((error as DocumentError).message).toContain("larger than");
+    expect((error as DocumentError).message).toContain(
+      "zero.yaml is not valid:\n  - is not a regular file (a character device)",
+    );
+  });
+
+  it("a FIFO given as the policy does not hang the load: it is refused as not a regular file", async () => {
+    const fifo = join(work, "fifo.yaml");
+    execFileSync("mkfifo", [fifo]);
+    const error = await loadPolicy(fifo).catch((e: unknown) => e);
+    expect((error as DocumentError).message).toContain("is not a regular file (a FIFO)");
   });
 
   it("a directory given as the policy says so", async () => {

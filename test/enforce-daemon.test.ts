@@ -2,23 +2,20 @@
 // tree), and `eca unblock` forked as a real process: its exit codes, what it writes, and the
 // release the daemon then reports with the finding and honours until the device is unplugged.
 
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderStatus } from "../agent/cli/status-command.ts";
 import { loadConfig } from "../agent/config/config.ts";
 import { startDaemon } from "../agent/daemon/daemon.ts";
+import { runEca } from "./helpers/eca-cli.ts";
+import { storedFindings } from "./helpers/state-db.ts";
 import { umockdevToTree } from "./tools/umockdev-to-tree.ts";
 
-const run = promisify(execFile);
 const repository = join(import.meta.dirname, "..");
-const ECA = join(repository, "agent/bin/eca.ts");
 const node = join(repository, "node_modules/.bin/node");
 const dir = mkdtempSync(join(tmpdir(), "eca-enforce-daemon-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,26 +34,14 @@ type Payload = {
   unmapped: { eca: { enforcement?: { result: string; released_by?: string } } };
 };
 
-function findingEvents(): Payload[] {
-  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true });
-  const rows = db.prepare("SELECT payload FROM events WHERE kind = 'finding' ORDER BY seq").all();
-  db.close();
-  return rows.map((row) => JSON.parse((row as { payload: string }).payload));
-}
+const findingEvents = () => storedFindings<Payload>(stateDir).events;
 
 async function unblock(args: string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}) {
-  return run(node, [ECA, "unblock", ...args, "--root", tree, "--state-dir", stateDir], {
-    cwd: repository,
-    env: { ...process.env, ...options.env },
+  return runEca(["unblock", ...args, "--root", tree, "--state-dir", stateDir], {
+    node,
+    ...(options.env ? { env: options.env } : {}),
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
+  });
 }
 
 describe("eca run enforcing, and eca unblock", async () => {

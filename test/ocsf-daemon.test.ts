@@ -3,19 +3,17 @@
 // follows devices coming and going when switched on, the privacy switch keeps serials out while
 // `eca status` shows them, and a relp+tls:// endpoint delivers into a real rsyslog.
 
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usbStick } from "./helpers/devices.ts";
+import { forkEca, runEca } from "./helpers/eca-cli.ts";
 import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
 import { loadOcsfSchema, validateOcsfEvent } from "./helpers/ocsf-validator.ts";
 import { rsyslogAvailable, startRsyslog } from "./helpers/rsyslog-receiver.ts";
+import { until } from "./helpers/until.ts";
 
-const run = promisify(execFile);
-const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
 const schema = loadOcsfSchema();
 
 const stick = usbStick("4C530001");
@@ -32,14 +30,6 @@ const phone = {
 };
 
 type Event = Record<string, unknown> & { class_uid?: number; activity_id?: number };
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("eca run with the events configuration", () => {
   let pki: TestPki;
@@ -83,21 +73,8 @@ describe("eca run with the events configuration", () => {
     return file;
   }
 
-  function start(configFile: string): ChildProcess {
-    const child = spawn(process.execPath, [ECA, "run", "--config", configFile], {
-      env: { ...process.env, ECA_LOG_LEVEL: "warn" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    child.stderr?.resume();
-    return child;
-  }
-
-  async function stop(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  const start = (configFile: string) =>
+    forkEca(["run", "--config", configFile], { env: { ECA_LOG_LEVEL: "warn" } });
 
   it("configured metadata, Peripheral Activity on connect and disconnect, hashed serials, all valid OCSF 1.8.0", async () => {
     const receiver: Receiver = await startReceiver({ pki });
@@ -137,12 +114,10 @@ describe("eca run with the events configuration", () => {
       expect(finding.compliance.standards).toEqual(["Example standard"]);
 
       // On the laptop, `eca status` shows the real values.
-      const status = await run(process.execPath, [ECA, "status", "--json", "--config", configFile]).catch(
-        (e: { stdout: string }) => e,
-      );
+      const status = await runEca(["status", "--json", "--config", configFile]);
       expect(status.stdout).toContain("R58N12ABCDE");
     } finally {
-      await stop(agent);
+      await agent.stop();
       await receiver.close();
     }
   });
@@ -161,7 +136,7 @@ describe("eca run with the events configuration", () => {
       );
       expect(rsyslog.lines().every((l) => l.parse === "OK")).toBe(true);
     } finally {
-      await stop(agent);
+      await agent.stop();
       await rsyslog.close();
     }
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,5 +42,19 @@ describe("replay recordings", () => {
     [[{ bus: "usb", id: "x" }], "observations[0].portPath must be a string"],
   ])("refuses a malformed observation with its place: %j", (observations, message) => {
     expect(describeInvalidRecording({ observations })).toBe(message);
+  });
+});
+
+describe("replay files that are not recordings", () => {
+  it("a FIFO given as the replay file does not hang the scan: it is refused unread", async () => {
+    const fifo = join(dir, "fifo.json");
+    execFileSync("mkfifo", [fifo]);
+    const snapshot = await collect([createReplayProbe({ root: "/", replayFile: fifo })]);
+    expect(snapshot.unavailable[0]?.reason).toBe(`replay file ${fifo} is not a regular file (a FIFO)`);
+  });
+
+  it("a missing replay file says so with the errno", async () => {
+    const snapshot = await collect([createReplayProbe({ root: "/", replayFile: join(dir, "none.json") })]);
+    expect(snapshot.unavailable[0]?.reason).toMatch(/cannot read replay file .*none\.json: ENOENT/);
   });
 });

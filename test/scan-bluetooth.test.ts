@@ -1,22 +1,16 @@
 // `eca scan --json` end to end on Bluetooth: the real CLI, forked, reading a mock BlueZ
 // (python3-dbusmock's bluez5 template on a private bus) and BlueZ's own store files.
 
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScanReport } from "../agent/report.ts";
+import { runEca } from "./helpers/eca-cli.ts";
 import { type MockBluez, startMockBluez } from "./helpers/mock-bluez.ts";
 
-const run = promisify(execFile);
-const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
 const STORE_ROOT = join(import.meta.dirname, "fixtures/bluetooth/store");
 
 async function scan(args: string[], env: NodeJS.ProcessEnv): Promise<{ report: ScanReport; code: number }> {
-  const result = await run(process.execPath, [ECA, "scan", "--json", ...args], { env }).then(
-    (r) => ({ stdout: r.stdout, code: 0 }),
-    (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
-  );
+  const result = await runEca(["scan", "--json", ...args], { env });
   return { report: JSON.parse(result.stdout) as ScanReport, code: result.code };
 }
 
@@ -67,7 +61,7 @@ describe("eca scan --json with Bluetooth", () => {
   });
 
   it("finds the car and the peripherals, with verdicts and findings", async () => {
-    const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bluez.address };
+    const env = { DBUS_SYSTEM_BUS_ADDRESS: bluez.address };
     const { report, code } = await scan(
       [
         "--backend",
@@ -112,7 +106,7 @@ describe("eca scan --json with Bluetooth", () => {
   });
 
   it("finds a car paired in the past from BlueZ's store when D-Bus has no BlueZ", async () => {
-    const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: "unix:path=/nonexistent/eca-test-bus" };
+    const env = { DBUS_SYSTEM_BUS_ADDRESS: "unix:path=/nonexistent/eca-test-bus" };
     const { report } = await scan(["--backend", "bluez-dbus", "bluez-store", "--root", STORE_ROOT], env);
     expect(report.unavailable.map((u) => u.source)).toContain("bluez-dbus");
     const cars = report.devices.filter((d) => d.kind === "vehicle");

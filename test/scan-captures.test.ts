@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runEca } from "./helpers/eca-cli.ts";
 import { ecaScan, normaliseReport, REPO } from "./helpers/scan-cli.ts";
 
 interface Case {
@@ -151,5 +152,41 @@ describe("a replayed capture names the captured laptop", () => {
     writeFileSync(manifestFile, JSON.stringify({ ...manifest, hostname: "MOJ-MBP-0042" }));
     const { stdout } = await ecaScan(["--json", "--capture", copy]);
     expect(JSON.parse(stdout).host).toEqual({ hostname: "MOJ-MBP-0042" });
+  });
+
+  it("an approval scoped to the captured laptop's name applies on replay, one for the replaying machine does not (host facts were the replaying machine's)", async () => {
+    const { cpSync, mkdtempSync } = await import("node:fs");
+    const { hostname, tmpdir } = await import("node:os");
+    const work = mkdtempSync(join(tmpdir(), "eca-capture-scoped-"));
+    const copy = join(work, "mac");
+    cpSync(join(REPO, "test/fixtures/captures/mac-tahoe-iphone-stick"), copy, { recursive: true });
+    const manifestFile = join(copy, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, hostname: "MOJ-MBP-0042.local" }));
+    const policy = join(work, "policy.yaml");
+    const approval = (reference: string, host: string, productId: string, vendorId: string) =>
+      [
+        `  - reference: ${reference}`,
+        "    kind: business",
+        "    approvedBy: Jane Smith",
+        `    approvedOn: ${new Date().toISOString().slice(0, 10)}`,
+        `    hosts: [{ hostname: "${host}" }]`,
+        `    match: { bus: usb, vendorId: "${vendorId}", productId: "${productId}" }`,
+      ].join("\n");
+    writeFileSync(
+      policy,
+      [
+        "approvals:",
+        approval("SNOW-1", "moj-mbp-0042", "029a", "05ac"),
+        approval("SNOW-2", hostname(), "55fd", "0781"),
+        "",
+      ].join("\n"),
+    );
+    for (const command of [["scan"], ["policy", "explain"]]) {
+      const { stdout } = await runEca([...command, "--json", "--policy", policy, "--capture", copy]);
+      const devices = JSON.parse(stdout).devices as { id: string; verdict: string }[];
+      expect(devices.find((d) => d.id.startsWith("usb:05ac:029a:"))?.verdict).toBe("approved");
+      expect(devices.find((d) => d.id.startsWith("usb:0781:55fd:"))?.verdict).toBe("violation");
+    }
   });
 });

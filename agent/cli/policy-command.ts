@@ -260,15 +260,21 @@ export function registerPolicyCommand(program: Command): void {
     .addHelpText("after", EXPLAIN_HELP)
     .action(async (flags: DeviceSourceFlags & { json?: boolean; policy?: string; expiringDays: string }) => {
       const loaded = await loadPolicy(flags.policy);
-      const { readHostFacts } = await import("../daemon/host-facts.ts");
-      const host = await readHostFacts();
       const days = Number(flags.expiringDays);
-      const { backends, options } = probeSetup(flags);
+      const { backends, options, hostname } = probeSetup(flags);
+      // A capture is judged as the laptop it names; anything else as this one.
+      const { readHostFacts } = await import("../daemon/host-facts.ts");
+      const host = hostname !== undefined ? { hostname } : await readHostFacts();
       const { scanOnce } = await import("../scan.ts");
-      const report = await scanOnce(backends, options, {
-        ...loaded,
-        context: { host, ...(Number.isInteger(days) && days >= 0 ? { expiringDays: days } : {}) },
-      });
+      const report = await scanOnce(
+        backends,
+        options,
+        {
+          ...loaded,
+          context: { host, ...(Number.isInteger(days) && days >= 0 ? { expiringDays: days } : {}) },
+        },
+        hostname,
+      );
       const { explanationOf } = await import("./policy-explain.ts");
       const explanation = explanationOf(report, host);
       process.stdout.write(

@@ -21,7 +21,7 @@ export function registerScanCommand(program: Command): void {
     const policy = await loadPolicy(flags.policy);
     const { backends, options, hostname } = probeSetup(flags);
     const { scanOnce } = await import("../scan.ts");
-    const report = await scanOnce(backends, options, policy, ...(hostname ? [hostname] : []));
+    const report = await scanOnce(backends, options, policy, hostname);
     process.stdout.write(
       flags.json ? `${jsonForTerminal(report, 2)}\n` : renderReport(report) + renderUnobserved(report),
     );

@@ -2,8 +2,9 @@
 // passes here starts and delivers (or says plainly what is left to fill in).
 
 import { join } from "node:path";
-import { DocumentError, type DocumentProblem, readDocumentFile } from "../../policy/document.ts";
+import { DocumentError, type DocumentProblem } from "../../policy/document.ts";
 import { backendNames } from "../../probes/create.ts";
+import { readBoundedText } from "../bounded-read.ts";
 import { isAllowedUrl } from "../delivery/secure-url.ts";
 import type { AgentConfig } from "./config.ts";
 
@@ -34,33 +35,29 @@ const FILE_WORDS: Record<FileKind, { what: string; fill: string }> = {
   },
 };
 
-async function checkCredentialFile(
+function checkCredentialFile(
   path: string,
   place: string,
   kind: FileKind,
-): Promise<{ problem: DocumentProblem } | { text: string }> {
+): { problem: DocumentProblem } | { text: string } {
   const words = FILE_WORDS[kind];
-  try {
-    const text = await readDocumentFile(path, words.fill, MAX_CREDENTIAL_BYTES);
-    if (text.trim() === "")
-      return { problem: { path: place, message: `names ${path}, which is empty`, hint: words.fill } };
-    return { text };
-  } catch (error) {
-    const reason =
-      error instanceof DocumentError ? (error.problems[0]?.message ?? "cannot be read") : String(error);
-    const missing = reason.includes("ENOENT");
+  const read = readBoundedText(path, MAX_CREDENTIAL_BYTES);
+  if (read.ok && read.text.trim() !== "") return { text: read.text };
+  if (read.ok)
+    return { problem: { path: place, message: `names ${path}, which is empty`, hint: words.fill } };
+  if (read.problem === "missing")
     return {
       problem: {
         path: place,
-        message: missing
-          ? `names ${path}, which does not exist (${words.what})`
-          : `names ${path}, which ${reason}`,
-        hint: missing
-          ? words.fill
-          : `check the file's permissions: the agent (root) must read it; ${words.fill}`,
+        message: `names ${path}, which does not exist (${words.what})`,
+        hint: words.fill,
       },
     };
-  }
+  const hint =
+    read.problem === "unreadable"
+      ? `check the file's permissions: the agent (root) must read it; ${words.fill}`
+      : `${read.hint}; ${words.fill}`;
+  return { problem: { path: place, message: `names ${path}, which ${read.message}`, hint } };
 }
 
 /** Problems with what a valid configuration names; empty when it would work as written. */
@@ -104,7 +101,7 @@ export async function checkConfigReferences(config: AgentConfig): Promise<Docume
       kind: FileKind,
     ): Promise<string | undefined> => {
       if (file === undefined) return undefined;
-      const result = await checkCredentialFile(file, place, kind);
+      const result = checkCredentialFile(file, place, kind);
       if ("problem" in result) {
         problems.push(result.problem);
         return undefined;

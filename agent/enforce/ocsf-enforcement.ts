@@ -4,7 +4,7 @@
 // agent/events/ocsf.ts: these functions only add fields to an event that module built.
 
 import type { EventContext, OcsfEvent } from "../events/ocsf.ts";
-import { buildFindingEvent } from "../events/ocsf.ts";
+import { buildFindingEvent, COMPLIANCE_FINDING, eventType } from "../events/ocsf.ts";
 import type { OpenFinding } from "../findings/lifecycle.ts";
 import type { NewEvent } from "../outbox/types.ts";
 import type { EnforcementOutcome } from "./types.ts";
@@ -75,18 +75,8 @@ export function buildEnforcementUpdate(
   now: Date,
 ): NewEvent & { payload: OcsfEvent } {
   const event = buildFindingEvent("opened", open, context, now);
-  const classUid = event.payload.class_uid;
   return withEnforcement(
-    {
-      ...event,
-      payload: {
-        ...event.payload,
-        activity_id: ACTIVITY_UPDATE,
-        activity_name: "Update",
-        type_uid: classUid * 100 + ACTIVITY_UPDATE,
-        type_name: "Compliance Finding: Update",
-      },
-    },
+    { ...event, payload: { ...event.payload, ...eventType(COMPLIANCE_FINDING, ACTIVITY_UPDATE, "Update") } },
     outcome,
   );
 }

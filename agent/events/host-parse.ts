@@ -78,7 +78,9 @@ export interface HardwareIdentity {
   serial?: string;
   model?: string;
   vendorName?: string;
+  /** SMBIOS system UUID (Linux product_uuid, macOS IOPlatformUUID): differs between cloned images. */
   hardwareUuid?: string;
+  /** OCSF device.type_id: from the chassis or the model family, or configured. Unknown (0) when not known. */
   typeId?: number;
 }
 
@@ -166,6 +168,16 @@ export function parseWindowsCim(
 export function parseLoginctlProperty(text: string, property: string): string | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${property}=`));
   return firmwareString(line?.slice(property.length + 1));
+}
+
+/**
+ * The laptop's host name as events carry it and approvals compare it: the first label of what the
+ * OS reports (os.hostname() is "Jos-MacBook-Pro.local" on a Mac, may be fully qualified on Linux,
+ * is the computer name on Windows). The DNS domain, when there is one, is domainOf's.
+ */
+export function shortHostname(name: string): string {
+  const trimmed = name.trim();
+  return trimmed.split(".")[0] || trimmed;
 }
 
 /** The DNS domain of a fully qualified name whose first label is the hostname. */

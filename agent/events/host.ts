@@ -3,14 +3,9 @@
 // asset tag and organisation. Collection only: the parsing is in host-parse.ts. Each field and
 // its source per OS is documented in docs/EVENTS.md ("Host identity").
 
-import { readFileSync } from "node:fs";
 import { hostname as osHostname, platform as osPlatform, release, type } from "node:os";
-import {
-  type CommandSource,
-  liveSourceReader,
-  readBoundedFile,
-  type SourceReader,
-} from "../../probes/capture/sources.ts";
+import { type CommandSource, liveSourceReader, type SourceReader } from "../../probes/capture/sources.ts";
+import { readBoundedText } from "../bounded-read.ts";
 import {
   domainOf,
   type HardwareIdentity,
@@ -19,21 +14,16 @@ import {
   parseLoginctlProperty,
   parseMachineId,
   parseWindowsCim,
+  shortHostname,
 } from "./host-parse.ts";
 
-export interface HostIdentity {
+/** The firmware's part (serial, model, vendor, hardware UUID, device type) is host-parse.ts's. */
+export interface HostIdentity extends HardwareIdentity {
   hostname: string;
   /** DNS domain, when the OS knows a fully qualified name (Windows: the AD domain). */
   domain?: string;
   /** Linux /etc/machine-id, macOS IOPlatformUUID, Windows MachineGuid: survives renames. */
   uid?: string;
-  serial?: string;
-  model?: string;
-  vendorName?: string;
-  /** SMBIOS system UUID (Linux product_uuid, macOS IOPlatformUUID): differs between cloned images. */
-  hardwareUuid?: string;
-  /** OCSF device.type_id: from the chassis or the model family, or configured. Unknown (0) when not known. */
-  typeId?: number;
   /** The logged-in (console) user when the agent started, where the OS says. */
   owner?: string;
   /** Configured: the asset tag IT gave the laptop. */
@@ -67,6 +57,8 @@ export interface HostReadOptions {
   config?: HostConfig;
   /** Root for /etc and /sys, for tests on recorded trees. */
   root?: string;
+  /** Also ask who is logged in (loginctl, the console's owner); false for approvals' host facts. */
+  owner?: boolean;
 }
 
 const small = (file: string, command: string[]): CommandSource => ({
@@ -125,18 +117,19 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
   };
   const os = OS_TYPES[platform] ?? { type: "Other", type_id: 99 };
   const identity: HostIdentity = {
-    hostname: name.split(".")[0] ?? name,
+    hostname: shortHostname(name),
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
   let hardware: HardwareIdentity = {};
   if (platform === "linux") {
-    identity.uid =
-      parseMachineId(tryRead("/etc/machine-id") ?? "") ??
-      parseMachineId(tryRead("/var/lib/dbus/machine-id") ?? "");
+    identity.uid = machineIdFrom(tryRead);
     hardware = parseLinuxDmi(
       Object.fromEntries(DMI_FILES.map((f) => [f, tryRead(`/sys/class/dmi/id/${f}`)])),
     );
-    const session = parseLoginctlProperty((await run(HOST_SOURCES.seat)) ?? "", "ActiveSession");
+    const session =
+      options.owner === false
+        ? undefined
+        : parseLoginctlProperty((await run(HOST_SOURCES.seat)) ?? "", "ActiveSession");
     if (session && /^[\w-]+$/.test(session)) {
       const user = await run(
         small(`loginctl-session-${session}.txt`, ["loginctl", "show-session", session, "-p", "Name"]),
@@ -147,21 +140,22 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
   } else if (platform === "darwin") {
     hardware = parseIoregPlatform((await run(HOST_SOURCES.ioregPlatform)) ?? "");
     identity.uid = hardware.hardwareUuid;
-    const user = (await run(HOST_SOURCES.consoleUser))?.trim();
+    const user = options.owner === false ? undefined : (await run(HOST_SOURCES.consoleUser))?.trim();
     if (user && user !== "root") identity.owner = user;
     identity.domain = domainOf(name, name);
   } else if (platform === "win32") {
-    const parsed = parseWindowsCim(
-      (await run(HOST_SOURCES.winBios)) ?? "",
-      (await run(HOST_SOURCES.winSystem)) ?? "",
-    );
+    // Each PowerShell takes a good part of a second to start: the three commands run at once.
+    const [bios, system, machineGuid] = await Promise.all([
+      run(HOST_SOURCES.winBios),
+      run(HOST_SOURCES.winSystem),
+      run(HOST_SOURCES.winMachineGuid),
+    ]);
+    const parsed = parseWindowsCim(bios ?? "", system ?? "");
     const { user, domain, ...rest } = parsed;
     hardware = rest;
     if (user) identity.owner = user;
     if (domain) identity.domain = domain.toLowerCase();
-    const guid = /MachineGuid\s+REG_SZ\s+([0-9a-fA-F-]{36})/.exec(
-      (await run(HOST_SOURCES.winMachineGuid)) ?? "",
-    )?.[1];
+    const guid = /MachineGuid\s+REG_SZ\s+([0-9a-fA-F-]{36})/.exec(machineGuid ?? "")?.[1];
     if (guid) identity.uid = guid.toLowerCase();
   }
   Object.assign(identity, hardware);
@@ -173,31 +167,36 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
 }
 
 /** The synchronous minimum (hostname, machine id, OS), for callers that cannot wait. */
-export function readHostIdentity(
-  read: (path: string) => string = (path) => readFileSync(path, "utf8"),
-): HostIdentity {
+export function readHostIdentity(read: (path: string) => string = readSmall): HostIdentity {
   const os = OS_TYPES[osPlatform()] ?? { type: "Other", type_id: 99 };
   const identity: HostIdentity = {
-    hostname: osHostname(),
+    hostname: shortHostname(osHostname()),
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
-  for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
+  // Not on this platform or not readable: the hostname still identifies the laptop.
+  const uid = machineIdFrom((path) => {
     try {
-      const id = parseMachineId(read(path));
-      if (id) {
-        identity.uid = id;
-        break;
-      }
+      return read(path);
     } catch {
-      // Not on this platform or not readable: the hostname still identifies the laptop.
+      return undefined;
     }
-  }
+  });
+  if (uid) identity.uid = uid;
   return identity;
+}
+
+/** systemd's machine id, else the D-Bus copy of it (machine-id(5)); undefined when neither is usable. */
+function machineIdFrom(read: (path: string) => string | undefined): string | undefined {
+  for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
+    const id = parseMachineId(read(path) ?? "");
+    if (id) return id;
+  }
+  return undefined;
 }
 
 /** Files under /sys and /etc are small; a hostile one (a link to /dev/zero) must not be read whole. */
 function readSmall(path: string): string {
-  const result = readBoundedFile(path, 4096);
-  if ("reason" in result) throw new Error(result.reason);
+  const result = readBoundedText(path, 4096);
+  if (!result.ok) throw new Error(result.reason);
   return result.text;
 }

@@ -16,9 +16,40 @@ import { uuidv7 } from "./uuidv7.ts";
 
 export const OCSF_VERSION = "1.8.0";
 
-export const COMPLIANCE_FINDING = { class_uid: 2003, category_uid: 2 } as const;
-export const DEVICE_INVENTORY_INFO = { class_uid: 5001, category_uid: 5 } as const;
-export const PERIPHERAL_ACTIVITY = { class_uid: 1010, category_uid: 1 } as const;
+export const COMPLIANCE_FINDING = {
+  class_uid: 2003,
+  category_uid: 2,
+  class_name: "Compliance Finding",
+  category_name: "Findings",
+} as const;
+export const DEVICE_INVENTORY_INFO = {
+  class_uid: 5001,
+  category_uid: 5,
+  class_name: "Device Inventory Info",
+  category_name: "Discovery",
+} as const;
+export const PERIPHERAL_ACTIVITY = {
+  class_uid: 1010,
+  category_uid: 1,
+  class_name: "Peripheral Activity",
+  category_name: "System Activity",
+} as const;
+
+type OcsfClass = typeof COMPLIANCE_FINDING | typeof DEVICE_INVENTORY_INFO | typeof PERIPHERAL_ACTIVITY;
+
+/**
+ * The fields that say what an event is: its class and category, the activity, and the type
+ * (OCSF 1.8.0: type_uid = class_uid * 100 + activity_id, type_name "<class>: <activity>").
+ */
+export function eventType(ocsfClass: OcsfClass, activityId: number, activityName: string) {
+  return {
+    ...ocsfClass,
+    activity_id: activityId,
+    activity_name: activityName,
+    type_uid: ocsfClass.class_uid * 100 + activityId,
+    type_name: `${ocsfClass.class_name}: ${activityName}`,
+  };
+}
 export const ACTIVITY_CREATE = 1;
 export const ACTIVITY_CLOSE = 3;
 export const ACTIVITY_COLLECT = 2;
@@ -103,13 +134,7 @@ export function buildFindingEvent(
   const device = visibleDevice(finding.device, context);
   const evidence = finding.evidence.map((line) => hideName(line, finding.device, context));
   const payload: OcsfEvent = {
-    ...COMPLIANCE_FINDING,
-    class_name: "Compliance Finding",
-    category_name: "Findings",
-    activity_id: activityId,
-    activity_name: activityName,
-    type_uid: COMPLIANCE_FINDING.class_uid * 100 + activityId,
-    type_name: `Compliance Finding: ${activityName}`,
+    ...eventType(COMPLIANCE_FINDING, activityId, activityName),
     severity_id: severity.id,
     severity: severity.name,
     // Finding status: 1 New while the device is present, 4 Resolved once it is gone.
@@ -167,13 +192,7 @@ export function buildHeartbeat(
   const uid = (context.newUid ?? uuidv7)(time);
   const { report, outbox } = input;
   const payload: OcsfEvent = {
-    ...DEVICE_INVENTORY_INFO,
-    class_name: "Device Inventory Info",
-    category_name: "Discovery",
-    activity_id: ACTIVITY_COLLECT,
-    activity_name: "Collect",
-    type_uid: DEVICE_INVENTORY_INFO.class_uid * 100 + ACTIVITY_COLLECT,
-    type_name: "Device Inventory Info: Collect",
+    ...eventType(DEVICE_INVENTORY_INFO, ACTIVITY_COLLECT, "Collect"),
     severity_id: 1,
     severity: "Informational",
     time,
@@ -221,13 +240,7 @@ export function buildPeripheralActivity(
   const device = visibleDevice(verdict, context);
   const owner = context.host.owner;
   const payload: OcsfEvent = {
-    ...PERIPHERAL_ACTIVITY,
-    class_name: "Peripheral Activity",
-    category_name: "System Activity",
-    activity_id: activityId,
-    activity_name: activityName,
-    type_uid: PERIPHERAL_ACTIVITY.class_uid * 100 + activityId,
-    type_name: `Peripheral Activity: ${activityName}`,
+    ...eventType(PERIPHERAL_ACTIVITY, activityId, activityName),
     severity_id: 1,
     severity: "Informational",
     time,

@@ -4,7 +4,7 @@
 // across events and laptops of the fleet without seeing it. `eca status` shows the real values.
 
 import { createHmac } from "node:crypto";
-import { readBoundedFile } from "../../probes/capture/sources.ts";
+import { readBoundedText } from "../bounded-read.ts";
 
 /** "hmac:" and 32 hex digits: 128 bits of HMAC-SHA256, enough to never collide within a fleet. */
 export const PSEUDONYM_PATTERN = /^hmac:[0-9a-f]{32}$/;
@@ -26,8 +26,8 @@ export function createPseudonymiser(key: Buffer): (value: string) => string {
 
 /** Reads the fleet key (at most 4 KiB; surrounding whitespace ignored) with an error that says what to fix. */
 export function loadPseudonymiser(keyFile: string): (value: string) => string {
-  const result = readBoundedFile(keyFile, 4096);
-  if ("reason" in result) {
+  const result = readBoundedText(keyFile, 4096);
+  if (!result.ok) {
     throw new Error(
       `events.privacy.keyFile: ${result.reason}; give a file holding the fleet key (at least 16 bytes)`,
     );

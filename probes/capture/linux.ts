@@ -6,10 +6,10 @@
 
 import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readBoundedText } from "../../agent/bounded-read.ts";
 import { listDirectorySync, readAttribute } from "../linux/sysfs-read.ts";
 import { hubPortAttributePath, isUsbDeviceName } from "../linux/usb-sysfs-parse.ts";
 import type { CaptureSourceEntry } from "./manifest.ts";
-import { readBoundedFile } from "./sources.ts";
 
 /** Attributes usb-sysfs.ts reads from a device directory (uevent stands in for the identity five). */
 const DEVICE_FILES = [
@@ -157,10 +157,10 @@ function captureBluezStore(root: string, out: string): CaptureSourceEntry {
     }
     mkdirSync(join(out, relative, adapter), { recursive: true });
     for (const device of devices) {
-      const read = readBoundedFile(join(from, adapter, device, "info"), STORE_FILE_MAX_BYTES);
+      const read = readBoundedText(join(from, adapter, device, "info"), STORE_FILE_MAX_BYTES);
       const target = join(out, relative, adapter, device);
       mkdirSync(target, { recursive: true });
-      if ("text" in read) writeFileSync(join(target, "info"), redactBluezInfo(read.text));
+      if (read.ok) writeFileSync(join(target, "info"), redactBluezInfo(read.text));
     }
   }
   entry.durationMs = elapsedSince(began);

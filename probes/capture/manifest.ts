@@ -4,9 +4,9 @@
 // file, the place and the fix, never half-replayed as some other platform.
 
 import { join } from "node:path";
+import { readBoundedText } from "../../agent/bounded-read.ts";
 import { DocumentError } from "../../policy/document.ts";
 import { checkAgainstSchema, type JsonSchema } from "../../policy/schema-check.ts";
-import { readBoundedFile } from "./sources.ts";
 
 /** One recorded source: the file in the folder and how it was produced. */
 export interface CaptureSourceEntry {
@@ -88,8 +88,8 @@ export const CAPTURE_MANIFEST_SCHEMA: JsonSchema = {
 /** Reads and checks DIR/manifest.json. Throws DocumentError naming the file, the place and the fix. */
 export function readCaptureManifest(directory: string): CaptureManifest {
   const file = join(directory, MANIFEST_FILE);
-  const read = readBoundedFile(file, MANIFEST_MAX_BYTES);
-  if ("reason" in read) {
+  const read = readBoundedText(file, MANIFEST_MAX_BYTES);
+  if (!read.ok) {
     throw new DocumentError(file, [
       {
         path: "",

@@ -4,8 +4,8 @@
 // what `eca capture DIR` recorded, and the parsers behind them stay pure (text in, observations out).
 
 import { execFile } from "node:child_process";
-import { closeSync, constants, openSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { readBoundedText } from "../../agent/bounded-read.ts";
 
 /** One thing a probe reads: a command's output, saved in a capture folder under `file`. */
 export interface CommandSource {
@@ -82,45 +82,13 @@ export function liveSourceReader(): SourceReader {
   };
 }
 
-/**
- * Reads at most `maxBytes` of a file; larger files are refused rather than read whole (a file
- * pointing at /dev/zero, a 10 MB "info" file). Returns the text or the reason it cannot be used.
- */
-export function readBoundedFile(path: string, maxBytes: number): { text: string } | { reason: string } {
-  let fd: number;
-  try {
-    // Without blocking: a FIFO planted in its place would otherwise wait for a writer for ever.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { reason: code === "ENOENT" ? `${path} is missing` : `${path} cannot be read (${code ?? error})` };
-  }
-  try {
-    const buffer = Buffer.allocUnsafe(Math.min(maxBytes + 1, 1 << 20));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
-      if (read === 0) break;
-      total += read;
-      if (total > maxBytes) return { reason: `${path} is larger than ${maxBytes} bytes` };
-      chunks.push(Buffer.from(buffer.subarray(0, read)));
-    }
-    return { text: Buffer.concat(chunks).toString("utf8") };
-  } catch (error) {
-    return { reason: `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Reads each source from `directory/<file>`: a file missing from the folder is simply unavailable. */
 export function captureSourceReader(directory: string): SourceReader {
   return {
     kind: "capture",
     async read(source) {
-      const result = readBoundedFile(join(directory, source.file), source.maxBytes);
-      if ("reason" in result) return { ok: false, reason: `capture: ${result.reason}` };
+      const result = readBoundedText(join(directory, source.file), source.maxBytes);
+      if (!result.ok) return { ok: false, reason: `capture: ${result.reason}` };
       return { ok: true, text: result.text, durationMs: 0 };
     },
   };

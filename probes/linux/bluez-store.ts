@@ -11,7 +11,7 @@
 
 import { type Stats, statSync } from "node:fs";
 import { join } from "node:path";
-import { readBoundedFile } from "../capture/sources.ts";
+import { readBoundedText } from "../../agent/bounded-read.ts";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { BluetoothObservation, Snapshot } from "../types.ts";
 import { parseBluezInfo } from "./bluez-info.ts";
@@ -117,7 +117,7 @@ class BluezStoreProbe extends Probe {
         const read: { text: string } | { reason: string } =
           stat && !stat.isFile()
             ? { reason: `${path} is not a regular file` }
-            : readBoundedFile(path, MAX_INFO_BYTES);
+            : readBoundedText(path, MAX_INFO_BYTES);
         // A device directory without a usable info file still tells that the device was known.
         const readable = "text" in read;
         const text = readable ? read.text : "";

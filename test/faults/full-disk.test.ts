@@ -4,16 +4,16 @@
 // answering, keeps the open set in memory, says so in status and the log, and records the changes
 // once space returns. Needs root (mount); CI runs as root.
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../agent/config/config.ts";
 import { startDaemon } from "../../agent/daemon/daemon.ts";
-import { capturingLogger, ECA, exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
+import { replayDaemonConfig } from "../helpers/devices.ts";
+import { runEca } from "../helpers/eca-cli.ts";
+import { storedFindings } from "../helpers/state-db.ts";
+import { capturingLogger, exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
 
 const isRoot = process.getuid?.() === 0;
 const skipReason = isRoot ? "" : "needs root to mount a small tmpfs (CI runs as root)";
@@ -60,40 +60,12 @@ function free(): void {
   rmSync(join(mount, "filler"), { force: true });
 }
 
-function stored(stateDir: string) {
-  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true });
-  try {
-    const open = (db.prepare("SELECT id FROM open_findings ORDER BY id").all() as { id: string }[]).map(
-      (r) => r.id,
-    );
-    const events = (
-      db.prepare("SELECT kind, payload FROM events").all() as { kind: string; payload: string }[]
-    )
-      .filter((r) => r.kind === "finding")
-      .map((r) => JSON.parse(r.payload) as { activity_id: number; finding_info: { uid: string } });
-    return { open, events };
-  } finally {
-    db.close();
-  }
-}
-
 async function daemonOn(
   stateDir: string,
   logger: ReturnType<typeof capturingLogger>["logger"],
   heartbeatMinutes = 1440,
 ) {
-  return startDaemon(
-    {
-      ...(await loadConfig(undefined)),
-      stateDir,
-      socketPath: join(dir, "eca.sock"),
-      replayFile,
-      backends: ["replay"],
-      pollIntervalSeconds: 3600,
-      heartbeatMinutes,
-    },
-    logger,
-  );
+  return startDaemon({ ...(await replayDaemonConfig(dir, replayFile)), stateDir, heartbeatMinutes }, logger);
 }
 
 describe.skipIf(!isRoot)("full disk", () => {
@@ -122,7 +94,7 @@ describe.skipIf(!isRoot)("full disk", () => {
       await daemon.scanNow("test");
       expect(daemon.status().delivery.storageProblem).toBeUndefined();
       expect(lines()).toContain("changes held in memory recorded");
-      const { open, events } = stored(stateDir);
+      const { open, events } = storedFindings(stateDir);
       expect(open).toHaveLength(2);
       expect(events.filter((e) => e.activity_id === 1)).toHaveLength(2);
     } finally {
@@ -134,7 +106,7 @@ describe.skipIf(!isRoot)("full disk", () => {
 
   it("full disk: restarted on a full disk, it scans, answers and opens nothing twice", async () => {
     const stateDir = join(mount, "state");
-    const before = stored(stateDir);
+    const before = storedFindings(stateDir);
     fill();
     // The stick A was removed while the agent was down; B stays.
     writeFileSync(replayFile, recording(usbStick("BBBB0002", "1-3")));
@@ -151,7 +123,7 @@ describe.skipIf(!isRoot)("full disk", () => {
       await daemon.stop();
       free();
     }
-    const after = stored(stateDir);
+    const after = storedFindings(stateDir);
     expect(after.open).toHaveLength(1);
     const opens = (events: typeof after.events) =>
       events.filter((e) => e.activity_id === 1).map((e) => e.finding_info.uid);
@@ -176,13 +148,7 @@ describe.skipIf(!isRoot)("full disk", () => {
       "1",
     ]);
     const status = async () => {
-      const answer = await promisify(execFile)(process.execPath, [
-        ECA,
-        "status",
-        "--json",
-        "--socket",
-        socket,
-      ]).catch((error: { stdout: string }) => error);
+      const answer = await runEca(["status", "--json", "--socket", socket]);
       return JSON.parse(answer.stdout) as {
         running: boolean;
         findings?: unknown[];
@@ -203,6 +169,6 @@ describe.skipIf(!isRoot)("full disk", () => {
       expect(await exitWithin(agent, 10_000)).toEqual({ code: 0, signal: null });
       free();
     }
-    expect(stored(stateDir).open).toHaveLength(1);
+    expect(storedFindings(stateDir).open).toHaveLength(1);
   });
 });

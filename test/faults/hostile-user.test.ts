@@ -5,7 +5,7 @@
 //
 // Needs root (to create the user, own the daemon's paths and switch user). Skipped otherwise.
 
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -28,9 +28,9 @@ import { type RunningDaemon, startDaemon } from "../../agent/daemon/daemon.ts";
 import { DB_FILE } from "../../agent/daemon/secure-paths.ts";
 import { DB_FILE as OUTBOX_DB_FILE } from "../../agent/outbox/outbox.ts";
 import { usbStick } from "../helpers/devices.ts";
+import { runEca } from "../helpers/eca-cli.ts";
 
 const HOSTILE = "eca-hostile";
-const ECA = join(import.meta.dirname, "../../agent/bin/eca.ts");
 const isRoot = process.geteuid?.() === 0;
 const hasTools = existsSync("/usr/sbin/useradd") && existsSync("/usr/bin/setpriv");
 const skipReason = !isRoot
@@ -48,44 +48,18 @@ let base = "";
 let replayFile = "";
 let defaults: AgentConfig;
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+/** setpriv's arguments that run what follows as the hostile user, with no supplementary groups (so not in adm). */
+function hostile(): string[] {
+  return ["setpriv", "--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--"];
 }
 
-/** Forks a command without blocking this process, where the daemon under test answers. */
-function fork(command: string, args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/" },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 20_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** The environment a user's own shell gives: nothing of root's. */
+const USER_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/" };
 
-/** Runs a command as the hostile user, with no supplementary groups (so not in adm). */
-function asHostile(command: string, args: string[]): Promise<Ran> {
-  return fork("setpriv", [
-    "--reuid",
-    String(uid),
-    "--regid",
-    String(gid),
-    "--clear-groups",
-    "--",
-    command,
-    ...args,
-  ]);
+/** Runs a command as the hostile user; its exit status. */
+function asHostile(command: string, args: string[]): number | null {
+  const [setpriv = "setpriv", ...privileges] = hostile();
+  return spawnSync(setpriv, [...privileges, command, ...args], { env: USER_ENV }).status;
 }
 
 /** A fresh directory under the (0755) test base, made by root with the given mode. */
@@ -154,7 +128,7 @@ describe.skipIf(skipReason !== "")("a hostile local user", () => {
       const sockets = dir("a-owned-sockets");
       chownSync(sockets, uid, gid);
       const target = victim("a-owned-victim");
-      expect((await asHostile("ln", ["-s", target, join(sockets, "eca.sock")])).status).toBe(0);
+      expect(asHostile("ln", ["-s", target, join(sockets, "eca.sock")])).toBe(0);
       await expect(
         start({ stateDir: join(dir("a-owned"), "state"), socketPath: join(sockets, "eca.sock") }),
       ).rejects.toThrow(`${sockets}: the status socket directory is owned by uid ${uid}`);
@@ -165,7 +139,7 @@ describe.skipIf(skipReason !== "")("a hostile local user", () => {
     it("a socket directory anyone can write to is refused, with the fix", async () => {
       const sockets = dir("a-open-sockets", 0o777);
       const target = victim("a-open-victim");
-      expect((await asHostile("ln", ["-s", target, join(sockets, "eca.sock")])).status).toBe(0);
+      expect(asHostile("ln", ["-s", target, join(sockets, "eca.sock")])).toBe(0);
       const started = start({
         stateDir: join(dir("a-open"), "state"),
         socketPath: join(sockets, "eca.sock"),
@@ -245,7 +219,7 @@ describe.skipIf(skipReason !== "")("a hostile local user", () => {
       db.close();
       chmodSync(planted, 0o644);
       const state = dir("c-state", 0o777);
-      expect((await asHostile("cp", [planted, join(state, DB_FILE)])).status).toBe(0);
+      expect(asHostile("cp", [planted, join(state, DB_FILE)])).toBe(0);
       const socketPath = join(dir("c-run"), "eca.sock");
       await expect(start({ stateDir: state, socketPath })).rejects.toThrow(
         `${state}: the state directory can be written by every user (mode 0777)`,
@@ -314,16 +288,22 @@ describe.skipIf(skipReason !== "")("a hostile local user", () => {
     });
 
     it("says permission denied and who may ask, instead of 'not running' and a live scan", async () => {
-      const result = await asHostile(process.execPath, [ECA, "status", "--socket", socketPath]);
+      const result = await runEca(["status", "--socket", socketPath], {
+        through: hostile(),
+        onlyEnv: USER_ENV,
+      });
       expect(result.stderr).toContain("permission denied: run as root or join group adm");
-      expect(result.status).toBe(2);
+      expect(result.code).toBe(2);
       expect(result.stdout).not.toContain("NOT running");
       expect(result.stdout).not.toContain("Live scan");
     });
 
     it("--json says the same, with running: null (not known), not running: false", async () => {
-      const result = await asHostile(process.execPath, [ECA, "status", "--json", "--socket", socketPath]);
-      expect(result.status).toBe(2);
+      const result = await runEca(["status", "--json", "--socket", socketPath], {
+        through: hostile(),
+        onlyEnv: USER_ENV,
+      });
+      expect(result.code).toBe(2);
       const answer = JSON.parse(result.stdout) as { running: unknown; reason: string; scan?: unknown };
       expect(answer.running).toBeNull();
       expect(answer.reason).toContain("permission denied: run as root or join group adm");
@@ -331,9 +311,9 @@ describe.skipIf(skipReason !== "")("a hostile local user", () => {
     });
 
     it("root still gets the status", async () => {
-      const result = await fork(process.execPath, [ECA, "status", "--json", "--socket", socketPath]);
+      const result = await runEca(["status", "--json", "--socket", socketPath], { onlyEnv: USER_ENV });
       expect(result.stdout).toContain('"running": true');
-      expect(result.status).toBe(1); // the replayed stick is a finding
+      expect(result.code).toBe(1); // the replayed stick is a finding
       expect((JSON.parse(result.stdout) as { running: boolean }).running).toBe(true);
     });
   });

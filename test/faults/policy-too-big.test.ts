@@ -3,12 +3,12 @@
 // during which the daemon neither scanned nor delivered. Now the file is refused after reading at
 // most 1 MiB, the last good policy stays in force, and the agent keeps scanning and answering.
 
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ECA, exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
+import { runEcaSync } from "../helpers/eca-cli.ts";
+import { exitWithin, forkAgent, recording, until, usbStick } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "eca-big-policy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,9 +22,7 @@ function bigPolicy(): string {
 }
 
 function status(config: string): { running?: boolean; lastScan?: unknown; policy?: { problem?: string } } {
-  const result = spawnSync(process.execPath, [ECA, "status", "--json", "--config", config], {
-    encoding: "utf8",
-  });
+  const result = runEcaSync(["status", "--json", "--config", config]);
   try {
     return JSON.parse(result.stdout);
   } catch {
@@ -88,8 +86,8 @@ describe("fault: a policy too big", () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `"k${i}": ${i}`);
     const policy = join(dir, "keys.json");
     writeFileSync(policy, `{${keys.join(",")}}`);
-    const result = spawnSync(process.execPath, [ECA, "policy", "check", policy], { encoding: "utf8" });
-    expect(result.status).toBe(2);
+    const result = runEcaSync(["policy", "check", policy]);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain("k0: is not a known setting");
     expect(result.stderr).toContain("and 39980 more problems");
     expect(result.stderr.length).toBeLessThan(10_000);

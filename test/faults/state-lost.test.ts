@@ -15,12 +15,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../agent/config/config.ts";
+import type { loadConfig } from "../../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../../agent/daemon/daemon.ts";
 import { readOutboxStats } from "../../agent/outbox/outbox.ts";
+import { replayDaemonConfig } from "../helpers/devices.ts";
 import {
   createTestPki,
   type Receiver,
@@ -28,6 +28,7 @@ import {
   type TestPki,
   uidOf,
 } from "../helpers/https-receiver.ts";
+import { type StoredFindingEvent, storedFindings } from "../helpers/state-db.ts";
 import { capturingLogger, recording, until, usbStick } from "./support.ts";
 
 let dir: string;
@@ -38,21 +39,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type FindingEvent = { activity_id: number; finding_info: { uid: string }; metadata: { uid: string } };
-
-function storedFindingEvents(stateDir: string): { open: string[]; events: FindingEvent[] } {
-  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true });
-  try {
-    const open = (db.prepare("SELECT id FROM open_findings").all() as { id: string }[]).map((r) => r.id);
-    const events = (
-      db.prepare("SELECT payload FROM events WHERE kind = 'finding'").all() as { payload: string }[]
-    ).map((r) => JSON.parse(r.payload) as FindingEvent);
-    return { open, events };
-  } finally {
-    db.close();
-  }
-}
-
 async function daemonOn(
   stateDir: string,
   logger: ReturnType<typeof capturingLogger>["logger"],
@@ -60,20 +46,16 @@ async function daemonOn(
 ): Promise<RunningDaemon> {
   return startDaemon(
     {
-      ...(await loadConfig(undefined)),
+      ...(await replayDaemonConfig(dir, replayFile)),
       stateDir,
       socketPath: join(dir, `${Math.random().toString(36).slice(2)}.sock`),
-      replayFile,
-      backends: ["replay"],
-      pollIntervalSeconds: 3600,
-      heartbeatMinutes: 1440,
       ...extra,
     },
     logger,
   );
 }
 
-const opensIn = (events: FindingEvent[]) =>
+const opensIn = (events: StoredFindingEvent[]) =>
   events.filter((e) => e.activity_id === 1).map((e) => e.metadata.uid);
 
 describe("state lost or rebuilt while running", () => {
@@ -83,7 +65,7 @@ describe("state lost or rebuilt while running", () => {
       writeFileSync(replayFile, recording(usbStick("AAAA0001"), usbStick("BBBB0002", "1-3")));
       const first = capturingLogger();
       let daemon = await daemonOn(stateDir, first.logger);
-      const before = opensIn(storedFindingEvents(stateDir).events);
+      const before = opensIn(storedFindings(stateDir).events);
       expect(before).toHaveLength(2);
 
       const path = join(stateDir, "state.db");
@@ -111,7 +93,7 @@ describe("state lost or rebuilt while running", () => {
       daemon = await daemonOn(stateDir, capturingLogger().logger);
       await daemon.scanNow("test");
       await daemon.stop();
-      const after = storedFindingEvents(stateDir);
+      const after = storedFindings(stateDir);
       expect(after.open).toHaveLength(2);
       // Every open event is one of the two from before: nothing opened a second time.
       for (const uid of opensIn(after.events)) expect(before).toContain(uid);
@@ -174,7 +156,7 @@ describe("state lost or rebuilt while running", () => {
       const acknowledged = receiver.acknowledgedUids();
       const findingEvents = receiver
         .events()
-        .filter((e) => acknowledged.has(uidOf(e)) && e.class_uid === 2003) as FindingEvent[];
+        .filter((e) => acknowledged.has(uidOf(e)) && e.class_uid === 2003) as StoredFindingEvent[];
       const byFinding = Map.groupBy(findingEvents, (e) => e.finding_info.uid);
       expect(byFinding.size).toBe(21);
       for (const [, events] of byFinding) {
@@ -183,7 +165,7 @@ describe("state lost or rebuilt while running", () => {
       }
       const closes = findingEvents.filter((e) => e.activity_id === 3);
       expect(new Set(closes.map((e) => e.metadata.uid)).size).toBe(20);
-      expect(storedFindingEvents(stateDir).open).toHaveLength(1);
+      expect(storedFindings(stateDir).open).toHaveLength(1);
     }, 30_000);
   });
 });

@@ -2,46 +2,20 @@
 // start-up ("eca running"), shown by `eca status` and printed by `eca config check`; device names
 // went to journald as they are. Now credentials are hidden everywhere and names stay out of the log.
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEca as eca, type ForkedEca, forkEca } from "../helpers/eca-cli.ts";
 
-const ECA = join(import.meta.dirname, "../../agent/bin/eca.ts");
 const SECRET = "s3cret-Pa55";
-
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function eca(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ECA, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 20_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe("credentials in the endpoint URL", () => {
   let dir = "";
   let configFile = "";
   let socket = "";
-  let agent: ChildProcess | undefined;
-  let agentLog = "";
+  let agent: ForkedEca | undefined;
+  const agentLog = () => agent?.output() ?? "";
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "eca-creds-"));
@@ -79,47 +53,44 @@ describe("credentials in the endpoint URL", () => {
         "pollIntervalSeconds: 3600",
       ].join("\n"),
     );
-    agent = spawn(process.execPath, [ECA, "run", "--config", configFile], {
-      env: { ...process.env, ECA_LOG_LEVEL: "info" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    agent.stderr?.on("data", (c: Buffer) => {
-      agentLog += c.toString();
-    });
+    const started = forkEca(["run", "--config", configFile], { env: { ECA_LOG_LEVEL: "info" } });
+    agent = started;
     const deadline = Date.now() + 15_000;
-    while (!agentLog.includes('"msg":"eca running"')) {
-      if (Date.now() > deadline) throw new Error(`eca run did not start:\n${agentLog}`);
+    while (!started.output().includes('"msg":"eca running"')) {
+      if (Date.now() > deadline) throw new Error(`eca run did not start:\n${started.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   });
 
   afterAll(async () => {
-    if (agent && agent.exitCode === null) {
-      const exited = new Promise((r) => agent?.once("exit", r));
-      agent.kill("SIGTERM");
-      await exited;
-    }
+    await agent?.stop();
   });
 
   it("the start-up log line hides the password and the token", () => {
-    expect(agentLog).not.toContain(SECRET);
-    const running = agentLog.split("\n").find((l) => l.includes('"msg":"eca running"')) ?? "{}";
+    expect(agentLog()).not.toContain(SECRET);
+    const running =
+      agentLog()
+        .split("\n")
+        .find((l) => l.includes('"msg":"eca running"')) ?? "{}";
     expect((JSON.parse(running) as { endpoint: string }).endpoint).toBe(
       "https://***:***@127.0.0.1:9/eca/events?token=***",
     );
   });
 
   it("device names stay out of warn-level logs by default; the finding id says which device", () => {
-    const opened = agentLog.split("\n").find((l) => l.includes('"msg":"finding opened"')) ?? "{}";
+    const opened =
+      agentLog()
+        .split("\n")
+        .find((l) => l.includes('"msg":"finding opened"')) ?? "{}";
     expect(JSON.parse(opened)).not.toHaveProperty("device");
     expect(JSON.parse(opened)).toHaveProperty("finding");
-    expect(agentLog).not.toContain("Jane Smith");
+    expect(agentLog()).not.toContain("Jane Smith");
   });
 
   it("eca status and eca status --json hide them", async () => {
     for (const args of [["status"], ["status", "--json"]]) {
       const result = await eca([...args, "--config", configFile]);
-      expect(result.status).toBe(1);
+      expect(result.code).toBe(1);
       expect(result.stdout).not.toContain(SECRET);
       expect(result.stdout).toContain("***");
     }
@@ -133,7 +104,7 @@ describe("credentials in the endpoint URL", () => {
 
   it("eca config check hides them", async () => {
     const result = await eca(["config", "check", configFile]);
-    expect(result.status).toBe(0);
+    expect(result.code).toBe(0);
     expect(result.stdout).not.toContain(SECRET);
     expect(result.stdout).toContain("https://***:***@127.0.0.1:9/eca/events?token=***");
   });
@@ -150,7 +121,7 @@ describe("credentials in the endpoint URL", () => {
       "--socket",
       join(dir, "run-2", "eca.sock"),
     ]);
-    expect(result.status).toBe(2);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain("endpoint must be https");
     expect(result.stderr).not.toContain(SECRET);
   });

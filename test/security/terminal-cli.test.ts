@@ -1,13 +1,12 @@
 // Regression, forked: a Bluetooth name with ESC[2J cleared the screen of whoever ran `eca scan`,
 // and U+202E in a USB product string reordered the line. --json keeps the real strings.
 
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
+import { runEcaSync } from "../helpers/eca-cli.ts";
 
-const ECA = join(import.meta.dirname, "../../agent/bin/eca.ts");
 const NAME = "Headset\u001b[2J\u009b31m\u202eevil\u2066";
 const PRODUCT = "Ultra\u202efdp.exe\u0007";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
@@ -50,22 +49,19 @@ function scan(json: boolean) {
       ],
     }),
   );
-  return spawnSync(process.execPath, [ECA, "scan", ...(json ? ["--json"] : []), "--replay", replay], {
-    encoding: "utf8",
-    timeout: 20_000,
-  });
+  return runEcaSync(["scan", ...(json ? ["--json"] : []), "--replay", replay]);
 }
 
 it("eca scan prints hostile device names without the characters a terminal acts on", () => {
   const result = scan(false);
-  expect(result.status).toBe(1);
+  expect(result.code).toBe(1);
   expect(result.stdout).toContain("Headset[2J");
   expect(result.stdout).not.toMatch(TERMINAL_ACTS_ON);
 });
 
 it("eca scan --json keeps the real names, escaped so a terminal does not act on them", () => {
   const result = scan(true);
-  expect(result.status).toBe(1);
+  expect(result.code).toBe(1);
   expect(result.stdout).not.toMatch(TERMINAL_ACTS_ON);
   const report = JSON.parse(result.stdout) as { devices: { name: string }[] };
   const names = report.devices.map((d) => d.name);
