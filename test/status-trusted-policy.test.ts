@@ -1,24 +1,17 @@
 // `eca status` when the agent is not running scans live: with trusted keys configured it must judge
 // by the policy the agent would accept, never by an unsigned file the agent would refuse.
 
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { usbStick } from "./helpers/devices.ts";
+import { runEca } from "./helpers/eca-cli.ts";
 import { makeKey, policyText, writeSigned } from "./helpers/policy-signing.ts";
 
-const exec = promisify(execFile);
-const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
-
 async function status(config: string): Promise<{ json: Record<string, unknown>; code: number }> {
-  const args = [ECA, "status", "--json", "--config", config];
-  return exec(process.execPath, args).then(
-    (r) => ({ json: JSON.parse(r.stdout), code: 0 }),
-    (e: { stdout: string; code: number }) => ({ json: JSON.parse(e.stdout), code: e.code }),
-  );
+  const { stdout, code } = await runEca(["status", "--json", "--config", config]);
+  return { json: JSON.parse(stdout), code };
 }
 
 describe("eca status, agent not running, trusted keys configured", () => {
