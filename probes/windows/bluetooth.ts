@@ -1,6 +1,6 @@
 // The Windows Bluetooth probe: paired devices from the Plug and Play listing (BTHENUM, BTHLE and
 // BTHLEDEVICE nodes of pnp-devices.json) and from BTHPORT's registry keys (bluetooth-registry.json),
-// through the same SourceReader as the USB probe, into the pure parser.
+// through the same SourceReader as the USB probe, into the pure parser; watch() as the USB probe's.
 // The bus is reported unavailable only when neither source answered; with one missing, what the
 // other shows is reported and each device says which source was missing.
 
@@ -11,17 +11,33 @@ import {
   bluetoothObservationsFromWindows,
   parseBluetoothRegistry,
 } from "./bluetooth-parse.ts";
+import type { WindowsProbeSeams } from "./pnp.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
 import { readShared, windowsLiveReader } from "./read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
+import { probeWatcher, windowsDeviceWatch } from "./watch.ts";
 
 class WindowsBluetoothProbe extends Probe {
   readonly name: SourceName = "windows-bluetooth";
   readonly #options: ProbeOptions;
+  readonly #watcher: ReturnType<typeof probeWatcher>;
 
-  constructor(options: ProbeOptions) {
+  constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
     super();
     this.#options = options;
+    // Pairing creates BTHENUM/BTHLE nodes: the same notifications as USB (watch.ts).
+    this.#watcher = probeWatcher(
+      this,
+      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
+    );
+  }
+
+  override watch(): void {
+    this.#watcher.watch();
+  }
+
+  override async stop(): Promise<void> {
+    await this.#watcher.stop();
   }
 
   async snapshot(): Promise<Snapshot> {
@@ -62,6 +78,6 @@ class WindowsBluetoothProbe extends Probe {
   }
 }
 
-export function createWindowsBluetoothProbe(options: ProbeOptions): Probe {
-  return new WindowsBluetoothProbe(options);
+export function createWindowsBluetoothProbe(options: ProbeOptions, seams: WindowsProbeSeams = {}): Probe {
+  return new WindowsBluetoothProbe(options, seams);
 }

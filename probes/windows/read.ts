@@ -1,7 +1,9 @@
 // How the Windows probes get their input. Both read pnp-devices.json (the Bluetooth probe needs the
-// BTHENUM and BTHLE nodes), so one collection serves both, and on a live machine a listing is reused
-// for `LIVE_REFRESH_MS`: each collection starts Windows PowerShell, which costs 0.2–0.6 s of CPU
-// (cited in BENCHMARKS.md), and the daemon polls every 5 s. A capture folder is read every time.
+// BTHENUM and BTHLE nodes), so one collection serves both. On a live machine the listing comes from
+// CfgMgr32 in process (cfgmgr32.ts), or from PowerShell when koffi cannot load, and a listing is
+// reused for `LIVE_REFRESH_MS` (a PowerShell start-up costs 0.2–0.6 s of CPU, cited in
+// BENCHMARKS.md, and the daemon polls every 30 s) unless a device notification (watch.ts) says the
+// machine changed: then the next listing is fresh. A capture folder is read every time.
 
 import {
   type CommandSource,
@@ -18,14 +20,21 @@ export const LIVE_REFRESH_MS = 60_000;
 let sharedLive: SourceReader | undefined;
 
 /**
- * One live reader for every Windows probe of the process, so they share its cache: PowerShell, or
- * with ECA_WINDOWS_PNP=cfgmgr32 the in-process CfgMgr32 collector for the PnP listing (cfgmgr32.ts,
- * not yet run on Windows).
+ * One live reader for every Windows probe of the process, so they share its cache: the PnP listing
+ * from CfgMgr32 in process (cfgmgr32.ts), falling back to PowerShell's collect-pnp.ps1 when koffi
+ * cannot load; the Bluetooth registry from collect-bluetooth.ps1. ECA_WINDOWS_PNP=powershell makes
+ * PowerShell list the devices too.
  */
 export function windowsLiveReader(env: NodeJS.ProcessEnv = process.env): SourceReader {
   if (!sharedLive) {
     const powershell = readableReasons(liveSourceReader());
-    sharedLive = env.ECA_WINDOWS_PNP === "cfgmgr32" ? cfgmgr32SourceReader(powershell) : powershell;
+    sharedLive =
+      env.ECA_WINDOWS_PNP === "powershell"
+        ? {
+            ...powershell,
+            collector: () => ({ name: "powershell" as const, reason: "ECA_WINDOWS_PNP=powershell" }),
+          }
+        : cfgmgr32SourceReader(powershell);
   }
   return sharedLive;
 }
@@ -52,6 +61,15 @@ interface Cached {
 }
 
 const caches = new WeakMap<SourceReader, Map<string, Cached>>();
+
+/**
+ * Forgets `reader`'s answers for `files`, so the next read of each runs its collector again: a
+ * device notification said the machine changed. A read under way still answers whoever awaits it.
+ */
+export function invalidateShared(reader: SourceReader, files: readonly string[]): void {
+  const cache = caches.get(reader);
+  for (const file of files) cache?.delete(file);
+}
 
 /**
  * Reads `source` through `reader`; a live reader's answer (or the read under way) is shared for
