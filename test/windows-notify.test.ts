@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
 import type { CommandSource, SourceReader } from "../probes/capture/sources.ts";
-import type { DeviceNotifier } from "../probes/windows/cm-notify.ts";
+import { cmNotifier, type DeviceNotifier } from "../probes/windows/cm-notify.ts";
 import {
   CM_NOTIFY_FILTER_SIZE,
   concernsBluetooth,
@@ -23,6 +23,7 @@ import {
   describeNotification,
   notifyFilterBytes,
 } from "../probes/windows/cm-notify-parse.ts";
+import type { KoffiModule } from "../probes/windows/koffi.ts";
 import { createWindowsPnpProbe } from "../probes/windows/pnp.ts";
 import { readShared } from "../probes/windows/read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "../probes/windows/sources.ts";
@@ -142,6 +143,122 @@ describe("CM_NOTIFY_EVENT_DATA, decoded", () => {
     expect(concernsBluetooth(decodeNotification(7, instanceEvent("USB\\VID_0781&PID_5581\\4C53")))).toBe(
       false,
     );
+  });
+});
+
+/**
+ * koffi with cfgmgr32.dll behind it, as far as cm-notify.ts uses them: `.async` calls answered on a
+ * later turn (as koffi's worker threads do), one registered JS callback that a test calls as
+ * CfgMgr32's thread would, memory "pointers" that decode to the bytes a test put there.
+ */
+function fakeKoffi(registerResults: number[] = [0, 0]) {
+  const log: string[] = [];
+  const memory = new Map<bigint, Uint8Array>();
+  let callback: ((...args: unknown[]) => number) | undefined;
+  let nextHandle = 0x100n;
+  const asyncFn = (name: string, body: (...args: unknown[]) => number) =>
+    Object.assign(
+      () => {
+        throw new Error(`${name} called synchronously on the main thread`);
+      },
+      {
+        async: (...args: unknown[]) => {
+          const done = args.pop() as (error: unknown, result: number) => void;
+          setImmediate(() => done(null, body(...args)));
+        },
+      },
+    );
+  const koffi = {
+    load: (path: string) => {
+      log.push(`load ${path}`);
+      return {
+        func: (signature: string) => {
+          if (signature.includes("CM_Register_Notification")) {
+            return asyncFn("CM_Register_Notification", (filter, _context, _callback, out) => {
+              const bytes = filter as Uint8Array;
+              log.push(
+                `register type ${new DataView(bytes.buffer).getUint32(8, true)} flags ${new DataView(bytes.buffer).getUint32(4, true)} size ${bytes.byteLength}`,
+              );
+              const result = registerResults.shift() ?? 0;
+              if (result === 0) (out as unknown[])[0] = nextHandle++;
+              return result;
+            });
+          }
+          return asyncFn("CM_Unregister_Notification", (handle) => {
+            log.push(`unregister 0x${(handle as bigint).toString(16)}`);
+            return 0;
+          });
+        },
+      };
+    },
+    proto: (signature: string) => ({ name: signature }),
+    pointer: (type: unknown) => type,
+    register: (fn: (...args: unknown[]) => number) => {
+      callback = fn;
+      log.push("koffi.register");
+      return 0xcafen;
+    },
+    unregister: (slot: bigint) => {
+      log.push(`koffi.unregister 0x${slot.toString(16)}`);
+      callback = undefined;
+    },
+    decode: (pointer: bigint, _type: string, size: number) =>
+      (memory.get(pointer) ?? new Uint8Array(0)).subarray(0, size),
+  };
+  return {
+    load: async () => koffi as unknown as KoffiModule,
+    log,
+    /** CfgMgr32's thread calling the callback: returns what the callback returned, synchronously. */
+    notify(action: number, data: Uint8Array): number | undefined {
+      const pointer = 0x5000n + BigInt(memory.size);
+      memory.set(pointer, data);
+      const result = callback?.(0x100n, null, action, pointer, data.byteLength);
+      // The event data is gone once the callback returned.
+      memory.set(pointer, new Uint8Array(data.byteLength));
+      return result;
+    },
+  };
+}
+
+describe("cm-notify.ts drives CfgMgr32 as its documentation and koffi's require", () => {
+  it("registers both filters off the main thread, copies the event data in the callback, unregisters before freeing the slot", async () => {
+    const fake = fakeKoffi();
+    const notifier = cmNotifier(fake.load);
+    const heard: DeviceNotification[] = [];
+    await notifier.start((notification) => heard.push(notification));
+    expect(fake.log).toEqual([
+      "load cfgmgr32.dll",
+      "koffi.register",
+      "register type 0 flags 1 size 416",
+      "register type 2 flags 2 size 416",
+    ]);
+    const id = "USB\\VID_0781&PID_5581\\4C530001230516115381";
+    // ERROR_SUCCESS at once; the listener runs on a later turn, from the copied bytes.
+    expect(fake.notify(7, instanceEvent(id))).toBe(0);
+    expect(heard).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual([{ action: "DEVICEINSTANCEENUMERATED", rescan: true, instanceId: id }]);
+    await notifier.stop();
+    expect(fake.log.slice(4)).toEqual(["unregister 0x100", "unregister 0x101", "koffi.unregister 0xcafe"]);
+  });
+
+  it("a registration CfgMgr32 refuses undoes the other and rejects with the CONFIGRET", async () => {
+    const fake = fakeKoffi([0, 0x1f]);
+    await expect(cmNotifier(fake.load).start(() => {})).rejects.toThrow(
+      "CM_Register_Notification (all-instances) returned CONFIGRET 0x1f",
+    );
+    expect(fake.log.slice(-2)).toEqual(["unregister 0x100", "koffi.unregister 0xcafe"]);
+  });
+
+  it("started again after a stop, in the same process (koffi's type names are declared once)", async () => {
+    const fake = fakeKoffi([0, 0, 0, 0]);
+    const notifier = cmNotifier(fake.load);
+    await notifier.start(() => {});
+    await notifier.stop();
+    await notifier.start(() => {});
+    await notifier.stop();
+    expect(fake.log.filter((line) => line === "load cfgmgr32.dll")).toHaveLength(1);
+    expect(fake.log.filter((line) => line.startsWith("register type"))).toHaveLength(4);
   });
 });
 

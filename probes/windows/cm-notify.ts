@@ -40,25 +40,46 @@ function call(fn: KoffiFunction, ...args: unknown[]): Promise<number> {
   });
 }
 
+interface Bound {
+  koffi: KoffiModule;
+  Callback: ReturnType<KoffiModule["proto"]>;
+  register: KoffiFunction;
+  unregister: KoffiFunction;
+}
+
+// koffi's type names are global to the process: declared once, whatever number of start()s.
+const bound = new WeakMap<KoffiModule, Bound>();
+
+function bind(koffi: KoffiModule): Bound {
+  let found = bound.get(koffi);
+  if (!found) {
+    const lib = koffi.load("cfgmgr32.dll");
+    found = {
+      koffi,
+      Callback: koffi.proto(
+        "uint32 __stdcall CmNotifyCallback(void *notify, void *context, int action, void *data, uint32 size)",
+      ),
+      register: lib.func(
+        "uint32 __stdcall CM_Register_Notification(const uint8_t *filter, void *context, CmNotifyCallback *callback, _Out_ void **handle)",
+      ),
+      unregister: lib.func("uint32 __stdcall CM_Unregister_Notification(void *handle)"),
+    };
+    bound.set(koffi, found);
+  }
+  return found;
+}
+
 /** CM_Register_Notification for every interface and every device node, through koffi. */
 export function cmNotifier(load: () => Promise<KoffiModule> = loadKoffi): DeviceNotifier {
-  let running:
-    | { koffi: KoffiModule; callback: bigint; handles: unknown[]; unregister: KoffiFunction }
-    | undefined;
+  let running: { api: Bound; callback: bigint; handles: unknown[] } | undefined;
   return {
     async start(listener) {
       if (running) return;
-      const koffi = await load();
-      const lib = koffi.load("cfgmgr32.dll");
-      const Callback = koffi.proto(
-        "uint32 __stdcall CmNotifyCallback(void *notify, void *context, int action, void *data, uint32 size)",
-      );
-      const register = lib.func(
-        "uint32 __stdcall CM_Register_Notification(const uint8_t *filter, void *context, CmNotifyCallback *callback, _Out_ void **handle)",
-      );
-      const unregister = lib.func("uint32 __stdcall CM_Unregister_Notification(void *handle)");
+      const api = bind(await load());
+      const { koffi } = api;
       const callback = koffi.register(
         (_notify: unknown, _context: unknown, action: number, data: bigint | null, size: number) => {
+          // EventData is valid only during the call: copy it, decode and fan out later.
           const bytes =
             data === null || size === 0
               ? new Uint8Array(0)
@@ -66,33 +87,34 @@ export function cmNotifier(load: () => Promise<KoffiModule> = loadKoffi): Device
           setImmediate(() => listener(decodeNotification(action, bytes)));
           return ERROR_SUCCESS;
         },
-        koffi.pointer(Callback),
+        koffi.pointer(api.Callback),
       );
       const handles: unknown[] = [];
       try {
         for (const kind of ["all-interfaces", "all-instances"] as const) {
           const handle: unknown[] = [null];
-          const result = await call(register, notifyFilterBytes(kind), null, callback, handle);
+          const result = await call(api.register, notifyFilterBytes(kind), null, callback, handle);
           if (result !== CR_SUCCESS) {
             throw new Error(`CM_Register_Notification (${kind}) returned CONFIGRET 0x${result.toString(16)}`);
           }
           handles.push(handle[0]);
         }
       } catch (error) {
-        for (const handle of handles) await call(unregister, handle).catch(() => undefined);
+        for (const handle of handles) await call(api.unregister, handle).catch(() => undefined);
         koffi.unregister(callback);
         throw error;
       }
-      running = { koffi, callback, handles, unregister };
+      running = { api, callback, handles };
     },
     async stop() {
       const current = running;
       running = undefined;
       if (!current) return;
       for (const handle of current.handles) {
-        await call(current.unregister, handle).catch(() => undefined);
+        await call(current.api.unregister, handle).catch(() => undefined);
       }
-      current.koffi.unregister(current.callback);
+      // Only now can CfgMgr32 no longer call it.
+      current.api.koffi.unregister(current.callback);
     },
   };
 }
