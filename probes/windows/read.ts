@@ -11,8 +11,8 @@ import {
   type SourceOutput,
   type SourceReader,
 } from "../capture/sources.ts";
-import { cfgmgr32SourceReader } from "./cfgmgr32.ts";
-import { displayCommand } from "./sources.ts";
+import { cfgmgr32SourceReader, type PnpCollectorReader } from "./cfgmgr32.ts";
+import { displayCommand, PNP_DEVICES_FILE } from "./sources.ts";
 
 /** How long a live listing answers scans before the collector runs again. */
 export const LIVE_REFRESH_MS = 60_000;
@@ -53,6 +53,20 @@ export function readableReasons(reader: SourceReader): SourceReader {
       return { ...output, reason };
     },
   };
+}
+
+/** What a capture manifest says ran for `source`: the in-process collector when it answered through `reader`. */
+export function capturedCommand(source: CommandSource, reader: SourceReader): string[] {
+  const choice = (reader as Partial<PnpCollectorReader>).collector?.();
+  if (source.file === PNP_DEVICES_FILE && choice?.name === "cfgmgr32") {
+    return [
+      "cfgmgr32.dll",
+      "CM_Get_Device_ID_ListW",
+      "CM_Get_DevNode_PropertyW",
+      "<probes/windows/cfgmgr32.ts>",
+    ];
+  }
+  return displayCommand(source);
 }
 
 interface Cached {
