@@ -29,6 +29,7 @@ import { readShared } from "../probes/windows/read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "../probes/windows/sources.ts";
 import { deviceWatch } from "../probes/windows/watch.ts";
 import { until } from "./faults/support.ts";
+import { mulberry32 } from "./helpers/mulberry32.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "windows", "pnp-disabled-stick.json");
 
@@ -115,6 +116,22 @@ describe("CM_NOTIFY_EVENT_DATA, decoded", () => {
     expect(decodeNotification(7, Buffer.concat([unterminated, Buffer.from([0x41])])).instanceId).toBe(
       "HID\\VID_046D&PID_C52B",
     );
+  });
+
+  it("seeded random event data never throws and always says whether to rescan (FUZZ_SEED replays)", () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 20261201);
+    const next = mulberry32(seed);
+    for (let round = 0; round < 3000; round++) {
+      const bytes = new Uint8Array(Math.floor(next() * 80));
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(next() * 256);
+      // Mostly the two documented filter types, sometimes anything.
+      if (bytes.length >= 4 && next() < 0.8) bytes[0] = next() < 0.5 ? 0 : 2;
+      const action = Math.floor(next() * 12) - 1;
+      const notification = decodeNotification(action, bytes);
+      expect(typeof notification.rescan, `seed ${seed} round ${round}`).toBe("boolean");
+      expect(typeof describeNotification(notification)).toBe("string");
+      expect(typeof concernsBluetooth(notification)).toBe("boolean");
+    }
   });
 
   it("Bluetooth nodes and interfaces are told apart, so only they re-read the BTHPORT registry", () => {
@@ -381,7 +398,7 @@ describe("the daemon rescans on a Windows device notification", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a stick plugged in is judged after the notification, not at the next 60 s listing", async () => {
+  it("regression: a stick plugged in waited for the 60 s listing reuse; after a notification it is judged at once", async () => {
     const nodes = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, unknown>[];
     const stick = { ...nodes[2] };
     delete stick.ProblemCode;
