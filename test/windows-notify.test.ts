@@ -10,10 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
 import type { CommandSource, SourceReader } from "../probes/capture/sources.ts";
+import { createWindowsBluetoothProbe } from "../probes/windows/bluetooth.ts";
 import { cmNotifier, type DeviceNotifier } from "../probes/windows/cm-notify.ts";
 import {
   CM_NOTIFY_FILTER_SIZE,
@@ -387,6 +388,44 @@ describe("a notification makes the next listing fresh and the probes emit change
     await new Promise((resolve) => setImmediate(resolve));
     await probe.stop();
   });
+});
+
+describe("the Bluetooth registry (a PowerShell run) is reused longer while notifications arrive", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  for (const [notifications, registryRuns] of [
+    [true, 1],
+    [false, 2],
+  ] as const) {
+    it(`${notifications ? "with" : "without"} notifications: ${registryRuns} registry run${registryRuns > 1 ? "s" : ""} over 5 minutes`, async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const { reader, runs } = liveListing({ text: "[]" });
+      const fake = fakeNotifier(notifications ? undefined : "no koffi");
+      const probe = createWindowsBluetoothProbe(
+        { root: "/", sources: reader },
+        { watch: deviceWatch(reader, fake.notifier) },
+      );
+      probe.on("error", () => {});
+      probe.watch();
+      await until(() => fake.state.starts === 1, "the notifier to start");
+      await new Promise((resolve) => setImmediate(resolve));
+      await probe.snapshot();
+      vi.setSystemTime(Date.now() + 5 * 60_000);
+      await probe.snapshot();
+      expect(runs.filter((file) => file === "bluetooth-registry.json")).toHaveLength(registryRuns);
+      // The PnP listing keeps its 60 s reuse either way.
+      expect(runs.filter((file) => file === "pnp-devices.json")).toHaveLength(2);
+      if (notifications) {
+        // A pairing's node makes it fresh at once.
+        fake.fire(7, instanceEvent("BTHENUM\\Dev_0022A0C4D5E6\\8&2f7d&0&BluetoothDevice_0022A0C4D5E6"));
+        await probe.snapshot();
+        expect(runs.filter((file) => file === "bluetooth-registry.json")).toHaveLength(2);
+      }
+      await probe.stop();
+    });
+  }
 });
 
 describe("the daemon rescans on a Windows device notification", () => {

@@ -13,9 +13,9 @@ import {
 } from "./bluetooth-parse.ts";
 import type { WindowsProbeSeams } from "./pnp.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
-import { readShared, windowsLiveReader } from "./read.ts";
+import { LIVE_REFRESH_MS, readShared, windowsLiveReader } from "./read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
-import { probeWatcher, windowsDeviceWatch } from "./watch.ts";
+import { NOTIFIED_REGISTRY_REFRESH_MS, probeWatcher, windowsDeviceWatch } from "./watch.ts";
 
 class WindowsBluetoothProbe extends Probe {
   readonly name: SourceName = "windows-bluetooth";
@@ -44,7 +44,13 @@ class WindowsBluetoothProbe extends Probe {
     const reader = this.#options.sources ?? windowsLiveReader();
     const [pnpOutput, registryOutput] = await Promise.all([
       readShared(reader, PNP_DEVICES_SOURCE),
-      readShared(reader, BLUETOOTH_REGISTRY_SOURCE),
+      // With notifications, a pairing makes the registry fresh at once: reused for longer meanwhile.
+      readShared(
+        reader,
+        BLUETOOTH_REGISTRY_SOURCE,
+        Date.now,
+        this.#watcher.notified() ? NOTIFIED_REGISTRY_REFRESH_MS : LIVE_REFRESH_MS,
+      ),
     ]);
     const missing: string[] = [];
     let devices: ReturnType<typeof parsePnpDocument>["devices"] | undefined;

@@ -22,12 +22,22 @@ interface Subscriber {
 export interface DeviceWatch {
   /** Starts the notifier with the first subscriber; the returned function unsubscribes (and stops it with the last). */
   subscribe(subscriber: Subscriber): () => Promise<void>;
+  /** Whether notifications are being delivered now (started, not failed, not stopped). */
+  active(): boolean;
 }
+
+/**
+ * How long the Bluetooth registry (a PowerShell run) is reused while notifications are delivered:
+ * pairing and unpairing create and remove BTHENUM/BTHLE nodes, which make it fresh at once, so the
+ * reuse only bounds what a missed notification could hide. Without notifications: LIVE_REFRESH_MS.
+ */
+export const NOTIFIED_REGISTRY_REFRESH_MS = 15 * 60_000;
 
 export function deviceWatch(reader: SourceReader, notifier: DeviceNotifier): DeviceWatch {
   const subscribers = new Set<Subscriber>();
   let started: Promise<void> | undefined;
   let startError: Error | undefined;
+  let delivering = false;
   const start = () =>
     notifier
       .start((notification) => {
@@ -39,6 +49,9 @@ export function deviceWatch(reader: SourceReader, notifier: DeviceNotifier): Dev
         const reason = describeNotification(notification);
         for (const subscriber of subscribers) subscriber.change(reason);
       })
+      .then(() => {
+        delivering = subscribers.size > 0;
+      })
       .catch((error: unknown) => {
         startError = new Error(
           `no device notifications (${error instanceof Error ? error.message : String(error)}): changes are found by the poll, within ${LIVE_REFRESH_MS / 1000} s`,
@@ -46,6 +59,7 @@ export function deviceWatch(reader: SourceReader, notifier: DeviceNotifier): Dev
         for (const subscriber of subscribers) subscriber.error(startError);
       });
   return {
+    active: () => delivering,
     subscribe(subscriber) {
       subscribers.add(subscriber);
       if (startError) queueMicrotask(() => subscriber.error(startError as Error));
@@ -55,6 +69,7 @@ export function deviceWatch(reader: SourceReader, notifier: DeviceNotifier): Dev
         const running = started;
         started = undefined;
         startError = undefined;
+        delivering = false;
         await running;
         await notifier.stop();
       };
@@ -76,10 +91,13 @@ export function windowsDeviceWatch(): DeviceWatch {
  */
 export function probeWatcher(probe: Probe, watch: () => DeviceWatch | undefined) {
   let unsubscribe: (() => Promise<void>) | undefined;
+  let source: DeviceWatch | undefined;
   return {
+    /** Whether this probe hears about changes now (so what it reads may be reused longer). */
+    notified: () => unsubscribe !== undefined && source?.active() === true,
     watch(): void {
       if (unsubscribe) return;
-      const source = watch();
+      source = watch();
       if (!source) return;
       unsubscribe = source.subscribe({
         change: (reason) => probe.emit("change", reason),
