@@ -11,6 +11,7 @@ import {
   bluetoothObservationsFromWindows,
   parseBluetoothRegistry,
 } from "./bluetooth-parse.ts";
+import { registryByPowerShell, registryCollectorNote } from "./cfgmgr32.ts";
 import type { WindowsProbeSeams } from "./pnp.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
 import { LIVE_REFRESH_MS, readShared, windowsLiveReader } from "./read.ts";
@@ -44,12 +45,15 @@ class WindowsBluetoothProbe extends Probe {
     const reader = this.#options.sources ?? windowsLiveReader();
     const [pnpOutput, registryOutput] = await Promise.all([
       readShared(reader, PNP_DEVICES_SOURCE),
-      // With notifications, a pairing makes the registry fresh at once: reused for longer meanwhile.
+      // A PowerShell read costs a start-up; with notifications a pairing makes it fresh at once, so
+      // it is reused for longer meanwhile.
       readShared(
         reader,
         BLUETOOTH_REGISTRY_SOURCE,
         Date.now,
-        this.#watcher.notified() ? NOTIFIED_REGISTRY_REFRESH_MS : LIVE_REFRESH_MS,
+        this.#watcher.notified() && registryByPowerShell(reader)
+          ? NOTIFIED_REGISTRY_REFRESH_MS
+          : LIVE_REFRESH_MS,
       ),
     ]);
     const missing: string[] = [];
@@ -75,7 +79,8 @@ class WindowsBluetoothProbe extends Probe {
       return { observations: [], unavailable: [{ source: this.name, reason: missing.join("; ") }] };
     }
     const { observations } = bluetoothObservationsFromWindows(devices, registry?.registry);
-    const notes = [...missing, ...(registry?.warnings ?? [])];
+    const collector = registryCollectorNote(reader);
+    const notes = [...missing, ...(registry?.warnings ?? []), ...(collector ? [collector] : [])];
     if (notes.length > 0) {
       for (const observation of observations)
         observation.warnings = [...(observation.warnings ?? []), ...notes];

@@ -12,7 +12,7 @@ import {
   type SourceReader,
 } from "../capture/sources.ts";
 import { cfgmgr32SourceReader, type PnpCollectorReader } from "./cfgmgr32.ts";
-import { displayCommand, PNP_DEVICES_FILE } from "./sources.ts";
+import { BLUETOOTH_REGISTRY_FILE, displayCommand, PNP_DEVICES_FILE } from "./sources.ts";
 
 /** How long a live listing answers scans before the collector runs again. */
 export const LIVE_REFRESH_MS = 60_000;
@@ -21,9 +21,9 @@ let sharedLive: SourceReader | undefined;
 
 /**
  * One live reader for every Windows probe of the process, so they share its cache: the PnP listing
- * from CfgMgr32 in process (cfgmgr32.ts), falling back to PowerShell's collect-pnp.ps1 when koffi
- * cannot load; the Bluetooth registry from collect-bluetooth.ps1. ECA_WINDOWS_PNP=powershell makes
- * PowerShell list the devices too.
+ * from CfgMgr32 and the Bluetooth registry from advapi32, in process (cfgmgr32.ts, bthport.ts),
+ * each falling back to its PowerShell collector when koffi cannot load. ECA_WINDOWS_PNP=powershell
+ * makes PowerShell read both.
  */
 export function windowsLiveReader(env: NodeJS.ProcessEnv = process.env): SourceReader {
   if (!sharedLive) {
@@ -65,6 +65,10 @@ export function capturedCommand(source: CommandSource, reader: SourceReader): st
       "CM_Get_DevNode_PropertyW",
       "<probes/windows/cfgmgr32.ts>",
     ];
+  }
+  const registry = (reader as Partial<PnpCollectorReader>).registryCollector?.();
+  if (source.file === BLUETOOTH_REGISTRY_FILE && registry?.name === "advapi32") {
+    return ["advapi32.dll", "RegEnumKeyExW", "RegEnumValueW", "<probes/windows/bthport.ts>"];
   }
   return displayCommand(source);
 }
