@@ -312,7 +312,7 @@ describe("a win32 capture", () => {
     expect(readFileSync(join(directory, "pnp-devices.json"), "utf8")).toBe('{"file": "pnp-devices.json"}');
   });
 
-  it("names the in-process CfgMgr32 collector when it answered the listing, PowerShell's script otherwise", async () => {
+  it("names the in-process collectors (CfgMgr32, advapi32) when they answered, PowerShell's scripts otherwise", async () => {
     const answers = async (source: CommandSource) => ({
       ok: true as const,
       text: `{"file": ${JSON.stringify(source.file)}}`,
@@ -322,7 +322,14 @@ describe("a win32 capture", () => {
       ["cfgmgr32", "<probes/windows/cfgmgr32.ts>"],
       ["powershell", "<collect-pnp.ps1>"],
     ] as const) {
-      const reader = { kind: "live" as const, read: answers, collector: () => ({ name }) };
+      const reader = {
+        kind: "live" as const,
+        read: answers,
+        collector: () => ({ name }),
+        registryCollector: () => ({
+          name: name === "cfgmgr32" ? ("advapi32" as const) : ("powershell" as const),
+        }),
+      };
       const manifest = await writeCapture({
         directory: join(scratch(), `win-${name}`),
         platform: "win32",
@@ -330,7 +337,9 @@ describe("a win32 capture", () => {
         reader,
       });
       expect(manifest.sources[0]?.command?.at(-1)).toBe(expected);
-      expect(manifest.sources[1]?.command?.at(-1)).toBe("<collect-bluetooth.ps1>");
+      expect(manifest.sources[1]?.command?.at(-1)).toBe(
+        name === "cfgmgr32" ? "<probes/windows/bthport.ts>" : "<collect-bluetooth.ps1>",
+      );
     }
   });
 });
