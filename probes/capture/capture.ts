@@ -22,8 +22,11 @@ export interface PlatformCapture {
   sources: readonly CommandSource[];
   /** The live reader the platform's probes use (Windows: named scripts in errors, CfgMgr32 option). */
   reader?: () => SourceReader;
-  /** The argv as the manifest shows it (Windows: the script's name instead of kilobytes of base64). */
-  display?: (source: CommandSource) => string[];
+  /**
+   * The argv as the manifest shows it (Windows: the script's name instead of kilobytes of base64,
+   * or the in-process collector that answered through `reader`).
+   */
+  display?: (source: CommandSource, reader: SourceReader) => string[];
 }
 
 /** The command sources of each platform's default probes, loaded only for the platform captured. */
@@ -37,11 +40,11 @@ export async function platformCapture(platform: CapturePlatform): Promise<Platfo
         ],
       };
     case "win32": {
-      const [{ WINDOWS_PNP_SOURCES, displayCommand }, { windowsLiveReader }] = await Promise.all([
+      const [{ WINDOWS_PNP_SOURCES }, { windowsLiveReader, capturedCommand }] = await Promise.all([
         import("../windows/sources.ts"),
         import("../windows/read.ts"),
       ]);
-      return { sources: WINDOWS_PNP_SOURCES, reader: () => windowsLiveReader(), display: displayCommand };
+      return { sources: WINDOWS_PNP_SOURCES, reader: () => windowsLiveReader(), display: capturedCommand };
     }
     case "linux":
       // Linux probes read files and D-Bus, captured by captureLinuxFiles and readBluezObjects.
@@ -132,11 +135,13 @@ export async function writeCapture(run: CaptureRun): Promise<CaptureManifest> {
       });
     }
   }
+  const shown = plan.display;
+  const display = shown && ((source: CommandSource) => shown(source, reader));
   for (const source of plan.sources) {
     const { source: answered, output, failures } = await readWithFallback(reader, source);
-    for (const failure of failures) sources.push(entryFor(failure.source, failure.output, plan.display));
+    for (const failure of failures) sources.push(entryFor(failure.source, failure.output, display));
     if (output.ok) writeSourceFile(run.directory, answered.file, output.text);
-    sources.push(entryFor(answered, output, plan.display));
+    sources.push(entryFor(answered, output, display));
   }
   const manifest: CaptureManifest = {
     format: CAPTURE_FORMAT,

@@ -18,7 +18,7 @@
 // github.com/lpimem/dual-boot-bluetooth-pair (Keys: BR/EDR as values, LE as subkeys).
 
 import type { BluetoothObservation, SourceName } from "../types.ts";
-import type { PnpDevice } from "./pnp-document.ts";
+import { collectorFailure, type PnpDevice } from "./pnp-document.ts";
 
 const SOURCE: SourceName = "windows-bluetooth";
 
@@ -249,6 +249,8 @@ export function parseBluetoothRegistry(
       'must be an object {"Devices": [...], "Keys": [...]} (see probes/windows/README.md)',
     );
   }
+  const failure = collectorFailure(parsed);
+  if (failure !== undefined) throw new BluetoothRegistryError(file, failure);
   const record = parsed as Record<string, unknown>;
   const warnings: string[] = [];
   const devices: BthportDevice[] = [];
@@ -270,6 +272,13 @@ export function parseBluetoothRegistry(
       else if (value !== undefined && value !== null) {
         warnings.push(`${file}: Devices[${index}].${name} should be an integer; ignored`);
       }
+    }
+    // A binary Name as its bytes in hex (collect-bluetooth.ps1 cannot decode UTF-8 in Constrained
+    // Language Mode): decoded here, NULs removed.
+    if (device.Name === undefined && typeof entry.NameHex === "string") {
+      if (/^(?:[0-9a-f]{2})*$/i.test(entry.NameHex)) {
+        device.Name = new TextDecoder("utf-8").decode(Buffer.from(entry.NameHex, "hex")).replace(/\0+$/, "");
+      } else warnings.push(`${file}: Devices[${index}].NameHex is not hex bytes; ignored`);
     }
     devices.push(device);
   });

@@ -1,6 +1,6 @@
 // The Windows Bluetooth probe: paired devices from the Plug and Play listing (BTHENUM, BTHLE and
 // BTHLEDEVICE nodes of pnp-devices.json) and from BTHPORT's registry keys (bluetooth-registry.json),
-// through the same SourceReader as the USB probe, into the pure parser.
+// through the same SourceReader as the USB probe, into the pure parser; watch() as the USB probe's.
 // The bus is reported unavailable only when neither source answered; with one missing, what the
 // other shows is reported and each device says which source was missing.
 
@@ -11,24 +11,50 @@ import {
   bluetoothObservationsFromWindows,
   parseBluetoothRegistry,
 } from "./bluetooth-parse.ts";
+import { registryByPowerShell, registryCollectorNote } from "./cfgmgr32.ts";
+import type { WindowsProbeSeams } from "./pnp.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
-import { readShared, windowsLiveReader } from "./read.ts";
+import { LIVE_REFRESH_MS, readShared, windowsLiveReader } from "./read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
+import { NOTIFIED_REGISTRY_REFRESH_MS, probeWatcher, windowsDeviceWatch } from "./watch.ts";
 
 class WindowsBluetoothProbe extends Probe {
   readonly name: SourceName = "windows-bluetooth";
   readonly #options: ProbeOptions;
+  readonly #watcher: ReturnType<typeof probeWatcher>;
 
-  constructor(options: ProbeOptions) {
+  constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
     super();
     this.#options = options;
+    // Pairing creates BTHENUM/BTHLE nodes: the same notifications as USB (watch.ts).
+    this.#watcher = probeWatcher(
+      this,
+      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
+    );
+  }
+
+  override watch(): void {
+    this.#watcher.watch();
+  }
+
+  override async stop(): Promise<void> {
+    await this.#watcher.stop();
   }
 
   async snapshot(): Promise<Snapshot> {
     const reader = this.#options.sources ?? windowsLiveReader();
     const [pnpOutput, registryOutput] = await Promise.all([
       readShared(reader, PNP_DEVICES_SOURCE),
-      readShared(reader, BLUETOOTH_REGISTRY_SOURCE),
+      // A PowerShell read costs a start-up; with notifications a pairing makes it fresh at once, so
+      // it is reused for longer meanwhile.
+      readShared(
+        reader,
+        BLUETOOTH_REGISTRY_SOURCE,
+        Date.now,
+        this.#watcher.notified() && registryByPowerShell(reader)
+          ? NOTIFIED_REGISTRY_REFRESH_MS
+          : LIVE_REFRESH_MS,
+      ),
     ]);
     const missing: string[] = [];
     let devices: ReturnType<typeof parsePnpDocument>["devices"] | undefined;
@@ -53,7 +79,8 @@ class WindowsBluetoothProbe extends Probe {
       return { observations: [], unavailable: [{ source: this.name, reason: missing.join("; ") }] };
     }
     const { observations } = bluetoothObservationsFromWindows(devices, registry?.registry);
-    const notes = [...missing, ...(registry?.warnings ?? [])];
+    const collector = registryCollectorNote(reader);
+    const notes = [...missing, ...(registry?.warnings ?? []), ...(collector ? [collector] : [])];
     if (notes.length > 0) {
       for (const observation of observations)
         observation.warnings = [...(observation.warnings ?? []), ...notes];
@@ -62,6 +89,6 @@ class WindowsBluetoothProbe extends Probe {
   }
 }
 
-export function createWindowsBluetoothProbe(options: ProbeOptions): Probe {
-  return new WindowsBluetoothProbe(options);
+export function createWindowsBluetoothProbe(options: ProbeOptions, seams: WindowsProbeSeams = {}): Probe {
+  return new WindowsBluetoothProbe(options, seams);
 }

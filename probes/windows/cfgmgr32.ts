@@ -4,15 +4,16 @@
 // and answers PNP_DEVICES_SOURCE with the same JSON, so nothing downstream changes; any other source
 // (bluetooth-registry.json) still goes to PowerShell.
 //
-// NOT YET RUN ON WINDOWS: written and reviewed without a Windows machine, so it is opt-in
-// (ECA_WINDOWS_PNP=cfgmgr32) and koffi is not a dependency yet; the pure half (cfgmgr32-parse.ts)
-// is tested. Before it becomes the default: add koffi to package.json and the SEA's native addons,
-// run test/windows-*.test.ts against a live capture from the same laptop, and add
-// CM_Register_Notification for arrival and removal so the probes can watch() instead of polling.
+// The default collector on a live Windows machine (read.ts; the cost comparison is BENCHMARKS.md,
+// "Windows scan"); PowerShell's collect-pnp.ps1 stays as the fallback when koffi cannot load.
+// Written without a Windows machine: the pure half (cfgmgr32-parse.ts) is tested on bytes laid out
+// as the documentation says, the calls below have not yet run on Windows.
 // Win32 signatures: cfgmgr32.h; koffi's syntax: koffi.dev (functions; an output parameter is a
 // one-element array; a Buffer passed as `void *` is memory the callee writes into).
 
-import type { SourceOutput, SourceReader } from "../capture/sources.ts";
+import type { CommandSource, SourceOutput, SourceReader } from "../capture/sources.ts";
+import { openRegistry } from "./bthport.ts";
+import { bluetoothRegistryDocument, type RegistryApi } from "./bthport-parse.ts";
 import {
   DEVPKEYS,
   type DevPKeyName,
@@ -22,8 +23,9 @@ import {
   type PropertyValue,
   pnpDeviceFromProperties,
 } from "./cfgmgr32-parse.ts";
+import { loadKoffi } from "./koffi.ts";
 import type { PnpDevice } from "./pnp-document.ts";
-import { PNP_DEVICES_SOURCE } from "./sources.ts";
+import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
 
 const CR_SUCCESS = 0;
 const CR_BUFFER_SMALL = 0x1a;
@@ -67,15 +69,9 @@ export function collectPnpDevices(api: DevNodeApi): PnpDevice[] {
   return devices;
 }
 
-interface Koffi {
-  load(path: string): { func(signature: string): (...args: unknown[]) => number };
-}
-
 /** CfgMgr32 through koffi; throws when koffi or cfgmgr32.dll cannot be loaded. */
 export async function openCfgMgr32(): Promise<DevNodeApi> {
-  const specifier = "koffi"; // not a dependency yet: resolved at run time only
-  const module = (await import(specifier)) as { default?: Koffi } & Koffi;
-  const koffi = module.default ?? module;
+  const koffi = await loadKoffi();
   const lib = koffi.load("cfgmgr32.dll");
   const listSize = lib.func(
     "uint32 __stdcall CM_Get_Device_ID_List_SizeW(_Out_ uint32 *len, const char16_t *filter, uint32 flags)",
@@ -129,28 +125,93 @@ export async function openCfgMgr32(): Promise<DevNodeApi> {
   };
 }
 
+/** A live reader that can say which collector answered the PnP listing and the Bluetooth registry. */
+export interface PnpCollectorReader extends SourceReader {
+  /** "cfgmgr32", or "powershell" with the reason CfgMgr32 is not used (koffi cannot load ...). */
+  collector(): { name: "cfgmgr32" | "powershell"; reason?: string };
+  /** "advapi32" (bthport.ts), or "powershell" (collect-bluetooth.ps1) with the reason. */
+  registryCollector?(): { name: "advapi32" | "powershell"; reason?: string };
+}
+
 /**
- * A live reader that answers pnp-devices.json from CfgMgr32 and passes every other source to
- * `fallback` (PowerShell). A CfgMgr32 that cannot be opened makes the listing unavailable, with why.
+ * A live reader that answers pnp-devices.json from CfgMgr32 and bluetooth-registry.json from
+ * advapi32 (bthport.ts), both in process, and passes anything else to `fallback` (PowerShell). When
+ * one cannot be opened (koffi or the DLL will not load) its source comes from `fallback` from then
+ * on, and collector() / registryCollector() say why.
  */
 export function cfgmgr32SourceReader(
   fallback: SourceReader,
   open: () => Promise<DevNodeApi> = openCfgMgr32,
-): SourceReader {
+  openRegistryApi: () => Promise<RegistryApi> = openRegistry,
+): PnpCollectorReader {
   let api: Promise<DevNodeApi> | undefined;
+  let refused: string | undefined;
+  let registry: Promise<RegistryApi> | undefined;
+  let registryRefused: string | undefined;
+  const elapsed = (began: bigint) => Math.round(Number(process.hrtime.bigint() - began) / 1e6);
+  async function readRegistry(source: CommandSource): Promise<SourceOutput> {
+    if (registryRefused !== undefined) return fallback.read(source);
+    const began = process.hrtime.bigint();
+    let opened: RegistryApi;
+    try {
+      registry ??= openRegistryApi();
+      opened = await registry;
+    } catch (error) {
+      registryRefused = `advapi32 through koffi: ${(error as Error).message}`;
+      return fallback.read(source);
+    }
+    try {
+      return {
+        ok: true,
+        text: JSON.stringify(bluetoothRegistryDocument(opened)),
+        durationMs: elapsed(began),
+      };
+    } catch (error) {
+      return { ok: false, reason: `advapi32 through koffi: ${(error as Error).message}` };
+    }
+  }
   return {
     kind: "live",
+    collector: () => (refused === undefined ? { name: "cfgmgr32" } : { name: "powershell", reason: refused }),
+    registryCollector: () =>
+      registryRefused === undefined ? { name: "advapi32" } : { name: "powershell", reason: registryRefused },
     async read(source): Promise<SourceOutput> {
-      if (source.file !== PNP_DEVICES_SOURCE.file) return fallback.read(source);
+      if (source.file === BLUETOOTH_REGISTRY_SOURCE.file) return readRegistry(source);
+      if (source.file !== PNP_DEVICES_SOURCE.file || refused !== undefined) return fallback.read(source);
       const began = process.hrtime.bigint();
+      let opened: DevNodeApi;
       try {
         api ??= open();
-        const text = JSON.stringify(collectPnpDevices(await api));
+        opened = await api;
+      } catch (error) {
+        refused = `CfgMgr32 through koffi: ${(error as Error).message}`;
+        return fallback.read(source);
+      }
+      try {
+        const text = JSON.stringify(collectPnpDevices(opened));
         return { ok: true, text, durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6) };
       } catch (error) {
-        api = undefined;
         return { ok: false, reason: `CfgMgr32 through koffi: ${(error as Error).message}` };
       }
     },
   };
+}
+
+/** The note every USB observation carries when PowerShell answered instead of CfgMgr32. */
+export function collectorNote(reader: SourceReader): string | undefined {
+  const choice = (reader as Partial<PnpCollectorReader>).collector?.();
+  if (choice?.name !== "powershell") return undefined;
+  return `listed by PowerShell (collect-pnp.ps1), not CfgMgr32 in process (${choice.reason ?? "chosen"}): each listing costs a PowerShell start-up, so a new device can take up to 60 s to be judged`;
+}
+
+/** The note every Bluetooth observation carries when PowerShell read BTHPORT instead of advapi32. */
+export function registryCollectorNote(reader: SourceReader): string | undefined {
+  const choice = (reader as Partial<PnpCollectorReader>).registryCollector?.();
+  if (choice?.name !== "powershell") return undefined;
+  return `BTHPORT read by PowerShell (collect-bluetooth.ps1), not advapi32 in process (${choice.reason ?? "chosen"})`;
+}
+
+/** Whether BTHPORT is read by PowerShell through `reader` (so each read costs a start-up). */
+export function registryByPowerShell(reader: SourceReader): boolean {
+  return (reader as Partial<PnpCollectorReader>).registryCollector?.().name !== "advapi32";
 }

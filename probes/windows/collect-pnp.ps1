@@ -2,15 +2,23 @@
 # Read-only. Lists the present device nodes of the classes eca judges (and the USB, storage, HID
 # and Bluetooth enumerators' nodes whatever their class, so a device with no driver is not missed),
 # with the properties eca needs under Windows' own names, as one JSON array on standard output.
-# Missing properties are left out, never invented. By hand:
+# Missing properties are left out, never invented. When it fails it writes
+# {"CollectorError": "...", "LanguageMode": "..."} instead (still exit 0). By hand:
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File collect-pnp.ps1 > pnp-devices.json
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# Runs in PowerShell's Constrained Language Mode too (AppLocker and WDAC enforce it for
+# -EncodedCommand scripts): cmdlets, operators and the core types about_Language_Modes allows only;
+# no Add-Type, no New-Object, no .NET calls on other types (test/windows-clm.test.ts checks this).
+$mode = "$($ExecutionContext.SessionState.LanguageMode)"
 # JSON with every non-ASCII character escaped (\uXXXX): what reaches the agent is the same whatever
-# code page the console uses (a service has no console of its own to set to UTF-8).
+# code page the console uses (a service has no console of its own to set to UTF-8). -split with a
+# capturing group keeps each non-ASCII character as its own piece.
 function ConvertTo-AsciiJson($value) {
   $json = ConvertTo-Json -InputObject $value -Depth 4 -Compress
-  [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+  -join @(foreach ($piece in ($json -split '([^\x00-\x7F])')) {
+      if ($piece.Length -eq 1 -and [int][char]$piece -gt 127) { '\u{0:x4}' -f [int][char]$piece } else { $piece }
+    })
 }
 try {
   $classes = @('USB', 'USBDevice', 'HIDClass', 'Keyboard', 'Mouse', 'DiskDrive', 'SCSIAdapter', 'WPD',
@@ -41,8 +49,7 @@ try {
       }
     }
   }
-  $out = New-Object System.Collections.ArrayList
-  foreach ($node in $nodes) {
+  $out = @(foreach ($node in $nodes) {
     $get = { param($name) $data["$($node.InstanceId)|$name"] }
     $entry = [ordered]@{ InstanceId = $node.InstanceId }
     foreach ($name in 'Class', 'FriendlyName', 'Manufacturer', 'Present', 'Status', 'Service') {
@@ -69,11 +76,13 @@ try {
     foreach ($name in 'VIDSource', 'VID', 'PID', 'ProductVersion') {
       $value = & $get "DEVPKEY_Bluetooth_Device$name"; if ($null -ne $value) { $entry["BluetoothDevice$name"] = [int64]$value }
     }
-    [void]$out.Add([pscustomobject]$entry)
-  }
-  [Console]::Out.Write((ConvertTo-AsciiJson @($out.ToArray())))
+    [pscustomobject]$entry
+  })
+  ConvertTo-AsciiJson $out
   exit 0
 } catch {
-  [Console]::Error.WriteLine("collect-pnp.ps1: $($_.Exception.Message)")
-  exit 1
+  # On standard output with exit 0, so the reason (and the language mode that may explain it)
+  # reaches the agent, which reads standard output only, and a capture records it.
+  ConvertTo-AsciiJson ([pscustomobject][ordered]@{ CollectorError = "collect-pnp.ps1: $($_.Exception.Message)"; LanguageMode = $mode })
+  exit 0
 }

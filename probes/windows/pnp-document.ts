@@ -112,6 +112,26 @@ function coerce(value: unknown, type: FieldType): unknown {
   }
 }
 
+/**
+ * What a collector writes instead of its document when it fails: {"CollectorError": "...",
+ * "LanguageMode": "ConstrainedLanguage"} (collect-*.ps1 catch blocks). The reason for a failure,
+ * with the language mode explained when AppLocker or WDAC constrained it; undefined for anything else.
+ */
+export function collectorFailure(parsed: unknown): string | undefined {
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  const record = parsed as Record<string, unknown>;
+  if (typeof record.CollectorError !== "string") return undefined;
+  const mode = typeof record.LanguageMode === "string" ? record.LanguageMode : undefined;
+  // Under an enforced AppLocker or WDAC policy, -EncodedCommand text runs in ConstrainedLanguage.
+  const explained =
+    mode === undefined
+      ? ""
+      : mode === "FullLanguage"
+        ? " (PowerShell in FullLanguage mode)"
+        : ` (PowerShell ran in ${mode} mode, as it does under an enforced AppLocker or WDAC policy; the in-process CfgMgr32 collector needs no PowerShell)`;
+  return `the collector failed: ${record.CollectorError}${explained}`;
+}
+
 /** Parses pnp-devices.json. Throws PnpDocumentError only when the document as a whole is unusable. */
 export function parsePnpDocument(text: string, file = "pnp-devices.json"): PnpDocument {
   let parsed: unknown;
@@ -124,6 +144,8 @@ export function parsePnpDocument(text: string, file = "pnp-devices.json"): PnpDo
       `is not JSON (${(error as Error).message}); record it again with probes/windows/collect-pnp.ps1`,
     );
   }
+  const failure = collectorFailure(parsed);
+  if (failure !== undefined) throw new PnpDocumentError(file, failure);
   // ConvertTo-Json unwraps a list of one into the object itself.
   const list = Array.isArray(parsed) ? parsed : parsed !== null && typeof parsed === "object" ? [parsed] : [];
   if (!Array.isArray(parsed) && list.length === 0) {

@@ -1,22 +1,43 @@
-// The Windows USB probe: reads pnp-devices.json (collect-pnp.ps1 on a live machine, the file in a
-// capture folder otherwise) and hands it to the pure parsers. Windows offers no device-change
-// notification without native code, so there is no watch(): the daemon's polling finds changes,
-// within LIVE_REFRESH_MS (read.ts, 60 s).
+// The Windows USB probe: reads pnp-devices.json (CfgMgr32 in process on a live machine, or
+// collect-pnp.ps1 when koffi cannot load; the file in a capture folder) and hands it to the pure
+// parsers. watch() listens to CfgMgr32's device notifications (watch.ts), so a device is judged
+// within the daemon's debounce of its arrival; without them the poll finds it, within
+// LIVE_REFRESH_MS (read.ts, 60 s).
 
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { Snapshot, SourceName } from "../types.ts";
+import { collectorNote } from "./cfgmgr32.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
 import { usbObservationsFromPnp } from "./pnp-parse.ts";
 import { readShared, windowsLiveReader } from "./read.ts";
 import { PNP_DEVICES_SOURCE } from "./sources.ts";
+import { type DeviceWatch, probeWatcher, windowsDeviceWatch } from "./watch.ts";
+
+/** Seams for tests: the device notifications a live probe listens to. */
+export interface WindowsProbeSeams {
+  watch?: DeviceWatch;
+}
 
 class WindowsPnpProbe extends Probe {
   readonly name: SourceName = "windows-pnp";
   readonly #options: ProbeOptions;
+  readonly #watcher: ReturnType<typeof probeWatcher>;
 
-  constructor(options: ProbeOptions) {
+  constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
     super();
     this.#options = options;
+    this.#watcher = probeWatcher(
+      this,
+      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
+    );
+  }
+
+  override watch(): void {
+    this.#watcher.watch();
+  }
+
+  override async stop(): Promise<void> {
+    await this.#watcher.stop();
   }
 
   async snapshot(): Promise<Snapshot> {
@@ -26,6 +47,10 @@ class WindowsPnpProbe extends Probe {
     try {
       const document = parsePnpDocument(output.text, PNP_DEVICES_SOURCE.file);
       const { observations } = usbObservationsFromPnp(document.devices, document.propertyWarnings);
+      const note = collectorNote(reader);
+      if (note)
+        for (const observation of observations)
+          observation.warnings = [...(observation.warnings ?? []), note];
       return { observations, unavailable: [] };
     } catch (error) {
       if (!(error instanceof PnpDocumentError)) throw error;
@@ -34,6 +59,6 @@ class WindowsPnpProbe extends Probe {
   }
 }
 
-export function createWindowsPnpProbe(options: ProbeOptions): Probe {
-  return new WindowsPnpProbe(options);
+export function createWindowsPnpProbe(options: ProbeOptions, seams: WindowsProbeSeams = {}): Probe {
+  return new WindowsPnpProbe(options, seams);
 }

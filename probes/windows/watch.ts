@@ -1,0 +1,116 @@
+// Device notifications for the Windows probes: one notifier for the process (cm-notify.ts: CfgMgr32
+// through koffi), shared by the USB and Bluetooth probes as they share one live reader (read.ts).
+// A notification that a node or an interface came or went makes the next listing fresh (the cached
+// one is forgotten), then each watching probe emits `change`, which the daemon turns into a
+// debounced rescan, as for Linux's inotify events. The Bluetooth registry (a PowerShell run) is
+// read again only for a Bluetooth node. Without notifications (koffi cannot load) the probes say so
+// through their `error` event and the daemon's safety poll finds changes, within LIVE_REFRESH_MS.
+
+import type { SourceReader } from "../capture/sources.ts";
+import type { Probe } from "../probe.ts";
+import { cmNotifier, type DeviceNotifier } from "./cm-notify.ts";
+import { concernsBluetooth, describeNotification } from "./cm-notify-parse.ts";
+import { invalidateShared, LIVE_REFRESH_MS, windowsLiveReader } from "./read.ts";
+import { BLUETOOTH_REGISTRY_FILE, PNP_DEVICES_FILE } from "./sources.ts";
+
+interface Subscriber {
+  change(reason: string): void;
+  error(error: Error): void;
+}
+
+/** Notifications fanned out to the probes watching, for one reader's cache. */
+export interface DeviceWatch {
+  /** Starts the notifier with the first subscriber; the returned function unsubscribes (and stops it with the last). */
+  subscribe(subscriber: Subscriber): () => Promise<void>;
+  /** Whether notifications are being delivered now (started, not failed, not stopped). */
+  active(): boolean;
+}
+
+/**
+ * How long the Bluetooth registry (a PowerShell run) is reused while notifications are delivered:
+ * pairing and unpairing create and remove BTHENUM/BTHLE nodes, which make it fresh at once, so the
+ * reuse only bounds what a missed notification could hide. Without notifications: LIVE_REFRESH_MS.
+ */
+export const NOTIFIED_REGISTRY_REFRESH_MS = 15 * 60_000;
+
+export function deviceWatch(reader: SourceReader, notifier: DeviceNotifier): DeviceWatch {
+  const subscribers = new Set<Subscriber>();
+  let started: Promise<void> | undefined;
+  let startError: Error | undefined;
+  let delivering = false;
+  const start = () =>
+    notifier
+      .start((notification) => {
+        if (!notification.rescan) return;
+        invalidateShared(
+          reader,
+          concernsBluetooth(notification) ? [PNP_DEVICES_FILE, BLUETOOTH_REGISTRY_FILE] : [PNP_DEVICES_FILE],
+        );
+        const reason = describeNotification(notification);
+        for (const subscriber of subscribers) subscriber.change(reason);
+      })
+      .then(() => {
+        delivering = subscribers.size > 0;
+      })
+      .catch((error: unknown) => {
+        startError = new Error(
+          `no device notifications (${error instanceof Error ? error.message : String(error)}): changes are found by the poll, within ${LIVE_REFRESH_MS / 1000} s`,
+        );
+        for (const subscriber of subscribers) subscriber.error(startError);
+      });
+  return {
+    active: () => delivering,
+    subscribe(subscriber) {
+      subscribers.add(subscriber);
+      if (startError) queueMicrotask(() => subscriber.error(startError as Error));
+      started ??= start();
+      return async () => {
+        if (!subscribers.delete(subscriber) || subscribers.size > 0) return;
+        const running = started;
+        started = undefined;
+        startError = undefined;
+        delivering = false;
+        await running;
+        await notifier.stop();
+      };
+    },
+  };
+}
+
+let sharedWatch: DeviceWatch | undefined;
+
+/** The process's watch over the shared live reader (CfgMgr32 notifications). */
+export function windowsDeviceWatch(): DeviceWatch {
+  sharedWatch ??= deviceWatch(windowsLiveReader(), cmNotifier());
+  return sharedWatch;
+}
+
+/**
+ * watch() and stop() for a Windows probe: subscribes `probe` to `watch` (the process's, unless the
+ * probe reads a capture folder, which never changes) and emits what it hears on the probe.
+ */
+export function probeWatcher(probe: Probe, watch: () => DeviceWatch | undefined) {
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let source: DeviceWatch | undefined;
+  return {
+    /** Whether this probe hears about changes now (so what it reads may be reused longer). */
+    notified: () => unsubscribe !== undefined && source?.active() === true,
+    watch(): void {
+      if (unsubscribe) return;
+      source = watch();
+      if (!source) return;
+      unsubscribe = source.subscribe({
+        change: (reason) => probe.emit("change", reason),
+        // An EventEmitter throws an `error` nobody listens to: the daemon listens, a one-off scan does not watch.
+        error: (error) => {
+          if (probe.listenerCount("error") > 0) probe.emit("error", error);
+        },
+      });
+    },
+    async stop(): Promise<void> {
+      const current = unsubscribe;
+      unsubscribe = undefined;
+      await current?.();
+    },
+  };
+}
