@@ -69,6 +69,13 @@ export function interfaceOwner(name: string): string | undefined {
   return match[2] === "0" ? `usb${match[1]}` : `${match[1]}-${match[2]}`;
 }
 
+/** The hub port path a device is plugged into: "1-2.3" → "1-2", "1-2" → "usb1"; a root hub → undefined. */
+export function parentPortPath(name: string): string | undefined {
+  if (name.startsWith("usb") || !DEVICE_NAME.test(name)) return undefined;
+  const dot = name.lastIndexOf(".");
+  return dot === -1 ? `usb${name.slice(0, name.indexOf("-"))}` : name.slice(0, dot);
+}
+
 /** Hub port paths above a device, nearest last: "1-2.3.1" → ["usb1", "1-2", "1-2.3"]. */
 export function parentPortPaths(name: string): string[] {
   const parsed = parseDeviceName(name);
