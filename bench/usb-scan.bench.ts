@@ -235,7 +235,10 @@ export function benchRecording(total = 30): string {
         [
           `P: ${parentPath}/${hubInterface}/${portName}`,
           "E: SUBSYSTEM=usb_port",
-          `A: connect_type=${removable === "fixed" ? "hardwired" : "hotplug"}`,
+          // As the kernel has it: firmware describes the laptop's own ports (and sets `removable`
+          // from that), an external hub's ports are "unknown" (and `removable` says what its
+          // descriptor says).
+          `A: connect_type=${{ fixed: "hardwired", removable: "hotplug" }[removable] ?? "unknown"}`,
         ].join("\n"),
       );
     }

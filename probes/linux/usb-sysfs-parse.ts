@@ -78,7 +78,10 @@ export function parentPortPath(name: string): string | undefined {
 
 /** Hub port paths above a device, nearest last: "1-2.3.1" → ["usb1", "1-2", "1-2.3"]. */
 export function parentPortPaths(name: string): string[] {
-  const parsed = parseDeviceName(name);
+  return parentsOf(parseDeviceName(name));
+}
+
+function parentsOf(parsed: ReturnType<typeof parseDeviceName>): string[] {
   if (!parsed || parsed.ports.length === 0) return [];
   const parents = [`usb${parsed.bus}`];
   for (let depth = 1; depth < parsed.ports.length; depth++) {
@@ -181,7 +184,9 @@ function textOf(
     if (warnIfMissing) warnings.add(`${attribute}: missing`);
     return undefined;
   }
-  return raw.text.replace(/\r?\n$/, "");
+  const text = raw.text;
+  if (!text.endsWith("\n")) return text;
+  return text.slice(0, text.endsWith("\r\n") ? -2 : -1);
 }
 
 function hexAttribute(
@@ -305,20 +310,22 @@ export function parseUsbDevice(raw: RawUsbDevice): UsbObservation {
     warnings,
   );
   const interfaces: UsbInterface[] = [];
-  for (const rawInterface of [...raw.interfaces].sort(compareInterfaceNames)) {
+  const sorted = raw.interfaces.length > 1 ? [...raw.interfaces].sort(compareInterfaceNames) : raw.interfaces;
+  for (const rawInterface of sorted) {
     const parsed = parseInterface(rawInterface, warnings);
     if (parsed) interfaces.push(parsed);
   }
 
   const isRootHub = raw.name.startsWith("usb");
-  if (!parseDeviceName(raw.name)) warnings.add(`name: ${JSON.stringify(raw.name)} is not a USB port path`);
+  const parsedName = parseDeviceName(raw.name);
+  if (!parsedName) warnings.add(`name: ${JSON.stringify(raw.name)} is not a USB port path`);
   const observation: UsbObservation = {
     bus: "usb",
     source: "linux-sysfs",
     id: usbObservationId(vendorId, productId, serial, raw.name),
     interfaces,
     portPath: raw.name,
-    parents: parentPortPaths(raw.name),
+    parents: parentsOf(parsedName),
     isRootHub,
   };
   if (vendorId !== undefined) observation.vendorId = vendorId;

@@ -46,12 +46,7 @@ const IDENTITY_ATTRIBUTES = [
   "bDeviceSubClass",
   "bDeviceProtocol",
 ] as const;
-/** The strings, each read only when the device descriptor says the device has it (index not 0). */
-const STRING_ATTRIBUTES = [
-  ["serial", "serialIndex"],
-  ["manufacturer", "manufacturerIndex"],
-  ["product", "productIndex"],
-] as const;
+const NO_STRING: RawAttribute = { missing: true };
 
 // Fewer reads is what makes a scan fast (each is an open, a read and a close). A device's binary
 // `descriptors` file holds its ids, classes, string indices, bMaxPower and every interface's class:
@@ -178,11 +173,12 @@ function collectDevice(
   const identity = descriptors
     ? identityFromDescriptors(descriptors)
     : (identityFromUevent(readAttribute(`${directory}uevent`)) ?? readAll(directory, IDENTITY_ATTRIBUTES));
-  const strings = {} as Record<(typeof STRING_ATTRIBUTES)[number][0], RawAttribute>;
-  for (const [attribute, index] of STRING_ATTRIBUTES) {
-    strings[attribute] =
-      descriptors && descriptors[index] === 0 ? { missing: true } : readAttribute(directory + attribute);
-  }
+  // A string whose index is 0 the device does not have, and the kernel makes no attribute for it.
+  const string = (attribute: string, index: number | undefined) =>
+    index === 0 ? NO_STRING : readAttribute(directory + attribute);
+  const serial = string("serial", descriptors?.serialIndex);
+  const manufacturer = string("manufacturer", descriptors?.manufacturerIndex);
+  const product = string("product", descriptors?.productIndex);
   const speed = readAttribute(`${directory}speed`);
   const configuration = descriptors ? activeConfiguration(descriptors, interfaceNames) : undefined;
   const bMaxPower = maxPowerFromDescriptors(configuration, speed) ?? readAttribute(`${directory}bMaxPower`);
@@ -198,7 +194,21 @@ function collectDevice(
       );
     return collectInterface(devicesDirectory, interfaceName, fromDescriptors);
   });
-  const raw: RawUsbDevice = { name, ...identity, ...strings, speed, bMaxPower, removable, interfaces };
+  const raw: RawUsbDevice = {
+    name,
+    idVendor: identity.idVendor,
+    idProduct: identity.idProduct,
+    serial,
+    manufacturer,
+    product,
+    bDeviceClass: identity.bDeviceClass,
+    bDeviceSubClass: identity.bDeviceSubClass,
+    bDeviceProtocol: identity.bDeviceProtocol,
+    speed,
+    bMaxPower,
+    removable,
+    interfaces,
+  };
   if (notes.length > 0) raw.notes = notes;
   if (connectType) raw.connectType = connectType;
   if (cache && key !== undefined && descriptors && notes.length === 0 && !hasReadError(raw))
