@@ -84,8 +84,10 @@ export function parentPortPaths(name: string): string[] {
 function parentsOf(parsed: ReturnType<typeof parseDeviceName>): string[] {
   if (!parsed || parsed.ports.length === 0) return [];
   const parents = [`usb${parsed.bus}`];
+  let path = `${parsed.bus}-${parsed.ports[0]}`;
   for (let depth = 1; depth < parsed.ports.length; depth++) {
-    parents.push(`${parsed.bus}-${parsed.ports.slice(0, depth).join(".")}`);
+    parents.push(path);
+    path += `.${parsed.ports[depth]}`;
   }
   return parents;
 }
@@ -310,8 +312,7 @@ export function parseUsbDevice(raw: RawUsbDevice): UsbObservation {
     warnings,
   );
   const interfaces: UsbInterface[] = [];
-  const sorted = raw.interfaces.length > 1 ? [...raw.interfaces].sort(compareInterfaceNames) : raw.interfaces;
-  for (const rawInterface of sorted) {
+  for (const rawInterface of sortInterfaces(raw.interfaces)) {
     const parsed = parseInterface(rawInterface, warnings);
     if (parsed) interfaces.push(parsed);
   }
@@ -371,9 +372,15 @@ export function sortPortPaths(names: string[]): string[] {
   return names.sort((a, b) => comparePortKeys(a, b, parsed.get(a), parsed.get(b)));
 }
 
-function compareInterfaceNames(a: RawUsbInterface, b: RawUsbInterface): number {
-  const left = /:(\d+)\.(\d+)$/.exec(a.name);
-  const right = /:(\d+)\.(\d+)$/.exec(b.name);
-  if (!left || !right) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  return Number(left[1]) - Number(right[1]) || Number(left[2]) - Number(right[2]);
+const INTERFACE_ADDRESS = /:(\d+)\.(\d+)$/;
+
+/** By configuration, then interface number ("1-2:1.10" after "1-2:1.9"); names that are not addresses by text. */
+function sortInterfaces(interfaces: RawUsbInterface[]): RawUsbInterface[] {
+  if (interfaces.length < 2) return interfaces;
+  const keyed = interfaces.map((raw) => ({ raw, address: INTERFACE_ADDRESS.exec(raw.name) }));
+  keyed.sort(({ raw: a, address: left }, { raw: b, address: right }) => {
+    if (!left || !right) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    return Number(left[1]) - Number(right[1]) || Number(left[2]) - Number(right[2]);
+  });
+  return keyed.map((entry) => entry.raw);
 }

@@ -289,8 +289,10 @@ export async function collectUsbDevices(root: string, cache?: DeviceCache): Prom
   // Entries that are neither devices nor interfaces land under `undefined`, never looked up.
   const interfacesByDevice = new Map<string | undefined, string[]>();
   for (const entry of entries) {
-    if (isUsbDeviceName(entry.name)) devices.set(entry.name, entry);
-    else {
+    // A device's name has no ":", an interface's always has.
+    if (!entry.name.includes(":")) {
+      if (isUsbDeviceName(entry.name)) devices.set(entry.name, entry);
+    } else {
       const owner = interfaceOwner(entry.name);
       const list = interfacesByDevice.get(owner);
       if (list) list.push(entry.name);
