@@ -241,7 +241,11 @@ export function resolvedDeviceDirectory(
   return `${physicalDevices.slice(0, physicalDevices.length - up).join("/")}/${rest}/`;
 }
 
-/** /sys/bus/usb/devices without links, split at "/" ("" first), or undefined if it cannot be had. */
+/**
+ * /sys/bus/usb/devices without links, split at "/" ("" first), or undefined if it cannot be had.
+ * realpath(3), which umockdev-run intercepts: there it names the testbed's directory, whose files
+ * are then read directly, the same files umockdev would have redirected to.
+ */
 function physicalPath(directory: string): string[] | undefined {
   try {
     return realpathSync.native(directory).split("/");
