@@ -182,6 +182,11 @@ function descriptors(template: Template, hasSerial: boolean): string {
 }
 
 const CONTROLLER = "/devices/pci0000:00/0000:00:14.0";
+const COLD_RUNS = 7;
+/** In-process timing: interleaved rounds, runs a round per task, warm-up runs a task. */
+const ROUNDS = 10;
+const PER_ROUND = 25;
+const WARMUP = 50;
 
 /**
  * A 30-device laptop-plus-dock recording: 2 root hubs, 3 hubs, 25 devices. With `total` over 30,
@@ -235,7 +240,10 @@ export function benchRecording(total = 30): string {
         [
           `P: ${parentPath}/${hubInterface}/${portName}`,
           "E: SUBSYSTEM=usb_port",
-          `A: connect_type=${removable === "fixed" ? "hardwired" : "hotplug"}`,
+          // As the kernel has it: firmware describes the laptop's own ports (and sets `removable`
+          // from that), an external hub's ports are "unknown" (and `removable` says what its
+          // descriptor says).
+          `A: connect_type=${{ fixed: "hardwired", removable: "hotplug" }[removable] ?? "unknown"}`,
         ].join("\n"),
       );
     }
@@ -373,11 +381,39 @@ async function timeInterleaved(
 
 type ProbeFactory = typeof createLinuxUsbProbe;
 
+/**
+ * One scan in a fresh process, what `eca scan` pays: the probe's code runs cold (interpreted, not
+ * yet optimised). Loading the module is not counted. Median of `runs` processes a module,
+ * alternating between the modules so a busy spell hits them alike.
+ */
+function timeColdScans(modules: string[], root: string, runs: number): number[] {
+  const script = [
+    "const probe = await import(process.argv[1]);",
+    'const { performance } = await import("node:perf_hooks");',
+    "const started = performance.now();",
+    "await probe.createLinuxUsbProbe({ root: process.argv[2] }).snapshot();",
+    "process.stdout.write(String(performance.now() - started));",
+  ].join("\n");
+  const samples: number[][] = modules.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    for (const [at, module] of modules.entries()) {
+      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script, module, root], {
+        encoding: "utf8",
+      });
+      const ms = Number(child.stdout);
+      if (child.status !== 0 || !Number.isFinite(ms))
+        throw new Error(`cold scan of ${module}: ${child.stderr}`);
+      samples[at]?.push(ms);
+    }
+  }
+  return samples.map(median);
+}
+
 /** The probe as it was at `ref`: that commit's probes/ folder, extracted next to the recording. */
 async function baselineProbe(
   ref: string,
   scratch: string,
-): Promise<{ commit: string; create: ProbeFactory }> {
+): Promise<{ commit: string; create: ProbeFactory; module: string }> {
   const repo = join(import.meta.dirname, "..");
   const commit = spawnSync("git", ["-C", repo, "rev-parse", "--short", ref], {
     encoding: "utf8",
@@ -393,7 +429,7 @@ async function baselineProbe(
   const module = (await import(join(target, "probes/linux/usb-sysfs.ts"))) as {
     createLinuxUsbProbe: ProbeFactory;
   };
-  return { commit, create: module.createLinuxUsbProbe };
+  return { commit, create: module.createLinuxUsbProbe, module: join(target, "probes/linux/usb-sysfs.ts") };
 }
 
 async function main(): Promise<void> {
@@ -429,12 +465,19 @@ async function main(): Promise<void> {
     }
     const [inProcess = 0, inProcess250 = 0, first250 = 0, baseline30, baseline250] = await timeInterleaved(
       tasks,
-      10,
-      40,
-      50,
+      ROUNDS,
+      PER_ROUND,
+      WARMUP,
     );
     const ofBefore = (ms: number) =>
       baseline250 === undefined ? "" : `; ${((ms / baseline250) * 100).toFixed(0)} % of before`;
+    const [cold250 = 0, coldBaseline250] = timeColdScans(
+      [join(import.meta.dirname, "../probes/linux/usb-sysfs.ts"), ...(baseline ? [baseline.module] : [])],
+      tree250,
+      COLD_RUNS,
+    );
+    const ofColdBefore = (ms: number) =>
+      coldBaseline250 === undefined ? "" : `; ${((ms / coldBaseline250) * 100).toFixed(0)} % of before`;
 
     const innerRun = spawnSync(
       "umockdev-run",
@@ -474,6 +517,22 @@ async function main(): Promise<void> {
         ? [[`the same at ${baseline.commit} (before)`, devices250, format(baseline250), ratio(baseline250)]]
         : []),
       [
+        "the same, the one scan of a fresh process (cold code, as `eca scan` runs it)",
+        devices250,
+        format(cold250),
+        `${ratio(cold250)}${ofColdBefore(cold250)}`,
+      ],
+      ...(baseline
+        ? [
+            [
+              `the same at ${baseline.commit} (before)`,
+              devices250,
+              format(coldBaseline250),
+              ratio(coldBaseline250),
+            ],
+          ]
+        : []),
+      [
         "eca linux-sysfs probe, in process, under umockdev-run",
         innerResults?.probeDevices,
         format(innerResults?.probeAtRoot),
@@ -499,7 +558,7 @@ async function main(): Promise<void> {
     ].join("\n");
     const notes = [
       `Recording: 30 USB devices (2 root hubs, 3 hubs, 25 devices with 1–4 interfaces each), generated by bench/usb-scan.bench.ts.`,
-      `Medians: eca in process over 400 runs after 50 warm-up runs, in 10 interleaved rounds of 40 per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
+      `Medians: eca in process over ${ROUNDS * PER_ROUND} runs after ${WARMUP} warm-up runs, in ${ROUNDS} interleaved rounds of ${PER_ROUND} per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; a fresh process over ${COLD_RUNS} processes a probe, alternating, the module's loading not counted; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
       "The recordings have each device's binary `descriptors` (as the kernel and umockdev-record give it), so the probe takes ids, classes, bMaxPower and interface classes from it; the individual attributes are there too, as on a real machine.",
       `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}.`,
       "eca's count includes Type-C ports (none here); lsusb's counts `Bus … Device …` lines.",

@@ -2,7 +2,7 @@
 // interface classes; a garbled or truncated file falls back to the attributes with a warning; and
 // what one scan read of a device is reused only while its enumeration (devnum, descriptors) is the same.
 
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -168,5 +168,75 @@ describe("what a scan reuses from the last one", () => {
     await probe.snapshot();
     await writeFile(join(directory, "removable"), "fixed\n");
     expect(((await probe.snapshot()).observations[0] as UsbObservation).removable).toBe("fixed");
+  });
+});
+
+describe("what a first scan reads", () => {
+  it("a one-shot scan keeps nothing (it read no devnum): the second scan reads the device whole, the third reuses it", async () => {
+    const root = join(scratch, "first-scan");
+    const directory = await makeStick(root, { descriptors: STICK, devnum: "3\n" });
+    const probe = createLinuxUsbProbe({ root });
+    const removable = async () => ((await probe.snapshot()).observations[0] as UsbObservation).removable;
+    expect(await removable()).toBe("removable");
+    // Not something a kernel does while a device stays enumerated: it shows which scan read the file.
+    await writeFile(join(directory, "removable"), "fixed\n");
+    expect(await removable()).toBe("fixed");
+    await writeFile(join(directory, "removable"), "unknown\n");
+    expect(await removable()).toBe("fixed");
+  });
+
+  it("a device whose directory is not inside its hub's is read through its link", async () => {
+    const root = join(scratch, "flat");
+    await makeStick(root, { descriptors: STICK });
+    // The root hub, and the stick moved out of it: 2-1 is no longer usb2/2-1.
+    const hub = join(root, "sys/devices/pci0000:00/0000:00:14.0/usb2");
+    await writeFile(join(hub, "speed"), "5000\n");
+    await symlink("../../../devices/pci0000:00/0000:00:14.0/usb2", join(root, "sys/bus/usb/devices/usb2"));
+    const flat = join(root, "sys/devices/pci0000:00/0000:00:14.0/2-1");
+    await rm(flat, { recursive: true, force: true });
+    await rename(join(hub, "2-1"), flat);
+    await rm(join(root, "sys/bus/usb/devices/2-1"));
+    await symlink("../../../devices/pci0000:00/0000:00:14.0/2-1", join(root, "sys/bus/usb/devices/2-1"));
+    const stick = (await createLinuxUsbProbe({ root }).snapshot()).observations.find(
+      (o) => (o as UsbObservation).portPath === "2-1",
+    ) as UsbObservation;
+    expect(stick).toMatchObject({ vendorId: "0781", serial: "4C530001230", speedMbps: 5000 });
+    expect(stick.warnings).toBeUndefined();
+  });
+
+  it("a device link with '..' inside its target is left to the kernel to resolve", async () => {
+    const root = join(scratch, "dotted-link");
+    await makeStick(root, { descriptors: STICK });
+    await rm(join(root, "sys/bus/usb/devices/2-1"));
+    await symlink(
+      "../../../devices/pci0000:00/../pci0000:00/0000:00:14.0/usb2/2-1",
+      join(root, "sys/bus/usb/devices/2-1"),
+    );
+    const stick = (await scanStick(root)) as UsbObservation;
+    expect(stick).toMatchObject({ vendorId: "0781", serial: "4C530001230", removable: "removable" });
+    expect(stick.warnings).toBeUndefined();
+  });
+
+  it("removable is the kernel's verdict from the port's connect_type when there is one, else the attribute", async () => {
+    const root = join(scratch, "connect-type");
+    const directory = await makeStick(root, { descriptors: STICK });
+    await rm(join(directory, "removable"));
+    const port = join(root, "sys/devices/pci0000:00/0000:00:14.0/usb2/2-0:1.0/usb2-port1");
+    await mkdir(port, { recursive: true });
+    await symlink("../2-0:1.0/usb2-port1", join(directory, "port"));
+    // hub.c set_usb_port_removable: hotplug → removable, hardwired and not used → fixed.
+    for (const [connectType, removable] of [
+      ["hotplug", "removable"],
+      ["hardwired", "fixed"],
+      ["not used", "fixed"],
+    ]) {
+      await writeFile(join(port, "connect_type"), `${connectType}\n`);
+      expect(await scanStick(root)).toMatchObject({ connectType, removable });
+    }
+    // Unknown: the kernel looked at the hub descriptor, so the attribute is read.
+    await writeFile(join(port, "connect_type"), "unknown\n");
+    expect((await scanStick(root)).removable).toBeUndefined();
+    await writeFile(join(directory, "removable"), "fixed\n");
+    expect(await scanStick(root)).toMatchObject({ connectType: "unknown", removable: "fixed" });
   });
 });

@@ -100,8 +100,9 @@ export function parseDescriptors(bytes: Uint8Array): UsbDescriptors | { problem:
   return parsed;
 }
 
-const hex2 = (value: number) => ({ text: value.toString(16).padStart(2, "0") });
-const hex4 = (value: number) => ({ text: value.toString(16).padStart(4, "0") });
+const HEX2 = Array.from({ length: 256 }, (_, value) => value.toString(16).padStart(2, "0"));
+const hex2 = (value: number) => ({ text: HEX2[value] as string });
+const hex4 = (value: number) => ({ text: `${HEX2[value >> 8]}${HEX2[value & 0xff]}` });
 
 /** The five identity attributes, as sysfs would print them. */
 export function identityFromDescriptors(parsed: UsbDescriptors): UeventIdentity {

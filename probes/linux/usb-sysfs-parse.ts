@@ -69,13 +69,25 @@ export function interfaceOwner(name: string): string | undefined {
   return match[2] === "0" ? `usb${match[1]}` : `${match[1]}-${match[2]}`;
 }
 
+/** The hub port path a device is plugged into: "1-2.3" → "1-2", "1-2" → "usb1"; a root hub → undefined. */
+export function parentPortPath(name: string): string | undefined {
+  if (name.startsWith("usb") || !DEVICE_NAME.test(name)) return undefined;
+  const dot = name.lastIndexOf(".");
+  return dot === -1 ? `usb${name.slice(0, name.indexOf("-"))}` : name.slice(0, dot);
+}
+
 /** Hub port paths above a device, nearest last: "1-2.3.1" → ["usb1", "1-2", "1-2.3"]. */
 export function parentPortPaths(name: string): string[] {
-  const parsed = parseDeviceName(name);
+  return parentsOf(parseDeviceName(name));
+}
+
+function parentsOf(parsed: ReturnType<typeof parseDeviceName>): string[] {
   if (!parsed || parsed.ports.length === 0) return [];
   const parents = [`usb${parsed.bus}`];
+  let path = `${parsed.bus}-${parsed.ports[0]}`;
   for (let depth = 1; depth < parsed.ports.length; depth++) {
-    parents.push(`${parsed.bus}-${parsed.ports.slice(0, depth).join(".")}`);
+    parents.push(path);
+    path += `.${parsed.ports[depth]}`;
   }
   return parents;
 }
@@ -174,7 +186,9 @@ function textOf(
     if (warnIfMissing) warnings.add(`${attribute}: missing`);
     return undefined;
   }
-  return raw.text.replace(/\r?\n$/, "");
+  const text = raw.text;
+  if (!text.endsWith("\n")) return text;
+  return text.slice(0, text.endsWith("\r\n") ? -2 : -1);
 }
 
 function hexAttribute(
@@ -298,20 +312,21 @@ export function parseUsbDevice(raw: RawUsbDevice): UsbObservation {
     warnings,
   );
   const interfaces: UsbInterface[] = [];
-  for (const rawInterface of [...raw.interfaces].sort(compareInterfaceNames)) {
+  for (const rawInterface of sortInterfaces(raw.interfaces)) {
     const parsed = parseInterface(rawInterface, warnings);
     if (parsed) interfaces.push(parsed);
   }
 
   const isRootHub = raw.name.startsWith("usb");
-  if (!parseDeviceName(raw.name)) warnings.add(`name: ${JSON.stringify(raw.name)} is not a USB port path`);
+  const parsedName = parseDeviceName(raw.name);
+  if (!parsedName) warnings.add(`name: ${JSON.stringify(raw.name)} is not a USB port path`);
   const observation: UsbObservation = {
     bus: "usb",
     source: "linux-sysfs",
     id: usbObservationId(vendorId, productId, serial, raw.name),
     interfaces,
     portPath: raw.name,
-    parents: parentPortPaths(raw.name),
+    parents: parentsOf(parsedName),
     isRootHub,
   };
   if (vendorId !== undefined) observation.vendorId = vendorId;
@@ -357,9 +372,15 @@ export function sortPortPaths(names: string[]): string[] {
   return names.sort((a, b) => comparePortKeys(a, b, parsed.get(a), parsed.get(b)));
 }
 
-function compareInterfaceNames(a: RawUsbInterface, b: RawUsbInterface): number {
-  const left = /:(\d+)\.(\d+)$/.exec(a.name);
-  const right = /:(\d+)\.(\d+)$/.exec(b.name);
-  if (!left || !right) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  return Number(left[1]) - Number(right[1]) || Number(left[2]) - Number(right[2]);
+const INTERFACE_ADDRESS = /:(\d+)\.(\d+)$/;
+
+/** By configuration, then interface number ("1-2:1.10" after "1-2:1.9"); names that are not addresses by text. */
+function sortInterfaces(interfaces: RawUsbInterface[]): RawUsbInterface[] {
+  if (interfaces.length < 2) return interfaces;
+  const keyed = interfaces.map((raw) => ({ raw, address: INTERFACE_ADDRESS.exec(raw.name) }));
+  keyed.sort(({ raw: a, address: left }, { raw: b, address: right }) => {
+    if (!left || !right) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    return Number(left[1]) - Number(right[1]) || Number(left[2]) - Number(right[2]);
+  });
+  return keyed.map((entry) => entry.raw);
 }

@@ -2,11 +2,18 @@
 // attribute text to the pure parser. Every path goes through `options.root`, so `--root DIR`
 // reads a recorded tree exactly as umockdev-run presents one at "/".
 
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, realpathSync, watch } from "node:fs";
 import { join } from "node:path";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { Observation, Snapshot, SourceName } from "../types.ts";
-import { listDirectory, listDirectorySync, readAttribute, readBinaryAttribute } from "./sysfs-read.ts";
+import {
+  type DirectoryEntry,
+  listDirectory,
+  listDirectorySync,
+  readAttribute,
+  readBinaryAttribute,
+  readLinkTargetSync,
+} from "./sysfs-read.ts";
 import { collectTypecPorts } from "./typec.ts";
 import {
   activeConfiguration,
@@ -23,6 +30,7 @@ import {
   interfaceClassFromModalias,
   interfaceOwner,
   isUsbDeviceName,
+  parentPortPath,
   parseUsbDevice,
   type RawAttribute,
   type RawUsbDevice,
@@ -38,18 +46,14 @@ const IDENTITY_ATTRIBUTES = [
   "bDeviceSubClass",
   "bDeviceProtocol",
 ] as const;
-/** The strings, each read only when the device descriptor says the device has it (index not 0). */
-const STRING_ATTRIBUTES = [
-  ["serial", "serialIndex"],
-  ["manufacturer", "manufacturerIndex"],
-  ["product", "productIndex"],
-] as const;
+const NO_STRING: RawAttribute = Object.freeze({ missing: true });
 
 // Fewer reads is what makes a scan fast (each is an open, a read and a close). A device's binary
 // `descriptors` file holds its ids, classes, string indices, bMaxPower and every interface's class:
 // one read instead of a `uevent` (or five identity attributes), a `bMaxPower` and a `modalias` per
 // interface, and a string attribute is not even opened when its index says the device has none.
-// What the file lacks is still read: the strings, speed, removable and the port's connect_type.
+// What the file lacks is still read: the strings, speed, the port's connect_type, and removable
+// where connect_type does not decide it.
 // Without the file (a recorded tree that lacks it) the attributes are read as before; with a file
 // that cannot be trusted (truncated, garbled) too, and the device says so in a warning. Paths are
 // joined by concatenation, not path.join (whose normalising showed in profiles): every part is a
@@ -91,13 +95,31 @@ function readAll<const Names extends readonly string[]>(
   return attributes as Record<Names[number], RawAttribute>;
 }
 
-function collectConnectType(devicesDirectory: string, name: string): RawAttribute {
+function collectConnectType(devicesDirectory: string, directory: string, name: string): RawAttribute {
   // The device's `port` link points at its hub port; older kernels lack the link, so fall back
   // to the port's documented place under the parent hub's interface.
-  const viaLink = readAttribute(`${devicesDirectory}/${name}/port/connect_type`);
+  const viaLink = readAttribute(`${directory}port/connect_type`);
   if (!("missing" in viaLink)) return viaLink;
   const fallback = hubPortAttributePath(name, "connect_type");
   return fallback ? readAttribute(`${devicesDirectory}/${fallback}`) : viaLink;
+}
+
+/**
+ * `removable` is the kernel's verdict from the hub port's connect_type when the firmware gave one
+ * (drivers/usb/core/hub.c, set_usb_port_removable: hotplug → removable, hardwired and not used →
+ * fixed); only for an unknown type does it look further (the hub descriptor), and then the
+ * attribute is read.
+ */
+const REMOVABLE_BY_CONNECT_TYPE: ReadonlyMap<string, RawAttribute> = new Map([
+  ["hotplug", Object.freeze<RawAttribute>({ text: "removable\n" })],
+  ["hardwired", Object.freeze<RawAttribute>({ text: "fixed\n" })],
+  ["not used", Object.freeze<RawAttribute>({ text: "fixed\n" })],
+]);
+
+function removableFromConnectType(connectType: RawAttribute | undefined): RawAttribute | undefined {
+  return connectType && "text" in connectType
+    ? REMOVABLE_BY_CONNECT_TYPE.get(connectType.text.trim())
+    : undefined;
 }
 
 /** The device's `descriptors`, parsed, or undefined (with a note when the file is there but unusable). */
@@ -134,12 +156,11 @@ function hasReadError(raw: RawUsbDevice): boolean {
 
 function collectDevice(
   devicesDirectory: string,
+  { directory, read }: DeviceLocation,
   name: string,
   interfaceNames: string[],
   cache: DeviceCache | undefined,
 ): RawUsbDevice {
-  const directory = `${devicesDirectory}/${name}/`;
-  const read = readBinaryAttribute(`${directory}descriptors`);
   let key: string | undefined;
   if (cache && "bytes" in read && read.bytes.length > 0) {
     const devnum = readAttribute(`${directory}devnum`);
@@ -153,15 +174,19 @@ function collectDevice(
   const identity = descriptors
     ? identityFromDescriptors(descriptors)
     : (identityFromUevent(readAttribute(`${directory}uevent`)) ?? readAll(directory, IDENTITY_ATTRIBUTES));
-  const strings = {} as Record<(typeof STRING_ATTRIBUTES)[number][0], RawAttribute>;
-  for (const [attribute, index] of STRING_ATTRIBUTES) {
-    strings[attribute] =
-      descriptors && descriptors[index] === 0 ? { missing: true } : readAttribute(directory + attribute);
-  }
+  // A string whose index is 0 the device does not have, and the kernel makes no attribute for it.
+  const string = (attribute: string, index: number | undefined) =>
+    index === 0 ? NO_STRING : readAttribute(directory + attribute);
+  const serial = string("serial", descriptors?.serialIndex);
+  const manufacturer = string("manufacturer", descriptors?.manufacturerIndex);
+  const product = string("product", descriptors?.productIndex);
   const speed = readAttribute(`${directory}speed`);
   const configuration = descriptors ? activeConfiguration(descriptors, interfaceNames) : undefined;
   const bMaxPower = maxPowerFromDescriptors(configuration, speed) ?? readAttribute(`${directory}bMaxPower`);
-  const removable = readAttribute(`${directory}removable`);
+  const connectType = name.startsWith("usb")
+    ? undefined
+    : collectConnectType(devicesDirectory, directory, name);
+  const removable = removableFromConnectType(connectType) ?? readAttribute(`${directory}removable`);
   const interfaces = interfaceNames.map((interfaceName) => {
     const fromDescriptors = interfaceClassFromDescriptors(configuration, interfaceName);
     if (descriptors && !fromDescriptors)
@@ -170,13 +195,90 @@ function collectDevice(
       );
     return collectInterface(devicesDirectory, interfaceName, fromDescriptors);
   });
-  const raw: RawUsbDevice = { name, ...identity, ...strings, speed, bMaxPower, removable, interfaces };
+  const raw: RawUsbDevice = {
+    name,
+    idVendor: identity.idVendor,
+    idProduct: identity.idProduct,
+    serial,
+    manufacturer,
+    product,
+    bDeviceClass: identity.bDeviceClass,
+    bDeviceSubClass: identity.bDeviceSubClass,
+    bDeviceProtocol: identity.bDeviceProtocol,
+    speed,
+    bMaxPower,
+    removable,
+    interfaces,
+  };
   if (notes.length > 0) raw.notes = notes;
-  if (!name.startsWith("usb")) raw.connectType = collectConnectType(devicesDirectory, name);
+  if (connectType) raw.connectType = connectType;
   if (cache && key !== undefined && descriptors && notes.length === 0 && !hasReadError(raw))
     cache.set(name, { key, raw });
   else cache?.delete(name);
   return raw;
+}
+
+/**
+ * The directory a /sys/bus/usb/devices entry names, as a path whose opens follow no link (on the
+ * bench tree resolving the link is 12 % of an open). A relative target ("../../../devices/
+ * pci0000:00/…/usb1/1-2", as the kernel writes them) is joined to the directory's physical path, so
+ * stripping its leading ".." is exact; any other target (absolute, "." or ".." further in,
+ * unreadable) is left to the kernel to resolve, through the link as before. Ends in "/".
+ */
+export function resolvedDeviceDirectory(
+  devicesDirectory: string,
+  physicalDevices: string[] | undefined,
+  entry: DirectoryEntry,
+): string {
+  const throughLink = `${devicesDirectory}/${entry.name}/`;
+  if (!entry.isSymbolicLink || !physicalDevices) return throughLink;
+  const target = readLinkTargetSync(`${devicesDirectory}/${entry.name}`);
+  if (target === undefined || target.startsWith("/")) return throughLink;
+  let up = 0;
+  while (target.startsWith("../", up * 3)) up++;
+  const rest = target.slice(up * 3);
+  if (up >= physicalDevices.length || rest === "" || /(?:^|\/)\.\.?(?:\/|$)/.test(rest)) return throughLink;
+  return `${physicalDevices.slice(0, physicalDevices.length - up).join("/")}/${rest}/`;
+}
+
+/**
+ * /sys/bus/usb/devices without links, split at "/" ("" first), or undefined if it cannot be had.
+ * realpath(3), which umockdev-run intercepts: there it names the testbed's directory, whose files
+ * are then read directly, the same files umockdev would have redirected to.
+ */
+function physicalPath(directory: string): string[] | undefined {
+  try {
+    return realpathSync.native(directory).split("/");
+  } catch {
+    return undefined;
+  }
+}
+
+interface DeviceLocation {
+  /** Ends in "/". */
+  directory: string;
+  read: ReturnType<typeof readBinaryAttribute>;
+}
+
+/**
+ * Where a device's attributes are, and its `descriptors` read from there. The kernel makes every
+ * USB device a child of its hub (usb_alloc_dev: dev.parent is the parent device), so "1-2.3" is
+ * "1-2.3" inside 1-2's directory: tried first, which costs no readlink. A tree where it is not
+ * there (no such directory, or no descriptors in it) is read through the device's link.
+ */
+function locateDevice(
+  devicesDirectory: string,
+  physicalDevices: string[] | undefined,
+  entry: DirectoryEntry,
+  parentDirectory: string | undefined,
+): DeviceLocation {
+  if (parentDirectory !== undefined && entry.isSymbolicLink) {
+    const directory = `${parentDirectory}${entry.name}/`;
+    const read = readBinaryAttribute(`${directory}descriptors`);
+    if (!("missing" in read)) return { directory, read };
+  }
+  const directory = resolvedDeviceDirectory(devicesDirectory, physicalDevices, entry);
+  return { directory, read: readBinaryAttribute(`${directory}descriptors`) };
 }
 
 /**
@@ -186,21 +288,41 @@ function collectDevice(
  */
 export async function collectUsbDevices(root: string, cache?: DeviceCache): Promise<RawUsbDevice[]> {
   const devicesDirectory = join(root, "sys/bus/usb/devices");
-  const names = listDirectorySync(devicesDirectory).map((entry) => entry.name);
-  const deviceNames = sortPortPaths(names.filter(isUsbDeviceName));
+  const entries = listDirectorySync(devicesDirectory);
+  const physicalDevices = physicalPath(devicesDirectory);
+  const devices = new Map<string, DirectoryEntry>();
   // Entries that are neither devices nor interfaces land under `undefined`, never looked up.
-  const interfacesByDevice = Map.groupBy(
-    names.filter((name) => !isUsbDeviceName(name)),
-    interfaceOwner,
-  );
-  const devices = deviceNames.map((name) =>
-    collectDevice(devicesDirectory, name, interfacesByDevice.get(name) ?? [], cache),
-  );
+  const interfacesByDevice = new Map<string | undefined, string[]>();
+  for (const entry of entries) {
+    // A device's name has no ":", an interface's always has.
+    if (!entry.name.includes(":")) {
+      if (isUsbDeviceName(entry.name)) devices.set(entry.name, entry);
+    } else {
+      const owner = interfaceOwner(entry.name);
+      const list = interfacesByDevice.get(owner);
+      if (list) list.push(entry.name);
+      else interfacesByDevice.set(owner, [entry.name]);
+    }
+  }
+  // Sorted, a hub comes before what is plugged into it, so its directory is known by then.
+  const deviceNames = sortPortPaths([...devices.keys()]);
+  const directories = new Map<string, string>();
+  const collected = deviceNames.map((name) => {
+    const parent = parentPortPath(name);
+    const location = locateDevice(
+      devicesDirectory,
+      physicalDevices,
+      devices.get(name) as DirectoryEntry,
+      parent === undefined ? undefined : directories.get(parent),
+    );
+    directories.set(name, location.directory);
+    return collectDevice(devicesDirectory, location, name, interfacesByDevice.get(name) ?? [], cache);
+  });
   if (cache) {
     const present = new Set(deviceNames);
     for (const name of cache.keys()) if (!present.has(name)) cache.delete(name);
   }
-  return devices;
+  return collected;
 }
 
 /**
@@ -221,6 +343,11 @@ class LinuxUsbProbe extends Probe {
   readonly #root: string;
   readonly #watchers = new Map<string, FSWatcher>();
   readonly #cache: DeviceCache = new Map();
+  /**
+   * The cache is filled from the second scan on: keying a device costs a read of its `devnum`,
+   * which a probe that scans once (`eca scan`) would pay for nothing.
+   */
+  #scanned = false;
 
   constructor(options: ProbeOptions) {
     super();
@@ -230,17 +357,20 @@ class LinuxUsbProbe extends Probe {
   async snapshot(): Promise<Snapshot> {
     const unavailable: Snapshot["unavailable"] = [];
     const [devices, powerPorts] = await Promise.all([
-      collectUsbDevices(this.#root, this.#cache).catch((error: NodeJS.ErrnoException) => {
-        const reason = `cannot list ${join(this.#root, "sys/bus/usb/devices")}: ${error.code ?? error.message}`;
-        unavailable.push(
-          error.code === "ENOENT" && usbNotInKernel(this.#root)
-            ? { source: "linux-sysfs", reason: `${reason} (no USB support in this kernel)`, absent: true }
-            : { source: "linux-sysfs", reason },
-        );
-        return [];
-      }),
+      collectUsbDevices(this.#root, this.#scanned ? this.#cache : undefined).catch(
+        (error: NodeJS.ErrnoException) => {
+          const reason = `cannot list ${join(this.#root, "sys/bus/usb/devices")}: ${error.code ?? error.message}`;
+          unavailable.push(
+            error.code === "ENOENT" && usbNotInKernel(this.#root)
+              ? { source: "linux-sysfs", reason: `${reason} (no USB support in this kernel)`, absent: true }
+              : { source: "linux-sysfs", reason },
+          );
+          return [];
+        },
+      ),
       collectTypecPorts(this.#root),
     ]);
+    this.#scanned = true;
     const observations: Observation[] = devices.map(parseUsbDevice);
     observations.push(...powerPorts);
     return { observations, unavailable };
