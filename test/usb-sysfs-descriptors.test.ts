@@ -2,10 +2,11 @@
 // interface classes; a garbled or truncated file falls back to the attributes with a warning; and
 // what one scan read of a device is reused only while its enumeration (devnum, descriptors) is the same.
 
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { writeCapture } from "../probes/capture/capture.ts";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { parseDescriptors } from "../probes/linux/usb-sysfs-descriptors.ts";
 import type { UsbObservation } from "../probes/types.ts";
@@ -111,6 +112,19 @@ describe("sysfs descriptors", () => {
     const observed = await scanStick(root);
     expect(observed.warnings).toBeUndefined();
     expect(observed).toEqual(fromAttributes);
+  });
+
+  it("eca capture copies descriptors, so a replayed capture reads them (it read only the attributes)", async () => {
+    const root = join(scratch, "captured");
+    await makeStick(root, { descriptors: STICK });
+    const directory = join(scratch, "capture-of-stick");
+    await writeCapture({ directory, platform: "linux", root });
+    const captured = join(directory, "sys/bus/usb/devices/2-1");
+    expect(await readFile(join(captured, "descriptors"))).toEqual(STICK);
+    // What descriptors gives is not read again: without the id attributes the stick is the same.
+    await rm(join(captured, "idVendor"));
+    await rm(join(captured, "idProduct"));
+    expect(await scanStick(directory)).toEqual(await scanStick(root));
   });
 
   it("a truncated descriptors file falls back to the attributes, with a warning", async () => {

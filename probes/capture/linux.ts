@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readBoundedText } from "../../agent/bounded-read.ts";
-import { listDirectorySync, readAttribute } from "../linux/sysfs-read.ts";
+import { listDirectorySync, readAttribute, readBinaryAttribute } from "../linux/sysfs-read.ts";
 import { hubPortAttributePath, isUsbDeviceName } from "../linux/usb-sysfs-parse.ts";
 import type { CaptureSourceEntry } from "./manifest.ts";
 
@@ -49,6 +49,14 @@ function copyAttribute(from: string, to: string): boolean {
   return true;
 }
 
+/** The device's binary `descriptors`, copied as it is: the probe takes ids, classes and power from it. */
+function copyDescriptors(from: string, to: string): void {
+  const raw = readBinaryAttribute(from);
+  if (!("bytes" in raw)) return;
+  mkdirSync(dirname(to), { recursive: true });
+  writeFileSync(to, raw.bytes);
+}
+
 function captureUsb(root: string, out: string): CaptureSourceEntry {
   const began = process.hrtime.bigint();
   const relative = "sys/bus/usb/devices";
@@ -66,6 +74,7 @@ function captureUsb(root: string, out: string): CaptureSourceEntry {
     mkdirSync(join(to, name), { recursive: true });
     if (isUsbDeviceName(name)) {
       for (const file of DEVICE_FILES) copyAttribute(`${from}/${name}/${file}`, `${to}/${name}/${file}`);
+      copyDescriptors(`${from}/${name}/descriptors`, `${to}/${name}/descriptors`);
       // Older kernels have no `port` link: the probe then reads the hub port under the parent hub.
       const fallback = hubPortAttributePath(name, "connect_type");
       if (fallback) copyAttribute(`${from}/${fallback}`, `${to}/${fallback}`);
