@@ -5,7 +5,10 @@
 // interleaved rounds (A B C … A B C …) so a busy spell on the shared machine hits them alike;
 // medians are reported.
 //
-// Usage: npx node bench/startup.bench.ts [--binary dist/eca] [--rounds 15]
+// Usage: npx node bench/startup.bench.ts [--binary dist/eca] [--rounds 15] [--esm-binary /tmp/eca-esm/eca]
+// --esm-binary adds the rows of an executable built without the start-up snapshot
+// (`npx node packaging/build-sea.ts --out-dir /tmp/eca-esm --no-snapshot`: the ES module bundle, as
+// the cross-built targets ship it), side by side with the snapshot one.
 // Writes bench/results/startup.md.
 
 import { spawnSync } from "node:child_process";
@@ -19,12 +22,14 @@ const repo = join(import.meta.dirname, "..");
 const { values } = parseArgs({
   options: {
     binary: { type: "string", default: "dist/eca" },
+    "esm-binary": { type: "string" },
     rounds: { type: "string", default: "15" },
     inner: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
 const sea = resolve(values.binary);
+const esm = values["esm-binary"] ? resolve(values["esm-binary"]) : undefined;
 const tree = join(repo, "examples/laptop-with-phone-and-stick");
 const dir = mkdtempSync(join(tmpdir(), "eca-bench-startup-"));
 const recording = join(dir, "bench-30.umockdev");
@@ -58,6 +63,9 @@ const commands: Command[] = (
     : ([
         { label: "`node -e 0` (the pinned Node 26)", argv: [node, "-e", "0"], ok: [0] },
         { label: "`eca --version`, SEA", argv: [sea, "--version"], ok: [0] },
+        ...(esm
+          ? [{ label: "`eca --version`, SEA without the snapshot", argv: [esm, "--version"], ok: [0] }]
+          : []),
         {
           label: "`eca --version`, sources (`node agent/bin/eca.ts`)",
           argv: [node, join(repo, "agent/bin/eca.ts"), "--version"],
@@ -68,6 +76,15 @@ const commands: Command[] = (
           argv: [sea, "scan", "--json", "--root", tree],
           ok: [0, 1],
         },
+        ...(esm
+          ? [
+              {
+                label: "`eca scan --json --root …`, SEA without the snapshot",
+                argv: [esm, "scan", "--json", "--root", tree],
+                ok: [0, 1],
+              },
+            ]
+          : []),
         {
           label: "`eca scan --json --root …`, sources",
           argv: [node, join(repo, "agent/bin/eca.ts"), "scan", "--json", "--root", tree],
@@ -133,7 +150,7 @@ try {
   const report = [
     "# Start-up: one-shot commands, whole process",
     "",
-    `\`npx node bench/startup.bench.ts --binary ${values.binary} --rounds ${rounds}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+    `\`npx node bench/startup.bench.ts --binary ${values.binary} --rounds ${rounds}${esm ? ` --esm-binary ${values["esm-binary"]}` : ""}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
     "",
     "| command | median wall time | vs `node -e 0` | peak RSS |",
     "| --- | ---: | ---: | ---: |",
