@@ -104,12 +104,16 @@ export interface BuildOptions {
 export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--max-semi-space-size=1"];
 
 /**
- * Flags for the Node that makes a start-up snapshot, besides the executable's own execArgv (V8
- * checks that a snapshot is run under the flags it was made with). V8 seeds its string hashes and
- * Math.random from random numbers, and both seeds end up in the heap it saves: fixed ones make two
- * builds give the same bytes. Neither reaches a run: V8 rehashes the snapshot's tables with a new
- * random hash seed as it loads it (--rehash-snapshot, on by default) and Math.random is seeded again
- * (test/packaging.test.ts checks both).
+ * Flags for the Node that makes a start-up snapshot, besides the executable's own execArgv (the
+ * snapshot and the executable are made under the same flags, like the code cache). V8 seeds its
+ * string hashes and Math.random from random numbers, and both seeds end up in the heap it saves:
+ * fixed ones make two builds give the same bytes. Neither reaches a run: V8 rehashes the snapshot's
+ * tables with a new random hash seed as it loads it (--rehash-snapshot, on by default; HashTable::
+ * Rehash shows in a `perf record` of `eca --version`), so the fixed seed is not the hash-flooding
+ * weakness of CVE-2017-11499, and Math.random is seeded again (two runs of a test snapshot printed
+ * different numbers). --single-threaded: with V8's helper threads (concurrent garbage collection and
+ * compilation) one build in three saved a differently laid out heap; a one-thread libuv pool did not
+ * help, this did (five builds, same bytes).
  */
 export const SNAPSHOT_BUILD_FLAGS = ["--hash-seed=1", "--random-seed=1", "--single-threaded"];
 
@@ -413,6 +417,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
       ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
     ],
   });
+  asciiOnly(bundle);
   for (const warning of result.warnings) log(`esbuild warning: ${warning.text}`);
   for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
   const bundleBytes = statSync(bundle).size;
@@ -502,9 +507,28 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
 }
 
 /**
+ * Escapes what esbuild leaves outside ASCII (it does in regular expression literals: "Citroën" in a
+ * head unit pattern, "°" in systeminformation). One such character made V8 hold the whole 1.3 MB
+ * bundle as a two-byte string: 2.6 MB in every process's heap, and in the snapshot. `\uXXXX` means
+ * the same character in a string, a template, a regular expression (with or without the u flag: a
+ * surrogate pair is one code point there) and an identifier.
+ */
+function asciiOnly(file: string): void {
+  const text = readFileSync(file, "utf8");
+  // After a backslash the escape would change meaning (`\ë` would become `\\u00eb`).
+  if (/\\[\u0080-\uffff]/.test(text)) throw new Error(`${file}: a backslash before a non-ASCII character`);
+  const escaped = text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  if (escaped !== text) writeFileSync(file, escaped);
+}
+
+/**
  * Creates (mode 0700, failing if it exists) the directory a snapshot is made in:
- * <tmpdir>/eca-sea-snapshot-<hash of the bundle and the SEA config, without its output paths>. Another build of the same
- * bundle may be using it (two test files building at once): wait for it to be removed.
+ * <tmpdir>/eca-sea-snapshot-<hash of the bundle and the SEA config, without its output paths>.
+ * Another build of the same bundle may be using it (two test files building at once): wait for it
+ * to be removed.
  */
 async function claimSnapshotDir(bundle: string, config: object): Promise<string> {
   const hash = createHash("sha256").update(readFileSync(bundle)).update(JSON.stringify(config));
