@@ -397,6 +397,10 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     banner: { js: snapshot ? SNAPSHOT_BANNER : BANNER },
     minifyWhitespace: true,
     minifySyntax: true,
+    // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
+    // still compiles at start is parsed from a shorter text). keepNames keeps every function's and
+    // class's `name`, which is what V8 prints in a stack trace.
+    minifyIdentifiers: true,
     keepNames: true,
     legalComments: "eof",
     logLevel: "silent",
@@ -508,8 +512,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
 
 /**
  * Escapes what esbuild leaves outside ASCII (it does in regular expression literals: "Citroën" in a
- * head unit pattern, "°" in systeminformation). One such character made V8 hold the whole 1.3 MB
- * bundle as a two-byte string: 2.6 MB in every process's heap, and in the snapshot. `\uXXXX` means
+ * head unit pattern, "°" in systeminformation). One such character made V8 hold the whole bundle
+ * as a two-byte string: twice its size (2.6 MB for 1.3 MB) in every process's heap, and in the
+ * snapshot. `\uXXXX` means
  * the same character in a string, a template, a regular expression (with or without the u flag: a
  * surrogate pair is one code point there) and an identifier.
  */
