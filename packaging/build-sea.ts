@@ -533,7 +533,7 @@ function asciiOnly(file: string): void {
  * Creates (mode 0700, failing if it exists) the directory a snapshot is made in:
  * <tmpdir>/eca-sea-snapshot-<hash of the bundle and the SEA config, without its output paths>.
  * Another build of the same bundle may be using it (two test files building at once): wait for it
- * to be removed.
+ * to be removed; one older than ten minutes was left by a killed build and is removed.
  */
 async function claimSnapshotDir(bundle: string, config: object): Promise<string> {
   const hash = createHash("sha256").update(readFileSync(bundle)).update(JSON.stringify(config));
@@ -545,6 +545,12 @@ async function claimSnapshotDir(bundle: string, config: object): Promise<string>
       return dir;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A snapshot takes seconds to make: one left for ten minutes is from a build that was killed.
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) {
         throw new Error(
           `${dir} exists: another build is making this snapshot, or one was killed (fix: remove the directory)`,
