@@ -5,7 +5,10 @@
 // interleaved rounds (A B C … A B C …) so a busy spell on the shared machine hits them alike;
 // medians are reported.
 //
-// Usage: npx node bench/startup.bench.ts [--binary dist/eca] [--rounds 15]
+// Usage: npx node bench/startup.bench.ts [--binary dist/eca] [--rounds 15] [--esm-binary /tmp/eca-esm/eca]
+// --esm-binary adds the rows of an executable built without the start-up snapshot
+// (`npx node packaging/build-sea.ts --out-dir /tmp/eca-esm --no-snapshot`: the ES module bundle, as
+// the cross-built targets ship it), side by side with the snapshot one.
 // Writes bench/results/startup.md.
 
 import { spawnSync } from "node:child_process";
@@ -13,18 +16,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { dropFromPageCache } from "./daemon.bench.ts";
 import { benchRecording } from "./usb-scan.bench.ts";
 
 const repo = join(import.meta.dirname, "..");
 const { values } = parseArgs({
   options: {
     binary: { type: "string", default: "dist/eca" },
+    "esm-binary": { type: "string" },
     rounds: { type: "string", default: "15" },
     inner: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
 const sea = resolve(values.binary);
+const esm = values["esm-binary"] ? resolve(values["esm-binary"]) : undefined;
 const tree = join(repo, "examples/laptop-with-phone-and-stick");
 const dir = mkdtempSync(join(tmpdir(), "eca-bench-startup-"));
 const recording = join(dir, "bench-30.umockdev");
@@ -58,6 +64,9 @@ const commands: Command[] = (
     : ([
         { label: "`node -e 0` (the pinned Node 26)", argv: [node, "-e", "0"], ok: [0] },
         { label: "`eca --version`, SEA", argv: [sea, "--version"], ok: [0] },
+        ...(esm
+          ? [{ label: "`eca --version`, SEA without the snapshot", argv: [esm, "--version"], ok: [0] }]
+          : []),
         {
           label: "`eca --version`, sources (`node agent/bin/eca.ts`)",
           argv: [node, join(repo, "agent/bin/eca.ts"), "--version"],
@@ -68,6 +77,15 @@ const commands: Command[] = (
           argv: [sea, "scan", "--json", "--root", tree],
           ok: [0, 1],
         },
+        ...(esm
+          ? [
+              {
+                label: "`eca scan --json --root …`, SEA without the snapshot",
+                argv: [esm, "scan", "--json", "--root", tree],
+                ok: [0, 1],
+              },
+            ]
+          : []),
         {
           label: "`eca scan --json --root …`, sources",
           argv: [node, join(repo, "agent/bin/eca.ts"), "scan", "--json", "--root", tree],
@@ -97,6 +115,11 @@ const median = (values: number[]) => {
 };
 
 try {
+  // Peak RSS counts the executable's pages mapped in from the page cache, and a file just written
+  // (as build-sea.ts writes dist/eca) sits there in large folios that map in whole: `eca --version`
+  // peaked at 79 MB straight after a build and at 45 MB run from a copy. Each executable is read
+  // back from disk first, so every row's pages come in the same way.
+  if (!inner) for (const file of new Set([node, sea, ...(esm ? [esm] : [])])) dropFromPageCache(file);
   for (const command of commands) run(command); // warm the page cache
   for (let round = 0; round < rounds; round++) for (const command of commands) run(command);
   const floor = median(commands[0]?.samples ?? []);
@@ -124,24 +147,28 @@ try {
   );
   const peerRows = (JSON.parse(peers.stdout || "[]") as { label: string; ms: number; rss: number }[]).map(
     (p, _i, all) =>
-      `| ${p.label} | ${p.ms.toFixed(1)} ms | ${(p.ms / (all[0]?.ms ?? 1)).toFixed(2)}× of node under umockdev | ${p.rss.toFixed(1)} MB |`,
+      `| ${p.label} | ${p.ms.toFixed(1)} ms | ${(p.ms / (all[0]?.ms ?? 1)).toFixed(2)}× of node under umockdev | | ${p.rss.toFixed(1)} MB |`,
   );
+  // Each round's time over the same round's `node -e 0`: on a shared machine the load moves between
+  // rounds more than within one, so the median of these ratios moves less than the ratio of medians.
+  const floorSamples = commands[0]?.samples ?? [];
+  const perRound = (c: Command) => median(c.samples.map((ms, i) => ms / (floorSamples[i] ?? Number.NaN)));
   const rows = commands.map(
     (c) =>
-      `| ${c.label} | ${median(c.samples).toFixed(1)} ms | ${(median(c.samples) / floor).toFixed(2)}× | ${median(c.rss).toFixed(1)} MB |`,
+      `| ${c.label} | ${median(c.samples).toFixed(1)} ms | ${(median(c.samples) / floor).toFixed(2)}× | ${perRound(c).toFixed(2)}× | ${median(c.rss).toFixed(1)} MB |`,
   );
   const report = [
     "# Start-up: one-shot commands, whole process",
     "",
-    `\`npx node bench/startup.bench.ts --binary ${values.binary} --rounds ${rounds}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+    `\`npx node bench/startup.bench.ts --binary ${values.binary} --rounds ${rounds}${esm ? ` --esm-binary ${values["esm-binary"]}` : ""}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
     "",
-    "| command | median wall time | vs `node -e 0` | peak RSS |",
-    "| --- | ---: | ---: | ---: |",
+    "| command | median wall time | vs `node -e 0` | median of per-round ratios | peak RSS |",
+    "| --- | ---: | ---: | ---: | ---: |",
     ...rows,
     ...peerRows,
     peers.status === 0 ? "" : `\numockdev-run failed: ${peers.stderr.slice(-300)}`,
     "",
-    `Medians of ${rounds} interleaved rounds after one warm-up round; wall time from spawn to exit (through /usr/bin/time, the same for every row). The eca scan reads ${tree.replace(`${repo}/`, "")} (17 USB devices and a Type-C port) through --root; the rows "under umockdev-run" run inside one umockdev-run on the 30-device recording of bench/usb-scan.bench.ts (its LD_PRELOAD slows every file operation, so they are compared with each other and with node -e 0 under it).`,
+    `Medians of ${rounds} interleaved rounds after one warm-up round; wall time from spawn to exit (through /usr/bin/time, the same for every row); peak RSS after each executable was dropped from the page cache once (a file just written maps in whole large folios). The eca scan reads ${tree.replace(`${repo}/`, "")} (17 USB devices and a Type-C port) through --root; the rows "under umockdev-run" run inside one umockdev-run on the 30-device recording of bench/usb-scan.bench.ts (its LD_PRELOAD slows every file operation, so they are compared with each other and with node -e 0 under it).`,
     "",
   ].join("\n");
   process.stdout.write(report);

@@ -1,10 +1,14 @@
 // Builds the shipped artefact: one executable with Node inside, no node_modules needed.
 //
 //   npm run build:sea                      -> dist/eca (dist/eca.exe on Windows)
-//   node packaging/build-sea.ts [--out-dir /tmp/x] [--allow-missing] [--no-strip]
+//   node packaging/build-sea.ts [--out-dir /tmp/x] [--allow-missing] [--no-strip] [--no-snapshot]
 //
 // 1. esbuild bundles agent/bin/eca.ts (and everything it imports, lazily or not) into one ES module,
-//    inlining JSON imports and the JavaScript of every npm dependency.
+//    inlining JSON imports and the JavaScript of every npm dependency. A Linux build made on its own
+//    platform instead bundles agent/bin/eca-snapshot.ts as one CommonJS file and ships a V8 start-up
+//    snapshot of it (SEA `useSnapshot`): the program already evaluated and warmed up by a scan of
+//    examples/laptop-with-phone-and-stick, so a run neither parses nor compiles it (BENCHMARKS.md,
+//    Footprint; bench/results/startup.md).
 // 2. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
 //    for this platform are embedded as SEA assets; their `require("node-gyp-build")(dir)` is replaced
 //    by packaging/native-addon.ts, which extracts and dlopens the asset on first use.
@@ -13,16 +17,19 @@
 // Works offline: nothing is downloaded; the Node inside the artefact is the one running this script.
 
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -63,6 +70,16 @@ export interface BuildOptions {
    * (packaging/package.ts) turns it off.
    */
   codeCache?: boolean;
+  /**
+   * Ship a V8 start-up snapshot of the program instead of the ES module and its code cache. Default:
+   * on for a Linux build of eca made on its own platform and architecture (a snapshot can only be
+   * made by the Node binary that will run it); off for every other build. Another `entry` with a
+   * snapshot must call v8.startupSnapshot.setDeserializeMainFunction and has no top-level await. Byte-reproducible: it is made
+   * with fixed hash and random seeds (SNAPSHOT_BUILD_FLAGS), which every run replaces with its own.
+   */
+  snapshot?: boolean;
+  /** The recorded tree the snapshot's warm-up scans. Default: examples/laptop-with-phone-and-stick. */
+  warmUpTree?: string;
   /** Linux: the C library the addon prebuilds are picked for. Default: the build machine's. */
   libc?: "glibc" | "musl";
   /**
@@ -92,6 +109,20 @@ export interface BuildOptions {
  * gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size.
  */
 export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--max-semi-space-size=1"];
+
+/**
+ * Flags for the Node that makes a start-up snapshot, besides the executable's own execArgv (the
+ * snapshot and the executable are made under the same flags, like the code cache). V8 seeds its
+ * string hashes and Math.random from random numbers, and both seeds end up in the heap it saves:
+ * fixed ones make two builds give the same bytes. Neither reaches a run: V8 rehashes the snapshot's
+ * tables with a new random hash seed as it loads it (--rehash-snapshot, on by default; HashTable::
+ * Rehash shows in a `perf record` of `eca --version`), so the fixed seed is not the hash-flooding
+ * weakness of CVE-2017-11499, and Math.random is seeded again (two runs of a test snapshot printed
+ * different numbers). --single-threaded: with V8's helper threads (concurrent garbage collection and
+ * compilation) one build in three saved a differently laid out heap; a one-thread libuv pool did not
+ * help, this did (five builds, same bytes).
+ */
+export const SNAPSHOT_BUILD_FLAGS = ["--hash-seed=1", "--random-seed=1", "--single-threaded"];
 
 export interface BuildResult {
   executable: string;
@@ -228,8 +259,13 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
   return {
     name: "eca-lazy-builtins",
     setup(build) {
+      // A dynamic import() of a built-in too: esbuild would leave it as a real import(), which the
+      // CommonJS bundle of a start-up snapshot cannot run ("A dynamic import callback was not
+      // specified"); the bundled module gives the same built-in.
       build.onResolve({ filter: /^node:/ }, (args) =>
-        args.kind === "import-statement" ? { path: args.path, namespace: "eca-builtin" } : undefined,
+        args.kind === "import-statement" || args.kind === "dynamic-import"
+          ? { path: args.path, namespace: "eca-builtin" }
+          : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: "eca-builtin" }, (args) => {
         const builtin = (process.getBuiltinModule(args.path) ?? {}) as Record<string, unknown>;
@@ -248,6 +284,31 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
           loader: "js",
         };
       });
+    },
+  };
+}
+
+/**
+ * Commander requires child_process when it is loaded, for the executable sub-commands eca does not
+ * have: 2-3 MB of RSS in the daemon, and a built-in Node warns about in a start-up snapshot (the
+ * warning, with the build's process id, would be saved in the heap). Here it gets the module when a
+ * property of it is first read, which never happens in eca.
+ */
+function lazyCommanderChildProcessPlugin(): esbuild.Plugin {
+  const commander = join(REPO, "node_modules", "commander");
+  const dirs = existsSync(commander) ? [commander + sep, realpathSync(commander) + sep] : [commander + sep];
+  return {
+    name: "eca-lazy-commander-child-process",
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        args.kind === "require-call" && dirs.some((dir) => args.importer.startsWith(dir))
+          ? { path: "child_process", namespace: "eca-lazy-require" }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: "eca-lazy-require" }, () => ({
+        contents: `module.exports = new Proxy({}, { get: (_, name) => process.getBuiltinModule("node:child_process")[name] });`,
+        loader: "js",
+      }));
     },
   };
 }
@@ -294,6 +355,14 @@ const BANNER = `const require = (id) => {
 const __eca_dirname = import.meta.dirname;
 const __eca_filename = import.meta.filename;`;
 
+// The snapshot's CommonJS bundle is run by `node --build-sea` with a `require` of built-in modules
+// only (user-land modules cannot be required in a snapshot), which is what BANNER gives the ES one.
+// Its __dirname would be the build directory, saved in the snapshot (two builds would differ):
+// the bundled packages only pass theirs to node-gyp-build, which ignores it here.
+const SNAPSHOT_BANNER = `// require: built-in modules only (anything else is not bundled into eca)
+const __eca_filename = process.execPath;
+const __eca_dirname = require("node:path").dirname(__eca_filename);`;
+
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const outDir = resolve(options.outDir ?? join(REPO, "dist"));
@@ -306,6 +375,10 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     );
   }
   const node = options.node ?? process.execPath;
+  const snapshot = options.snapshot ?? (!cross && platform === "linux" && options.entry === undefined);
+  if (snapshot && cross) {
+    throw new Error(`a start-up snapshot for ${platform}-${arch} can only be made on ${platform}-${arch}`);
+  }
   const log = (line: string) => {
     if (options.verbose) process.stderr.write(`build-sea: ${line}\n`);
   };
@@ -331,20 +404,26 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   if (platform === "win32") log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
 
   const name = options.name ?? "eca";
-  const bundle = join(outDir, `${name}.bundle.mjs`);
+  const bundle = join(outDir, snapshot ? `${name}.bundle.cjs` : `${name}.bundle.mjs`);
   const missingModules: string[] = [];
   const result = await esbuild.build({
     absWorkingDir: REPO,
     nodePaths: [join(REPO, "node_modules")],
-    entryPoints: [resolve(options.entry ?? join(REPO, "agent", "bin", "eca.ts"))],
+    entryPoints: [
+      resolve(options.entry ?? join(REPO, "agent", "bin", snapshot ? "eca-snapshot.ts" : "eca.ts")),
+    ],
     outfile: bundle,
     bundle: true,
     platform: "node",
-    format: "esm",
+    format: snapshot ? "cjs" : "esm",
     target: "node26",
-    banner: { js: BANNER },
+    banner: { js: snapshot ? SNAPSHOT_BANNER : BANNER },
     minifyWhitespace: true,
     minifySyntax: true,
+    // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
+    // still compiles at start is parsed from a shorter text). keepNames keeps every function's and
+    // class's `name`, which is what V8 prints in a stack trace.
+    minifyIdentifiers: true,
     keepNames: true,
     legalComments: "eof",
     logLevel: "silent",
@@ -361,9 +440,11 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     plugins: [
       nativeAddonPlugin(addons, platform, arch),
       lazyBuiltinsPlugin(),
+      lazyCommanderChildProcessPlugin(),
       ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
     ],
   });
+  asciiOnly(bundle);
   for (const warning of result.warnings) log(`esbuild warning: ${warning.text}`);
   for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
   const bundleBytes = statSync(bundle).size;
@@ -391,28 +472,50 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     // Relative, and --build-sea runs in outDir: the blob records this path (and the code cache the
     // script name), so an absolute one would make two build directories give different bytes.
     main: basename(bundle),
-    mainFormat: "module",
+    mainFormat: snapshot ? "commonjs" : "module",
     executable: executableBase,
     output: executable,
     disableExperimentalSEAWarning: true,
-    useSnapshot: false,
+    useSnapshot: snapshot,
     // V8 code cache for the bundle: measurably faster start-up (see bench/results/packaging.md). Only
-    // the platform that made it can use it, so a cross build goes without.
-    useCodeCache: options.codeCache ?? !cross,
+    // the platform that made it can use it, so a cross build goes without. A snapshot holds the
+    // compiled program itself.
+    useCodeCache: snapshot ? false : (options.codeCache ?? !cross),
     execArgv: options.execArgv ?? DAEMON_EXEC_ARGV,
     // The artefact runs as root/SYSTEM: do not let NODE_OPTIONS-style environment extend its Node flags.
     execArgvExtension: "none",
     assets: Object.fromEntries([...addons].map(([name, file]) => [addonAssetKey(name), file])),
   };
-  const configFile = join(outDir, `${name}.sea-config.json`);
+  // A snapshot saves the path of the script it was made from (V8's script name): it is made in a
+  // directory whose name depends only on what goes into it, so two builds give the same bytes.
+  const workDir = snapshot
+    ? await claimSnapshotDir(bundle, { ...config, executable: undefined, output: undefined })
+    : outDir;
+  if (snapshot) copyFileSync(bundle, join(workDir, basename(bundle)));
+  const configFile = join(workDir, `${name}.sea-config.json`);
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  // V8 rejects a code cache made under other flags ("Code cache data rejected"), so the cache is made
-  // by a Node running with the flags the executable will run with.
+  // V8 rejects a code cache or a snapshot made under other flags ("Code cache data rejected"), so
+  // either is made by a Node running with the flags the executable will run with.
   // A cross build cannot run the target's Node: the Node running this script writes it (same version).
-  await runCommand(cross ? process.execPath : node, [...config.execArgv, "--build-sea", configFile], {
-    cwd: outDir,
-    inherit: options.verbose === true,
-  });
+  // The config is named relative to outDir, its working directory, like everything in it: a snapshot
+  // saves the build's process.argv, so an absolute path would make two build directories differ.
+  const warmUpTree = resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"));
+  try {
+    await runCommand(
+      cross ? process.execPath : node,
+      [...config.execArgv, ...(snapshot ? SNAPSHOT_BUILD_FLAGS : []), "--build-sea", basename(configFile)],
+      {
+        cwd: workDir,
+        inherit: options.verbose === true,
+        ...(snapshot ? { env: { ...process.env, ECA_SNAPSHOT_WARMUP: warmUpTree } } : {}),
+      },
+    );
+  } finally {
+    if (snapshot) {
+      copyFileSync(configFile, join(outDir, basename(configFile)));
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
   if (executableBase !== node) rmSync(executableBase, { force: true });
 
   if (platform === "darwin" && process.platform === "darwin") {
@@ -430,6 +533,57 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   };
 }
 
+/**
+ * Escapes what esbuild leaves outside ASCII (it does in regular expression literals: "Citroën" in a
+ * head unit pattern, "°" in systeminformation). One such character made V8 hold the whole bundle
+ * as a two-byte string: twice its size (2.6 MB for 1.3 MB) in every process's heap, and in the
+ * snapshot. `\uXXXX` means
+ * the same character in a string, a template, a regular expression (with or without the u flag: a
+ * surrogate pair is one code point there) and an identifier.
+ */
+function asciiOnly(file: string): void {
+  const text = readFileSync(file, "utf8");
+  // After a backslash the escape would change meaning (`\ë` would become `\\u00eb`).
+  if (/\\[\u0080-\uffff]/.test(text)) throw new Error(`${file}: a backslash before a non-ASCII character`);
+  const escaped = text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  if (escaped !== text) writeFileSync(file, escaped);
+}
+
+/**
+ * Creates (mode 0700, failing if it exists) the directory a snapshot is made in:
+ * <tmpdir>/eca-sea-snapshot-<hash of the bundle and the SEA config, without its output paths>.
+ * Another build of the same bundle may be using it (two test files building at once): wait for it
+ * to be removed; one older than ten minutes was left by a killed build and is removed.
+ */
+async function claimSnapshotDir(bundle: string, config: object): Promise<string> {
+  const hash = createHash("sha256").update(readFileSync(bundle)).update(JSON.stringify(config));
+  const dir = join(tmpdir(), `eca-sea-snapshot-${hash.digest("hex").slice(0, 16)}`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A snapshot takes seconds to make: one left for ten minutes is from a build that was killed.
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${dir} exists: another build is making this snapshot, or one was killed (fix: remove the directory)`,
+        );
+      }
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  }
+}
+
 function mebibytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
@@ -442,6 +596,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const built = await buildSea({
     ...(outDir ? { outDir } : {}),
     ...(strip === false ? { strip } : {}),
+    ...(process.argv.includes("--no-snapshot") ? { snapshot: false } : {}),
     allowMissing,
     verbose: true,
   });

@@ -5,7 +5,7 @@ import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { addDeviceSourceOptions, type DeviceSourceFlags, probeSetup } from "./options.ts";
 import { renderReport } from "./render.ts";
 
-interface ScanFlags extends DeviceSourceFlags {
+export interface ScanFlags extends DeviceSourceFlags {
   json?: boolean;
   policy?: string;
 }
@@ -18,13 +18,20 @@ export function registerScanCommand(program: Command): void {
       .option("--json", "print one JSON document instead of tables")
       .option("--policy <file>", "policy file (YAML or JSON); the built-in policy when left out"),
   ).action(async (flags: ScanFlags) => {
-    const policy = await loadPolicy(flags.policy);
-    const { backends, options, hostname } = probeSetup(flags);
-    const { scanOnce } = await import("../scan.ts");
-    const report = await scanOnce(backends, options, policy, hostname);
-    process.stdout.write(
-      flags.json ? `${jsonForTerminal(report, 2)}\n` : renderReport(report) + renderUnobserved(report),
-    );
-    process.exitCode = scanExitCode(report);
+    const { text, exitCode } = await scanCommandOutput(flags);
+    process.stdout.write(text);
+    process.exitCode = exitCode;
   });
+}
+
+/** What `eca scan` prints and exits with; also run, output unused, when the start-up snapshot is built. */
+export async function scanCommandOutput(flags: ScanFlags): Promise<{ text: string; exitCode: number }> {
+  const policy = await loadPolicy(flags.policy);
+  const { backends, options, hostname } = probeSetup(flags);
+  const { scanOnce } = await import("../scan.ts");
+  const report = await scanOnce(backends, options, policy, hostname);
+  return {
+    text: flags.json ? `${jsonForTerminal(report, 2)}\n` : renderReport(report) + renderUnobserved(report),
+    exitCode: scanExitCode(report),
+  };
 }
