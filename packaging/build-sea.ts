@@ -120,9 +120,18 @@ export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--max-semi-space-si
  * weakness of CVE-2017-11499, and Math.random is seeded again (two runs of a test snapshot printed
  * different numbers). --single-threaded: with V8's helper threads (concurrent garbage collection and
  * compilation) one build in three saved a differently laid out heap; a one-thread libuv pool did not
- * help, this did (five builds, same bytes).
+ * help, this did (five builds, same bytes). --predictable and --predictable-gc-schedule: V8 still
+ * ran timer-driven work (the memory reducer, idle-time GC) whose moment depends on the machine's
+ * load, and one build of the test suite's pair differed under a load average of 9; in predictable
+ * mode the heap's growth and collections follow allocation alone.
  */
-export const SNAPSHOT_BUILD_FLAGS = ["--hash-seed=1", "--random-seed=1", "--single-threaded"];
+export const SNAPSHOT_BUILD_FLAGS = [
+  "--hash-seed=1",
+  "--random-seed=1",
+  "--single-threaded",
+  "--predictable",
+  "--predictable-gc-schedule",
+];
 
 export interface BuildResult {
   executable: string;
