@@ -5,7 +5,7 @@
 
 import { chmod, lchown, lstat, readFile } from "node:fs/promises";
 import { createConnection, Server, type Socket } from "node:net";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
 import type { DaemonStatus } from "./status-types.ts";

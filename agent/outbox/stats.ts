@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import { DB_FILE } from "./schema.ts";
 import type { OutboxStats } from "./types.ts";
 
