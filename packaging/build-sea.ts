@@ -18,6 +18,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   rmSync,
   statSync,
@@ -235,6 +236,21 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
 }
 
 /**
+ * Node makes a source with any non-ASCII character a two-byte V8 string, so one "ë" in a data
+ * table's regular expression doubled the 1.2 MB bundle in the daemon's heap (BENCHMARKS.md,
+ * Footprint). esbuild's charset "ascii" escapes strings but leaves regular expression literals as
+ * they are; there \uXXXX means the same character, so what is left is escaped here.
+ */
+function asciiOnly(file: string): void {
+  const text = readFileSync(file, "utf8");
+  const escaped = text.replace(
+    /[\u0080-\uffff]/g,
+    (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  if (escaped !== text) writeFileSync(file, escaped);
+}
+
+/**
  * While the tree is being built up, an import of a local file that does not exist yet can be let
  * through (allowMissing): the file becomes a module that throws when it is evaluated, exactly like
  * Node does at run time in development (lazily imported modules fail only when imported). It is a
@@ -323,6 +339,8 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
+    // ASCII only (see asciiOnly below).
+    charset: "ascii",
     legalComments: "eof",
     logLevel: "silent",
     metafile: true,
@@ -343,6 +361,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   });
   for (const warning of result.warnings) log(`esbuild warning: ${warning.text}`);
   for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
+  asciiOnly(bundle);
   const bundleBytes = statSync(bundle).size;
   log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
 
