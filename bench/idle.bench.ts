@@ -9,11 +9,19 @@
 // helpers together, dozens of context switches for one wake-up, so both are reported.
 //
 // Then the churn: --cycles USB sticks attached and detached in batches (each an attach-detach
-// cycle: its finding opened and resolved, each event delivered), and RSS again after 8 s idle
-// (the V8 memory reducer's full GC runs once allocation stops), against RSS after a first warm-up
-// batch (so `node:https` and TLS, loaded on the first delivery, are in both).
+// cycle: its finding opened and resolved, each event delivered), then more in batches of
+// --event-batch until --events events have been delivered since the baseline. RSS is read after a
+// full garbage collection of the measured process itself, at the baseline (after a first warm-up
+// batch, so `node:https` and TLS, loaded on the first delivery, are in every reading), after the
+// cycles and after the events. The GC is forced through Node's inspector, which every Node process
+// (the SEA too) opens on SIGUSR1 on 127.0.0.1:9229: nothing in eca exposes it; the bench checks it
+// is talking to the agent's pid, and keeps the session open from the baseline on, so the
+// inspector's own memory is in every reading. Should that fail (the port taken by another
+// process), it says so and reads RSS after 8 s idle instead (the V8 memory reducer's full GC runs
+// once allocation stops).
 //
-// Usage: npx node bench/idle.bench.ts [--binary dist/eca] [--seconds 30] [--settle 15] [--cycles 5000] [--batch 250]
+// Usage: npx node bench/idle.bench.ts [--binary dist/eca] [--seconds 30] [--settle 15] [--cycles 1000] [--batch 250]
+//          [--events 10000] [--event-batch 1000]
 // (--cycles 0: the idle part alone, printed, not written)
 // Writes bench/results/idle.md.
 
@@ -46,14 +54,18 @@ const { values } = parseArgs({
   options: {
     binary: { type: "string" },
     seconds: { type: "string", default: "30" },
-    cycles: { type: "string", default: "5000" },
+    cycles: { type: "string", default: "1000" },
     batch: { type: "string", default: "250" },
+    events: { type: "string", default: "10000" },
+    "event-batch": { type: "string", default: "1000" },
     settle: { type: "string", default: "15" },
   },
 });
 const seconds = Number(values.seconds);
 const cycles = Number(values.cycles);
 const batch = Number(values.batch);
+const events = Number(values.events);
+const eventBatch = Number(values["event-batch"]);
 
 /** Context switches by thread name (comm), to see which threads wake. */
 function wakeUpsByThread(pid: number): Map<string, number> {
@@ -89,6 +101,86 @@ function wakeUps(pid: number): number {
 }
 
 const rssMB = (pid: number) => statusField(pid, "VmRSS") / 1024;
+
+/**
+ * Diagnosis only: glibc's malloc_trim(0) called inside process `pid` by gdb (when installed), to
+ * tell memory the process still holds from memory it freed and malloc kept. RSS before and after.
+ */
+function mallocTrim(pid: number): { before: number; after: number } | undefined {
+  if (spawnSync("gdb", ["--version"]).error !== undefined) return undefined;
+  const before = rssMB(pid);
+  const gdb = spawnSync("gdb", ["-p", String(pid), "-batch", "-ex", "call (int)malloc_trim(0)"], {
+    encoding: "utf8",
+  });
+  if (gdb.status !== 0) return undefined;
+  return { before, after: rssMB(pid) };
+}
+
+/**
+ * A full GC of process `pid`, forced through Node's inspector (SIGUSR1 opens it on
+ * 127.0.0.1:9229); undefined, with the reason, when the inspector there is not that process's.
+ */
+interface InspectorGc {
+  collect(): Promise<void>;
+  /** process.memoryUsage() of the agent, in MB. */
+  usage(): Promise<Record<string, number>>;
+  close(): void;
+}
+
+async function inspectorGc(pid: number): Promise<InspectorGc | string> {
+  process.kill(pid, "SIGUSR1");
+  let targets: { webSocketDebuggerUrl: string }[] = [];
+  for (let i = 0; i < 40 && targets.length === 0; i++) {
+    await sleep(50);
+    try {
+      targets = (await (await fetch("http://127.0.0.1:9229/json/list")).json()) as typeof targets;
+    } catch {
+      // not listening yet
+    }
+  }
+  const target = targets[0];
+  if (!target) return "the inspector did not open on 127.0.0.1:9229";
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((opened, failed) => {
+    socket.addEventListener("open", opened);
+    socket.addEventListener("error", failed);
+  });
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((answered) => {
+      pending.set(++id, answered);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  const answer = (await call("Runtime.evaluate", { expression: "process.pid", returnByValue: true })) as {
+    result?: { value?: unknown };
+  };
+  if (answer.result?.value !== pid) {
+    socket.close();
+    return `127.0.0.1:9229 is another process's inspector (pid ${String(answer.result?.value)})`;
+  }
+  return {
+    async collect() {
+      await call("HeapProfiler.collectGarbage");
+      await sleep(500);
+      await call("HeapProfiler.collectGarbage");
+      await sleep(500);
+    },
+    async usage() {
+      const expression = "JSON.stringify(process.memoryUsage())";
+      const reply = (await call("Runtime.evaluate", { expression, returnByValue: true })) as {
+        result?: { value?: string };
+      };
+      const bytes = JSON.parse(reply.result?.value ?? "{}") as Record<string, number>;
+      return Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, v / 1024 / 1024]));
+    },
+    close: () => socket.close(),
+  };
+}
 
 interface Sampled {
   label: string;
@@ -253,7 +345,7 @@ try {
     const baseline = await openFindings();
     let serial = 0;
     const latencies: number[] = [];
-    async function cycle(count: number): Promise<void> {
+    async function cycle(count: number, timed = true): Promise<void> {
       const ports: string[] = [];
       for (let i = 0; i < count; i++) {
         const port = `1-${20 + i}`;
@@ -268,34 +360,77 @@ try {
         ports.push(port);
       }
       const attached = performance.now();
+      // Timed cycles watch the status socket (finding queued); the events phase watches the
+      // receiver instead (finding delivered), which costs the agent no status answers of 1,000 findings.
+      const received = receiver.events().length;
+      const deliveredAtLeast = async (wanted: number) => {
+        for (let i = 0; i < 1200 && receiver.events().length < wanted; i++) await sleep(25);
+      };
       writeFileSync(join(root, "dev/bus/usb/001", "200"), "");
-      while ((await openFindings()) < baseline + count) await sleep(5);
-      latencies.push(performance.now() - attached);
+      if (timed) {
+        while ((await openFindings()) < baseline + count) await sleep(5);
+        latencies.push(performance.now() - attached);
+      } else await deliveredAtLeast(received + count);
       for (const port of ports) {
         rmSync(join(devices, port));
         rmSync(join(devices, `${port}:1.0`));
         rmSync(join(root, "sys/devices/pci0000:00/0000:00:14.0/usb1", port), { recursive: true });
       }
       rmSync(join(root, "dev/bus/usb/001", "200"));
-      while ((await openFindings()) > baseline) await sleep(5);
+      if (timed) while ((await openFindings()) > baseline) await sleep(5);
+      else await deliveredAtLeast(received + 2 * count);
     }
-    await cycle(batch); // warm-up: the largest scan the churn makes, delivered
+    await cycle(batch); // warm-up: the largest scan the cycles make, delivered
+    const gc = await inspectorGc(pid);
+    const gcNote =
+      typeof gc === "string"
+        ? `RSS read after 8 s idle, no GC forced: ${gc}.`
+        : "RSS read after a full GC of the agent forced through its inspector (HeapProfiler.collectGarbage, twice, SIGUSR1 on 127.0.0.1:9229, the session open from the baseline on).";
+    const usages: Record<string, number>[] = [];
+    const rssParts: [anon: number, file: number][] = [];
+    const settledRss = async () => {
+      if (typeof gc === "string") await sleep(8_000);
+      else {
+        await gc.collect();
+        usages.push(await gc.usage());
+      }
+      rssParts.push([statusField(pid, "RssAnon") / 1024, statusField(pid, "RssFile") / 1024]);
+      return rssMB(pid);
+    };
     const delivered0 = receiver.events().length;
-    await sleep(8_000);
-    const rssBefore = rssMB(pid);
+    const rssBefore = await settledRss();
     const churnBegan = performance.now();
     for (let done = 0; done < cycles; done += batch) await cycle(Math.min(batch, cycles - done));
     const churnSeconds = (performance.now() - churnBegan) / 1000;
-    const wanted = delivered0 + 2 * cycles;
-    for (let i = 0; i < 600 && receiver.events().length < wanted; i++) await sleep(50);
-    const delivered = receiver.events().length - delivered0;
-    await sleep(8_000);
-    const rssAfter = rssMB(pid);
+    const allDelivered = async (wanted: number) => {
+      for (let i = 0; i < 600 && receiver.events().length < wanted; i++) await sleep(50);
+      return receiver.events().length - delivered0;
+    };
+    const delivered = await allDelivered(delivered0 + 2 * cycles);
+    const rssAfter = await settledRss();
+    // Then events: more cycles, in larger batches, until --events have been delivered.
+    const eventsBegan = performance.now();
+    let eventCycles = 0;
+    while (receiver.events().length - delivered0 < events) {
+      const count = Math.min(eventBatch, Math.ceil((events - (receiver.events().length - delivered0)) / 2));
+      await cycle(count, false);
+      eventCycles += count;
+      const before = receiver.events().length;
+      await allDelivered(delivered0 + Math.min(events, 2 * (cycles + eventCycles)));
+      if (receiver.events().length === before && before - delivered0 < 2 * (cycles + eventCycles)) {
+        throw new Error(`delivery stalled at ${before - delivered0} events`);
+      }
+    }
+    const eventsSeconds = (performance.now() - eventsBegan) / 1000;
+    const deliveredAll = receiver.events().length - delivered0;
+    const rssEvents = await settledRss();
+    if (typeof gc !== "string") gc.close();
+    const trimmed = mallocTrim(pid);
 
     const report = [
       "# Idle agent beside a bare Node and usbguard-daemon, and memory after churn",
       "",
-      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch} --events ${events} --event-batch ${eventBatch}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
       "",
       `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all three sampled together once a second (RSS: median of the samples).`,
       "",
@@ -308,9 +443,31 @@ try {
       `Churn: ${cycles} attach/detach cycles in batches of ${batch} in ${churnSeconds.toFixed(1)} s; ${delivered} events delivered to the loopback HTTPS receiver (mutual TLS).`,
       `Attach of a batch → all its findings queued: median ${median(latencies).toFixed(0)} ms, worst ${Math.max(...latencies).toFixed(0)} ms.`,
       "",
-      `| RSS after the warm-up batch, 8 s idle | after the churn, 8 s idle | growth |`,
-      "| ---: | ---: | ---: |",
-      `| ${rssBefore.toFixed(1)} MB | ${rssAfter.toFixed(1)} MB | ${(rssAfter - rssBefore).toFixed(1)} MB |`,
+      `Then ${eventCycles} more cycles in batches of up to ${eventBatch} in ${eventsSeconds.toFixed(1)} s: ${deliveredAll} events delivered since the baseline in all.`,
+      "",
+      gcNote,
+      "",
+      `| RSS at the baseline (after the warm-up batch) | after ${cycles} cycles | growth | after ${deliveredAll} delivered events | growth |`,
+      "| ---: | ---: | ---: | ---: | ---: |",
+      `| ${rssBefore.toFixed(1)} MB | ${rssAfter.toFixed(1)} MB | ${(rssAfter - rssBefore).toFixed(1)} MB | ${rssEvents.toFixed(1)} MB | ${(rssEvents - rssBefore).toFixed(1)} MB |`,
+      "",
+      `Of the RSS, anonymous memory ${rssParts.map(([anon]) => anon.toFixed(1)).join(" → ")} MB and the executable's and libraries' file pages ${rssParts.map(([, file]) => file.toFixed(1)).join(" → ")} MB (RssAnon, RssFile).`,
+      ...(trimmed
+        ? [
+            "",
+            `Then glibc's malloc_trim(0), called in the agent by gdb (a diagnosis, nothing eca does): RSS ${trimmed.before.toFixed(1)} → ${trimmed.after.toFixed(1)} MB (${(trimmed.after - rssBefore).toFixed(1)} MB from the baseline). Memory malloc_trim gives back was freed by the agent and kept by malloc, not leaked.`,
+          ]
+        : []),
+      ...(usages.length === 3
+        ? [
+            "",
+            "Inside the agent at the same three points (`process.memoryUsage()`, after the GC): " +
+              ["heapUsed", "heapTotal", "external", "arrayBuffers"]
+                .map((key) => `${key} ${usages.map((u) => (u[key] ?? 0).toFixed(1)).join(" → ")} MB`)
+                .join("; ") +
+              "; the rest of the RSS is the executable's pages and native memory (SQLite, OpenSSL, malloc).",
+          ]
+        : []),
       ...usbguardNote.map((note) => `\n${note}`),
       "",
     ].join("\n");

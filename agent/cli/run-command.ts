@@ -86,7 +86,7 @@ export function registerRunCommand(program: Command): void {
       };
       checkFlags(overrides);
       const config = await loadConfig(flags.config, overrides);
-      // pino (and its worker_threads transport code) is loaded only by the daemon, not by every command.
+      // The logger is loaded only by the daemon, not by every command.
       const { createLogger } = await import("../log.ts");
       const logger = createLogger(process.env.ECA_LOG_LEVEL ?? "info", config.logging);
       const { startDaemon } = await import("../daemon/daemon.ts");

@@ -85,14 +85,9 @@ async function policyForLiveScan(config: AgentConfig): Promise<{ policy: LoadedP
     return { policy: await loadPolicy(config.policyFile) };
   }
   const { openPolicySource, policySourceOptions } = await import("../daemon/policy-source.ts");
-  const { default: pino } = await import("pino");
+  const { silentLogger } = await import("../log.ts");
   const { url: _url, ...options } = policySourceOptions(config);
-  const source = await openPolicySource(
-    config.policyFile,
-    config.stateDir,
-    pino({ level: "silent" }),
-    options,
-  );
+  const source = await openPolicySource(config.policyFile, config.stateDir, silentLogger, options);
   try {
     const policy = await source.current();
     const problem = source.problem();

@@ -235,8 +235,8 @@ export async function checkConfigReferences(config: AgentConfig): Promise<Docume
     const { tmpdir } = await import("node:os");
     const scratch = await mkdtemp(join(tmpdir(), "eca-config-check-"));
     try {
-      const { default: pino } = await import("pino");
-      const source = await openPolicySource(config.policyFile, scratch, pino({ level: "silent" }), {
+      const { silentLogger } = await import("../log.ts");
+      const source = await openPolicySource(config.policyFile, scratch, silentLogger, {
         trustedKeys: policyBlock.trustedKeys,
         host: { hostname: "config-check" },
       });

@@ -5,7 +5,6 @@
 // start that fails stops what it had started, so the process exits rather than linger.
 
 import type { Server } from "node:net";
-import type { Logger } from "pino";
 import { enforcedRules, enforcementSettings } from "../../policy/enforcement.ts";
 import { isWarning } from "../../policy/evaluate.ts";
 import type { LoadedPolicy, Policy } from "../../policy/types.ts";
@@ -33,6 +32,7 @@ import {
 } from "../events/ocsf.ts";
 import { resolveEventSettings } from "../events/settings.ts";
 import { createFindingTracker, type FindingTracker } from "../findings/lifecycle.ts";
+import type { Logger } from "../log.ts";
 import { type Outbox, openOutbox } from "../outbox/outbox.ts";
 import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";

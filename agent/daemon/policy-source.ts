@@ -16,7 +16,6 @@
 
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "pino";
 import {
   DocumentError,
   MAX_DOCUMENT_BYTES,
@@ -37,6 +36,7 @@ import { acceptPolicy, type HighWater, type PolicyCandidate, raiseHighWater } fr
 import type { EvaluationContext, HostFacts, LoadedPolicy } from "../../policy/types.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
 import type { AgentConfig } from "../config/config.ts";
+import type { Logger } from "../log.ts";
 import {
   createPolicyFetcher,
   MAX_DOWNLOAD_BYTES,

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, lchown, lstat, readFile } from "node:fs/promises";
 import { createConnection, Server, type Socket } from "node:net";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
 import { MAX_STATUS_BYTES, requestAuthenticated, type ServerKey, serveAuthenticated } from "./status-auth.ts";

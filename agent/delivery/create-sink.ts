@@ -1,7 +1,7 @@
 // Chooses the sink for the configured endpoint: syslog over TLS for relp+tls:// and
 // syslog+tls:// URLs (or format "syslog"), HTTPS (OCSF JSON or Splunk HEC) for everything else.
 
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import type { Sink } from "./deliverer.ts";
 import { createHttpSink, type EndpointConfig } from "./http-sink.ts";
 import { createSyslogSink } from "./syslog-sink.ts";

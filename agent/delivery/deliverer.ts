@@ -2,7 +2,7 @@
 // (see policy.ts). One batch in flight at a time, so events arrive in order unless a retry
 // repeats them. It runs beside scanning and never blocks it: scans only ever enqueue.
 
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import type { Outbox, OutboxEvent } from "../outbox/outbox.ts";
 import {
   backoffCeiling,

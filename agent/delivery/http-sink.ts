@@ -7,7 +7,7 @@ import type http from "node:http";
 import type https from "node:https";
 import { promisify } from "node:util";
 import type zlib from "node:zlib";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import type { OutboxEvent } from "../outbox/outbox.ts";
 import type { Sink } from "./deliverer.ts";
 import type { SendResult } from "./policy.ts";

@@ -26,7 +26,7 @@
 // shown by `eca status`. Raise rsyslog's global(maxMessageSize=...) and this setting together.
 
 import type tls from "node:tls";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import type { Sink } from "./deliverer.ts";
 import { warnIfTlsChecksDisabled } from "./http-sink.ts";
 import type { SendResult } from "./policy.ts";

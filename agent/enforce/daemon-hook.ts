@@ -4,12 +4,12 @@
 
 import { mkdirSync, watch } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "pino";
 import { enforcedRules, enforcementSettings } from "../../policy/enforcement.ts";
 import type { Policy, RuleId } from "../../policy/types.ts";
 import type { AgentConfig } from "../config/config.ts";
 import type { EventContext } from "../events/ocsf.ts";
 import type { OpenFinding } from "../findings/lifecycle.ts";
+import type { Logger } from "../log.ts";
 import type { NewEvent } from "../outbox/types.ts";
 import { createActuator, defaultActuator } from "./create.ts";
 import { createEnforcer, type EnforcementPass, type Enforcer } from "./enforcer.ts";

@@ -3,7 +3,7 @@
 // after compaction there is at most one per finding, which the number of devices bounds.
 
 import type { DatabaseSync } from "node:sqlite";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import { sum } from "./queue.ts";
 import { addToCounter } from "./stats.ts";
 

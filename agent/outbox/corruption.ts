@@ -2,7 +2,7 @@
 // one can be started in its place.
 
 import { existsSync, renameSync } from "node:fs";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 
 // SQLite primary result codes that mean the file itself is damaged or is not a database.
 export const SQLITE_CORRUPT = 11;

@@ -3,6 +3,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Finding } from "../../policy/types.ts";
 import type { OpenFinding } from "../findings/lifecycle.ts";
+import { statement } from "./statements.ts";
 
 export function loadOpenFindings(db: DatabaseSync): Map<string, OpenFinding> {
   const rows = db.prepare("SELECT id, finding, opened_at FROM open_findings").all() as {
@@ -18,11 +19,12 @@ export function loadOpenFindings(db: DatabaseSync): Map<string, OpenFinding> {
 }
 
 export function storeOpenFindings(db: DatabaseSync, opened: OpenFinding[], resolvedIds: string[]): void {
-  const upsert = db.prepare(
+  const upsert = statement(
+    db,
     `INSERT INTO open_findings (id, finding, opened_at) VALUES (?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET finding = excluded.finding, opened_at = excluded.opened_at`,
   );
   for (const open of opened) upsert.run(open.finding.id, JSON.stringify(open.finding), open.openedAt);
-  const remove = db.prepare("DELETE FROM open_findings WHERE id = ?");
+  const remove = statement(db, "DELETE FROM open_findings WHERE id = ?");
   for (const id of resolvedIds) remove.run(id);
 }

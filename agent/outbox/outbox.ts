@@ -12,8 +12,8 @@
 // order, and written once the disk takes writes again; the open set is always kept in memory as
 // well, so whatever happens to the file, the daemon can write it into a new one.
 
-import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
+import type { Logger } from "../log.ts";
 import { makeRoom } from "./compaction.ts";
 import { isCorruption } from "./corruption.ts";
 import { createHeldWrites, type PendingWrite } from "./held-writes.ts";

@@ -2,6 +2,7 @@
 // takes the database and returns the change in queued bytes; the outbox keeps the running total.
 
 import type { DatabaseSync } from "node:sqlite";
+import { SEQ_IN_LIST, statement } from "./statements.ts";
 import type { BatchLimits, EventKind, NewEvent, OutboxEvent } from "./types.ts";
 
 export interface SerializedEvent {
@@ -20,7 +21,8 @@ export function serialize(events: NewEvent[]): SerializedEvent[] {
 
 /** Inserts events (a uid already queued is ignored); returns the bytes added. */
 export function insertEvents(db: DatabaseSync, events: SerializedEvent[], createdAt: number): number {
-  const insert = db.prepare(
+  const insert = statement(
+    db,
     "INSERT OR IGNORE INTO events (uid, kind, finding_id, payload, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
   );
   let added = 0;
@@ -44,11 +46,10 @@ interface EventRow {
 
 /** The oldest events within the limits; always at least one when any is queued, whatever its size. */
 export function selectBatch(db: DatabaseSync, limits: BatchLimits): OutboxEvent[] {
-  const rows = db
-    .prepare(
-      "SELECT seq, uid, kind, finding_id, payload, bytes, created_at, attempts FROM events ORDER BY seq LIMIT ?",
-    )
-    .all(Math.max(1, limits.maxEvents)) as unknown as EventRow[];
+  const rows = statement(
+    db,
+    "SELECT seq, uid, kind, finding_id, payload, bytes, created_at, attempts FROM events ORDER BY seq LIMIT ?",
+  ).all(Math.max(1, limits.maxEvents)) as unknown as EventRow[];
   const batch: OutboxEvent[] = [];
   let bytes = 0;
   for (const row of rows) {
@@ -72,16 +73,14 @@ export function selectBatch(db: DatabaseSync, limits: BatchLimits): OutboxEvent[
 /** Removes events by seq; returns the bytes freed. */
 export function deleteBySeq(db: DatabaseSync, seqs: number[]): number {
   if (seqs.length === 0) return 0;
-  const rows = db
-    .prepare(`DELETE FROM events WHERE seq IN (${placeholders(seqs.length)}) RETURNING bytes`)
-    .all(...seqs) as { bytes: number }[];
+  const rows = statement(db, `DELETE FROM events WHERE ${SEQ_IN_LIST} RETURNING bytes`).all(
+    JSON.stringify(seqs),
+  ) as { bytes: number }[];
   return sum(rows);
 }
 
 export function recordAttempt(db: DatabaseSync, seqs: number[]): void {
-  db.prepare(`UPDATE events SET attempts = attempts + 1 WHERE seq IN (${placeholders(seqs.length)})`).run(
-    ...seqs,
-  );
+  statement(db, `UPDATE events SET attempts = attempts + 1 WHERE ${SEQ_IN_LIST}`).run(JSON.stringify(seqs));
 }
 
 /** Copies events to the dead letters (keeping the newest `keep`); returns the bytes freed. */
@@ -90,14 +89,16 @@ export function moveToDeadLetters(
   seqs: number[],
   failure: { at: number; reason: string; status: number | null; keep: number },
 ): number {
-  db.prepare(
+  statement(
+    db,
     `INSERT OR REPLACE INTO dead_letters
        (seq, uid, kind, finding_id, payload, created_at, attempts, failed_at, status, reason)
      SELECT seq, uid, kind, finding_id, payload, created_at, attempts, ?, ?, ?
-     FROM events WHERE seq IN (${placeholders(seqs.length)})`,
-  ).run(failure.at, failure.status, failure.reason, ...seqs);
+     FROM events WHERE ${SEQ_IN_LIST}`,
+  ).run(failure.at, failure.status, failure.reason, JSON.stringify(seqs));
   const freed = deleteBySeq(db, seqs);
-  db.prepare(
+  statement(
+    db,
     "DELETE FROM dead_letters WHERE seq NOT IN (SELECT seq FROM dead_letters ORDER BY seq DESC LIMIT ?)",
   ).run(failure.keep);
   return freed;
@@ -105,12 +106,8 @@ export function moveToDeadLetters(
 
 export function queuedBytes(db: DatabaseSync): number {
   return Number(
-    (db.prepare("SELECT COALESCE(SUM(bytes), 0) AS b FROM events").get() as { b: number | bigint }).b,
+    (statement(db, "SELECT COALESCE(SUM(bytes), 0) AS b FROM events").get() as { b: number | bigint }).b,
   );
-}
-
-function placeholders(count: number): string {
-  return new Array(count).fill("?").join(", ");
 }
 
 export function sum(rows: { bytes: number }[]): number {

@@ -7,8 +7,8 @@
 
 import { chmodSync, rmSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
-import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
+import type { Logger } from "../log.ts";
 import { isCorruption } from "./corruption.ts";
 import { storeOpenFindings } from "./open-findings.ts";
 import { openChecked, transaction } from "./schema.ts";

@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { Logger } from "pino";
 import type { OpenFinding } from "../findings/lifecycle.ts";
+import type { Logger } from "../log.ts";
 import { isCorruption, moveAside } from "./corruption.ts";
 import { acquireStateLock, releaseStateLock, StateLockedError } from "./lock.ts";
 import { loadOpenFindings, storeOpenFindings } from "./open-findings.ts";

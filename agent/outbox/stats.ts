@@ -4,17 +4,19 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { Logger } from "pino";
+import type { Logger } from "../log.ts";
 import { DB_FILE } from "./schema.ts";
+import { statement } from "./statements.ts";
 import type { OutboxStats } from "./types.ts";
 
 export function getMeta(db: DatabaseSync, key: string): string | null {
-  const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+  const row = statement(db, "SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
   return row ? row.value : null;
 }
 
 export function setMeta(db: DatabaseSync, key: string, value: string): void {
-  db.prepare(
+  statement(
+    db,
     "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   ).run(key, value);
 }
@@ -29,13 +31,13 @@ export function readStats(
   db: DatabaseSync,
   own: { queuedBytes: number; maxBytes: number | null; durable: boolean; path: string },
 ): OutboxStats {
-  const queue = db.prepare("SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM events").get() as {
+  const queue = statement(db, "SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM events").get() as {
     depth: number;
     oldest: number | null;
   };
-  const dead = db.prepare("SELECT COUNT(*) AS n FROM dead_letters").get() as { n: number };
+  const dead = statement(db, "SELECT COUNT(*) AS n FROM dead_letters").get() as { n: number };
   const meta = new Map(
-    (db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[]).map((r) => [
+    (statement(db, "SELECT key, value FROM meta").all() as { key: string; value: string }[]).map((r) => [
       r.key,
       r.value,
     ]),
