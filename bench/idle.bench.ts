@@ -67,6 +67,13 @@ const batch = Number(values.batch);
 const events = Number(values.events);
 const eventBatch = Number(values["event-batch"]);
 
+/** NAME=VALUE of each Environment= line in packaging/linux/eca.service. */
+function unitEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(import.meta.dirname, "../packaging/linux/eca.service"), "utf8");
+  const pairs = [...unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)];
+  return Object.fromEntries(pairs.map((m) => [m[1] as string, m[2] as string]));
+}
+
 /** Context switches by thread name (comm), to see which threads wake. */
 function wakeUpsByThread(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
@@ -232,7 +239,13 @@ try {
     : [process.execPath, [join(repo, "agent/bin/eca.ts"), "run", "--config", configFile]];
   dropFromPageCache(realpathSync(command));
   dropFromPageCache(process.execPath);
-  const env = { ...process.env, ECA_LOG_LEVEL: "error", DBUS_SYSTEM_BUS_ADDRESS: bluez.address };
+  // The daemon as shipped: the systemd unit's Environment= lines (glibc's fixed mmap threshold).
+  const env = {
+    ...process.env,
+    ...unitEnvironment(),
+    ECA_LOG_LEVEL: "error",
+    DBUS_SYSTEM_BUS_ADDRESS: bluez.address,
+  };
   const agent = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"], env });
   children.push(agent);
   const bare = spawn(process.execPath, ["-e", "setTimeout(() => {}, 2 ** 31 - 1)"], { stdio: "ignore" });
