@@ -11,8 +11,8 @@ import { sanitizeForTerminal } from "./text/sanitize.ts";
  * an `err` as pino's error serializer gives it ({type, message, stack, and its own fields}), and
  * `msg` last. It replaces pino itself, which cost the daemon 4–6 MB of RSS (its modules, its
  * worker-thread transport code, sonic-boom) for what is here one synchronous write a line
- * (BENCHMARKS.md, Footprint). pino's Logger type still fits where this one is asked for, so tests
- * may pass either.
+ * (BENCHMARKS.md, Footprint). Tests use it too: `createLogger(level, { write })` to keep the
+ * lines, `silentLogger` for none.
  */
 export interface Logger {
   fatal: LogFn;

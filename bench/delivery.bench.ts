@@ -5,15 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { startDeliverer } from "../agent/delivery/deliverer.ts";
 import { createHttpSink, type WireFormat } from "../agent/delivery/http-sink.ts";
 import { buildFindingEvent } from "../agent/events/ocsf.ts";
+import { silentLogger } from "../agent/log.ts";
 import { openOutbox } from "../agent/outbox/outbox.ts";
 import { testContext, testFinding } from "../test/helpers/events.ts";
 import { createTestPki, startReceiver, type TestPki } from "../test/helpers/https-receiver.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const context = testContext();
 
 function findingEvent(i: number) {

@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pino from "pino";
 import { requestStatus, serveStatus } from "../agent/daemon/status-socket.ts";
 import type { DaemonStatus } from "../agent/daemon/status-types.ts";
+import { silentLogger } from "../agent/log.ts";
 
 const repo = join(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -46,7 +46,7 @@ const status = {
 const dir = mkdtempSync(join(tmpdir(), "eca-bench-status-auth-"));
 const stateDir = join(dir, "state");
 mkdirSync(stateDir, { mode: 0o700 });
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const plainPath = join(dir, "plain", "eca.sock");
 const authPath = join(dir, "auth", "eca.sock");
 const plain = await serveStatus(plainPath, undefined, () => status, logger);

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
+import { silentLogger } from "../agent/log.ts";
 import { recording, usbStick } from "./faults/support.ts";
 import { replayDaemonConfig } from "./helpers/devices.ts";
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 it("idle poll: nothing changed, nothing judged again; a new device is", async () => {
-  daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), pino({ level: "silent" }));
+  daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), silentLogger);
   const first = await daemon.scanNow("poll");
   expect(await daemon.scanNow("poll")).toBe(first);
   expect(daemon.status().lastScan?.trigger).toBe("poll");

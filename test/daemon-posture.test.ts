@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import pino from "pino";
 import { expect, it } from "vitest";
 import { startDaemon } from "../agent/daemon/daemon.ts";
+import { silentLogger } from "../agent/log.ts";
 import { replayDaemonConfig, usbStick } from "./helpers/devices.ts";
 
 const stick = usbStick("4C530001");
@@ -16,7 +16,7 @@ it("a heartbeat's posture follows the open findings when a source stops answerin
   const dir = mkdtempSync(join(tmpdir(), "eca-posture-"));
   const replayFile = join(dir, "devices.json");
   writeFileSync(replayFile, JSON.stringify({ observations: [stick] }));
-  const daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), pino({ level: "silent" }));
+  const daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), silentLogger);
   try {
     writeFileSync(replayFile, "{ not json");
     await daemon.scanNow("test");

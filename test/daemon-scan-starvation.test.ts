@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { DEBOUNCE_MS, type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
+import { silentLogger } from "../agent/log.ts";
 import { createReplayProbe } from "../probes/replay.ts";
 import { recording, until, usbStick } from "./faults/support.ts";
 
@@ -53,7 +53,7 @@ async function start(seams: Parameters<typeof startDaemon>[2], pollIntervalSecon
       pollIntervalSeconds,
       heartbeatMinutes: 1440,
     },
-    pino({ level: "silent" }),
+    silentLogger,
     seams,
   );
 }

@@ -113,7 +113,7 @@ describe("two daemons on one state directory", () => {
 
 describe("a status pipe taken by another user on Windows", () => {
   it("does not keep the agent from running: it scans on without its status socket", async () => {
-    const { default: pino } = await import("pino");
+    const { silentLogger } = await import("../agent/log.ts");
     const { loadConfig } = await import("../agent/config/config.ts");
     const { startDaemon } = await import("../agent/daemon/daemon.ts");
     const config = await loadConfig(undefined, {
@@ -122,7 +122,7 @@ describe("a status pipe taken by another user on Windows", () => {
       replayFile,
       backends: ["replay"],
     });
-    const daemon = await startDaemon(config, pino({ level: "silent" }), { statusOptional: true });
+    const daemon = await startDaemon(config, silentLogger, { statusOptional: true });
     try {
       expect((await daemon.scanNow("test")).devices).toBeDefined();
     } finally {

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { startDaemon } from "../agent/daemon/daemon.ts";
+import { silentLogger } from "../agent/log.ts";
 
 describe("daemon posture when a bus could not be observed", () => {
   it("an unreadable recording makes the daemon 'could not check', not compliant (heartbeats said compliant)", async () => {
@@ -17,7 +17,7 @@ describe("daemon posture when a bus could not be observed", () => {
       replayFile,
       backends: ["replay"],
     });
-    const daemon = await startDaemon(config, pino({ level: "silent" }));
+    const daemon = await startDaemon(config, silentLogger);
     try {
       const report = await daemon.scanNow("test");
       expect(report.unobserved).toEqual(["usb", "bluetooth"]);

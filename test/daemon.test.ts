@@ -2,13 +2,12 @@
 // backend), delivering to a real HTTPS receiver on 127.0.0.1 with mutual TLS; SIGKILLed in the
 // middle of a batch and restarted; asked for its status over the real socket.
 
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usbStick } from "./helpers/devices.ts";
+import { type ForkedEca, forkEca, runEca } from "./helpers/eca-cli.ts";
 import {
   createTestPki,
   type Receiver,
@@ -16,9 +15,6 @@ import {
   type TestPki,
   uidOf,
 } from "./helpers/https-receiver.ts";
-
-const run = promisify(execFile);
-const ECA = join(import.meta.dirname, "../agent/bin/eca.ts");
 
 const stick = usbStick("4C530001");
 const car = {
@@ -56,20 +52,12 @@ describe("eca run", () => {
   let configFile: string;
   let socket: string;
 
-  function startAgent(): ChildProcess {
-    const child = spawn(process.execPath, [ECA, "run", "--config", configFile], {
-      env: { ...process.env, ECA_LOG_LEVEL: "info" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    child.stderr?.resume();
-    return child;
+  function startAgent(): ForkedEca {
+    return forkEca(["run", "--config", configFile], { env: { ECA_LOG_LEVEL: "info" } });
   }
 
   function status(): Promise<{ stdout: string; code: number }> {
-    return run(process.execPath, [ECA, "status", "--json", "--config", configFile]).then(
-      (r) => ({ stdout: r.stdout, code: 0 }),
-      (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
-    );
+    return runEca(["status", "--json", "--config", configFile]);
   }
 
   const findingEvents = () => receiver.events().filter((e: Event) => e.class_uid === 2003) as Event[];
@@ -134,8 +122,8 @@ describe("eca run", () => {
     const before = receiver.requests.length;
     writeFileSync(replayFile, JSON.stringify({ observations: [car] }));
     await receiver.waitForRequests(before + 1);
-    agent.kill("SIGKILL");
-    await new Promise((resolve) => agent.once("exit", resolve));
+    agent.child.kill("SIGKILL");
+    await agent.exited;
     receiver.release();
     receiver.setFallback({ status: 200 });
 
@@ -165,9 +153,8 @@ describe("eca run", () => {
     expect(after.findings.map((f: { rule: string }) => f.rule)).toEqual(["vehicle-pairing"]);
     expect(after.delivery.outboxDepth).toBe(0);
 
-    agent.kill("SIGTERM");
-    const code = await new Promise((resolve) => agent.once("exit", resolve));
-    expect(code).toBe(0);
+    agent.child.kill("SIGTERM");
+    expect((await agent.exited).code).toBe(0);
   }, 60_000);
 
   it("says plainly when the agent is not running, and scans live instead", async () => {

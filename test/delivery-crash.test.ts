@@ -5,8 +5,8 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { silentLogger } from "../agent/log.ts";
 import { readOutboxStats } from "../agent/outbox/outbox.ts";
 import {
   createTestPki,
@@ -79,7 +79,7 @@ it("delivers everything after a SIGKILL in the middle of a batch", { timeout: 30
   receiver.release();
 
   // Nothing acknowledged was lost, nothing unacknowledged was dropped.
-  const left = readOutboxStats(stateDir, pino({ level: "silent" }));
+  const left = readOutboxStats(stateDir, silentLogger);
   expect(left?.depth).toBe(70);
 
   receiver.setFallback({ status: 200 });
@@ -101,5 +101,5 @@ it("delivers everything after a SIGKILL in the middle of a batch", { timeout: 30
   }
   // Only the held batch's events were seen twice.
   expect(receiver.events().length).toBe(120 + 50);
-  expect(readOutboxStats(stateDir, pino({ level: "silent" }))?.depth).toBe(0);
+  expect(readOutboxStats(stateDir, silentLogger)?.depth).toBe(0);
 });

@@ -7,16 +7,16 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDeliverer } from "../agent/delivery/deliverer.ts";
 import { createHttpSink, MAX_RESPONSE_BYTES, warnIfTlsChecksDisabled } from "../agent/delivery/http-sink.ts";
 import { createSyslogSink } from "../agent/delivery/syslog-sink.ts";
+import { createLogger, silentLogger } from "../agent/log.ts";
 import { openOutbox } from "../agent/outbox/outbox.ts";
 import { testEvent } from "./helpers/events.ts";
 import { createTestPki, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 let pki: TestPki;
 beforeAll(() => {
   pki = createTestPki();
@@ -141,7 +141,7 @@ describe("delivery hardening", () => {
       expect(result.error).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|unable to verify/i);
       expect(receiver.requests).toHaveLength(1); // only the control got through
       const lines: string[] = [];
-      const captured = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+      const captured = createLogger("warn", { write: (line: string) => lines.push(line) });
       expect(warnIfTlsChecksDisabled(captured)).toBe(true);
       expect(lines.join("")).toMatch(/ignored for delivery/);
     } finally {

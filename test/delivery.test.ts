@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Deliverer, startDeliverer } from "../agent/delivery/deliverer.ts";
 import { createHttpSink, type EndpointConfig, type HttpSink } from "../agent/delivery/http-sink.ts";
+import { silentLogger } from "../agent/log.ts";
 import { type NewEvent, type Outbox, openOutbox } from "../agent/outbox/outbox.ts";
 import { startConnectProxy } from "./helpers/connect-proxy.ts";
 import { testEvent } from "./helpers/events.ts";
@@ -20,7 +20,7 @@ import {
   uidOf,
 } from "./helpers/https-receiver.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const fastRetry = { baseMs: 20, capMs: 200, authRetryMs: 60_000 };
 
 let pki: TestPki;

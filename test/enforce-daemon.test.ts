@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderStatus } from "../agent/cli/status-command.ts";
 import { loadConfig } from "../agent/config/config.ts";
 import { startDaemon } from "../agent/daemon/daemon.ts";
+import { silentLogger } from "../agent/log.ts";
 import { runEca } from "./helpers/eca-cli.ts";
 import { storedFindings } from "./helpers/state-db.ts";
 import { umockdevToTree } from "./tools/umockdev-to-tree.ts";
@@ -60,7 +60,7 @@ describe("eca run enforcing, and eca unblock", async () => {
         heartbeatMinutes: 1440,
       })),
     },
-    pino({ level: "silent" }),
+    silentLogger,
   );
   afterAll(() => daemon.stop());
 

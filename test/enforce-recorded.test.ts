@@ -4,9 +4,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { openDaemonEnforcer } from "../agent/enforce/daemon-hook.ts";
+import { silentLogger } from "../agent/log.ts";
 import { replayDaemonConfig, usbStick } from "./helpers/devices.ts";
 
 describe("enforcement and recorded devices", () => {
@@ -15,8 +15,8 @@ describe("enforcement and recorded devices", () => {
     const replayFile = join(dir, "devices.json");
     writeFileSync(replayFile, JSON.stringify({ observations: [usbStick("4C530001")] }));
     const config = await replayDaemonConfig(dir, replayFile);
-    expect(await openDaemonEnforcer(config, pino({ level: "silent" }))).toBeUndefined();
+    expect(await openDaemonEnforcer(config, silentLogger)).toBeUndefined();
     const capture = { ...config, replayFile: undefined, captureDir: dir };
-    expect(await openDaemonEnforcer(capture, pino({ level: "silent" }))).toBeUndefined();
+    expect(await openDaemonEnforcer(capture, silentLogger)).toBeUndefined();
   });
 });

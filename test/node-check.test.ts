@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REPO, runEcaSync } from "./helpers/eca-cli.ts";
 
-const REPO = join(import.meta.dirname, "..");
 const SYSTEM_NODE = "/usr/bin/node";
 const systemVersion = existsSync(SYSTEM_NODE)
   ? spawnSync(SYSTEM_NODE, ["-p", "process.versions.node"], { encoding: "utf8" }).stdout.trim()
@@ -24,11 +24,9 @@ describe("installing on a machine with an older Node", () => {
   });
 
   it("on the pinned Node the check passes and eca runs", () => {
-    expect(spawnSync(process.execPath, [join(REPO, "agent/bin/node-check.mjs")]).status).toBe(0);
-    const result = spawnSync(process.execPath, [join(REPO, "agent/bin/eca.mjs"), "--version"], {
-      encoding: "utf8",
-    });
-    expect(result.status).toBe(0);
+    expect(runEcaSync([], { entry: join(REPO, "agent/bin/node-check.mjs") }).code).toBe(0);
+    const result = runEcaSync(["--version"], { entry: join(REPO, "agent/bin/eca.mjs") });
+    expect(result.code).toBe(0);
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -36,8 +34,8 @@ describe("installing on a machine with an older Node", () => {
     "npm ci --ignore-scripts: npx eca on the older Node says why and how to fix it",
     () => {
       for (const entry of ["agent/bin/eca.mjs", "agent/bin/node-check.mjs"]) {
-        const result = spawnSync(SYSTEM_NODE, [join(REPO, entry), "scan"], { encoding: "utf8" });
-        expect(result.status).toBe(2);
+        const result = runEcaSync(["scan"], { node: SYSTEM_NODE, entry: join(REPO, entry) });
+        expect(result.code).toBe(2);
         expect(result.stderr).toContain(`this is Node ${systemVersion}, but eca needs Node 26.10.0`);
         expect(result.stderr).toContain("--ignore-scripts");
         expect(result.stderr).toContain("npm rebuild node");

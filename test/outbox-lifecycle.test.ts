@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildFindingEvent } from "../agent/events/ocsf.ts";
 import { createFindingTracker, diffFindings, type OpenFinding } from "../agent/findings/lifecycle.ts";
+import { silentLogger } from "../agent/log.ts";
 import { openOutbox } from "../agent/outbox/outbox.ts";
 import { testContext, testFinding } from "./helpers/events.ts";
 
@@ -44,7 +44,7 @@ describe("diffFindings", () => {
 });
 
 describe("finding tracker with the outbox", () => {
-  const logger = pino({ level: "silent" });
+  const logger = silentLogger;
   let stateDir: string;
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), "eca-lifecycle-"));

@@ -4,8 +4,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../agent/log.ts";
 import { makeRoom } from "../agent/outbox/compaction.ts";
 import { isCorruption, moveAside } from "../agent/outbox/corruption.ts";
 import { createHeldWrites } from "../agent/outbox/held-writes.ts";
@@ -15,7 +15,7 @@ import { openChecked, openInMemory } from "../agent/outbox/schema.ts";
 import { readStats } from "../agent/outbox/stats.ts";
 import { testEvent } from "./helpers/events.ts";
 
-const silent = pino({ level: "silent" });
+const silent = silentLogger;
 
 describe("outbox parts", () => {
   let dir: string;

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLogger, silentLogger } from "../agent/log.ts";
 import { DB_FILE, openOutbox, readOutboxStats } from "../agent/outbox/outbox.ts";
 import { testEvent, testFinding } from "./helpers/events.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 let stateDir: string;
 
 beforeEach(() => {
@@ -125,7 +125,7 @@ describe("outbox", () => {
   it("moves a corrupt database aside, logs it, and starts a fresh one", () => {
     writeFileSync(join(stateDir, DB_FILE), Buffer.alloc(8192, 0x5a));
     const lines: string[] = [];
-    const capture = pino({ level: "error" }, { write: (line: string) => lines.push(line) });
+    const capture = createLogger("error", { write: (line: string) => lines.push(line) });
     const outbox = openOutbox({ stateDir, logger: capture, now: () => 1_700_000_000_000 });
     expect(existsSync(join(stateDir, `${DB_FILE}.corrupt-1700000000000`))).toBe(true);
     expect(lines.join("")).toContain("state database is corrupt");

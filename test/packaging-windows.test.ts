@@ -5,7 +5,7 @@
 // recovery needs. Nothing here runs Windows: what only Windows can show is listed in
 // packaging/README.md ("Windows", "Not verified here").
 
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,9 +26,10 @@ import {
   UPGRADE_CODE,
   winswXml,
 } from "../packaging/windows/build-msi.ts";
+import { exitWithin, forkEca, runEcaSync } from "./helpers/eca-cli.ts";
+import { until } from "./helpers/until.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const ECA = join(REPO, "agent", "bin", "eca.ts");
 const WINSW = join(REPO, "node_modules", "node-windows", "bin", "winsw", "winsw.exe");
 
 function matchesGolden(name: string, actual: string): void {
@@ -384,33 +385,23 @@ describe("eca run under a service wrapper", () => {
   });
 
   it("stops cleanly with exit 0 on SIGINT, which is what WinSW's Ctrl+C becomes in Node", async () => {
-    const agent = spawn(process.execPath, [ECA, "run", "--config", config], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let log = "";
-    agent.stderr?.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-    });
-    const exited = new Promise<number | null>((done) => agent.once("exit", (code) => done(code)));
-    const deadline = Date.now() + 15_000;
-    while (!log.includes("status socket listening") && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
+    const agent = forkEca(["run", "--config", config]);
+    try {
+      await until(() => agent.output().includes("status socket listening"), "the status socket", 15_000);
+      agent.child.kill("SIGINT");
+      expect((await exitWithin(agent, 15_000)).code).toBe(0);
+      expect(agent.output()).toContain('"signal":"SIGINT"');
+    } finally {
+      await agent.stop();
     }
-    expect(log).toContain("status socket listening");
-    agent.kill("SIGINT");
-    expect(await exited).toBe(0);
-    expect(log).toContain('"signal":"SIGINT"');
   }, 30_000);
 
   it("exits non-zero when it cannot start, so the SCM counts a failure and restarts it", () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "pollIntervalSeconds: often\n");
-    const result = spawnSync(process.execPath, [ECA, "run", "--config", bad], {
-      encoding: "utf8",
-      timeout: 15_000,
-    });
+    const result = runEcaSync(["run", "--config", bad], { timeoutMs: 15_000 });
     expect(result.signal).toBeNull(); // it exited by itself rather than lingering until the timeout
-    expect(result.status).toBe(2);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain("pollIntervalSeconds");
   });
 });

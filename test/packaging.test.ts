@@ -2,7 +2,7 @@
 // with no node on PATH and no node_modules beside it. Slow (a few seconds per build, ~110 MB each):
 // skip with ECA_SKIP_SEA=1.
 
-import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../package.json" with { type: "json" };
 import { type BuildResult, buildSea } from "../packaging/build-sea.ts";
+import { exitWithin, forkEca, runEcaSync } from "./helpers/eca-cli.ts";
+import { until } from "./helpers/until.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PINNED_NODE = join(
@@ -118,13 +120,9 @@ describe.skipIf(skip)("single executable (SEA)", () => {
   it.skipIf(!existsSync(example))("eca scan gives the same report as the development build", () => {
     const args = ["scan", "--json", "--root", example, "--backend", "linux-sysfs", "bluez-store"];
     const sea = run(eca, args);
-    const dev = spawnSync(PINNED_NODE, [join(REPO, "agent", "bin", "eca.ts"), ...args], {
-      cwd: REPO,
-      encoding: "utf8",
-      timeout: RUN_TIMEOUT,
-    });
-    if (dev.status === 2) return; // the development tree itself cannot scan yet
-    expect(sea.status).toBe(dev.status);
+    const dev = runEcaSync(args, { node: PINNED_NODE, timeoutMs: RUN_TIMEOUT });
+    if (dev.code === 2) return; // the development tree itself cannot scan yet
+    expect(sea.status).toBe(dev.code);
     const strip = (out: string) => {
       const { scannedAt: _ignored, ...rest } = JSON.parse(out) as Record<string, unknown>;
       return rest;
@@ -136,27 +134,24 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     if (!run(eca, ["--help"]).stdout.includes("run [options]")) return; // no daemon in the tree yet
     const state = join(runDir, "state");
     const socket = join(runDir, "eca.sock");
-    const daemon = spawn(
-      eca,
+    const daemon = forkEca(
       ["run", "--state-dir", state, "--socket", socket, "--root", example, "--backend", "linux-sysfs"],
       {
+        node: eca,
+        entry: null,
         cwd: runDir,
-        env: { PATH: join(runDir, "bin"), HOME: runDir, TMPDIR: join(runDir, "tmp") },
-        stdio: "ignore",
+        onlyEnv: { PATH: join(runDir, "bin"), HOME: runDir, TMPDIR: join(runDir, "tmp") },
       },
     );
-    const exited = new Promise<number | null>((done) => daemon.once("exit", (code) => done(code)));
     try {
-      const deadline = Date.now() + 15_000;
-      while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(existsSync(socket)).toBe(true);
+      await until(() => existsSync(socket), "the status socket", 15_000);
       const status = run(eca, ["status", "--json", "--socket", socket]);
       expect(status.stdout).toContain('"compliant"');
       expect(() => JSON.parse(status.stdout)).not.toThrow();
     } finally {
-      daemon.kill("SIGTERM");
+      daemon.child.kill("SIGTERM");
     }
-    expect(await exited).toBe(0);
+    expect((await exitWithin(daemon, RUN_TIMEOUT)).code).toBe(0);
   });
 
   it("eca scan --backend hci never crashes: the HCI source is at worst unavailable", () => {

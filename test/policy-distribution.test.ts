@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPolicySource, type PolicySourceOptions } from "../agent/daemon/policy-source.ts";
+import { silentLogger } from "../agent/log.ts";
 import { createTestPki, type TestPki } from "./helpers/https-receiver.ts";
 import { type PolicyServer, startPolicyServer } from "./helpers/policy-server.ts";
 import { bundleText, makeKey, policyText, type TestKey } from "./helpers/policy-signing.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const host = { hostname: "laptop-1" };
 
 let pki: TestPki;

@@ -5,9 +5,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPolicySource } from "../agent/daemon/policy-source.ts";
+import { silentLogger } from "../agent/log.ts";
 import { DocumentError } from "../policy/document.ts";
 import {
   generatePolicyKey,
@@ -21,7 +21,7 @@ import {
 } from "../policy/signature.ts";
 
 const corpus = join(import.meta.dirname, "fixtures/policies/bad-signed");
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const work = mkdtempSync(join(tmpdir(), "eca-bad-signed-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const trustedKey = generatePolicyKey().publicKey;

@@ -3,11 +3,11 @@
 import { mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { openPolicySource } from "../agent/daemon/policy-source.ts";
+import { silentLogger } from "../agent/log.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const good =
   'id: ops\nversion: "1"\napprovedDevices:\n  - match: { vendorId: "046d" }\n    description: IT mouse\n';
 const better = 'id: ops\nversion: "2"\n';

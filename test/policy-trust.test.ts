@@ -5,13 +5,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { openPolicySource, type PolicySourceOptions } from "../agent/daemon/policy-source.ts";
+import { silentLogger } from "../agent/log.ts";
 import { evaluate } from "../policy/evaluate.ts";
 import { bundleText, makeKey, policyText, writeSigned } from "./helpers/policy-signing.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const host = { hostname: "laptop-1", serial: "PF3ABCDE" };
 const dirs: string[] = [];
 afterEach(() => {

@@ -4,17 +4,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Deliverer, startDeliverer } from "../agent/delivery/deliverer.ts";
 import { createHttpSink, type EndpointConfig, type HttpSink } from "../agent/delivery/http-sink.ts";
 import { ackUrlFor, hecRetryReason, parseAckAnswer, parseHecAnswer } from "../agent/delivery/splunk-hec.ts";
+import { silentLogger } from "../agent/log.ts";
 import { type NewEvent, type Outbox, openOutbox } from "../agent/outbox/outbox.ts";
 import { testEvent } from "./helpers/events.ts";
 import { type HecReceiver, startHecReceiver } from "./helpers/hec-receiver.ts";
 import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const fastRetry = { baseMs: 20, capMs: 100, authRetryMs: 60_000 };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

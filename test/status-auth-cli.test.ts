@@ -2,37 +2,22 @@
 // through the real CLI: exit codes and messages for an authorised user, a user who cannot read the
 // key, a squatter on the socket after the daemon stopped, and nothing at all.
 
-import { execFile, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeFrame, NONCE_BYTES } from "../agent/daemon/status-auth.ts";
+import { type EcaRun, forkEca, runEca } from "./helpers/eca-cli.ts";
 
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "..");
-const ECA = join(REPO, "agent/bin/eca.ts");
 const NOBODY = 65534;
 const dir = mkdtempSync(join(tmpdir(), "eca-status-auth-cli-"));
 const config = join(dir, "config.yaml");
 const socketPath = join(dir, "run", "eca.sock");
 
-interface Result {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
-
-function eca(args: string[], as?: number): Promise<Result> {
-  return run(process.execPath, [ECA, ...args], {
-    cwd: REPO,
-    ...(as === undefined ? {} : { uid: as, gid: as }),
-  }).then(
-    (r) => ({ stdout: r.stdout, stderr: r.stderr, code: 0 }),
-    (e: Result) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
-  );
+/** `eca ARGS`, as root or as the user `as`. */
+function eca(args: string[], as?: number): Promise<EcaRun> {
+  return runEca(args, as === undefined ? {} : { uid: as, gid: as });
 }
 
 beforeAll(() => {
@@ -50,15 +35,9 @@ describe("eca status through the authenticated exchange", () => {
   it("answers root, denies others by name, finds out a squatter, and says when nothing runs", {
     timeout: 60_000,
   }, async () => {
-    const agent = spawn(process.execPath, [ECA, "run", "--config", config], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let log = "";
-    agent.stderr?.on("data", (c: Buffer) => {
-      log += c.toString();
-    });
+    const agent = forkEca(["run", "--config", config]);
     try {
-      let result: Result = { stdout: "", stderr: "", code: -1 };
+      let result: EcaRun = { stdout: "", stderr: "", code: -1, signal: null };
       for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
         result = await eca(["status", "--json", "--config", config]);
         if (result.stdout.includes('"running": true')) break;
@@ -68,7 +47,7 @@ describe("eca status through the authenticated exchange", () => {
         running: boolean;
         statusChannel?: { authenticated: boolean };
       };
-      expect(status.running, log).toBe(true);
+      expect(status.running, agent.output()).toBe(true);
       expect(status.statusChannel).toEqual({ authenticated: true });
       // Nothing observed under the missing root: could not check.
       expect(result.code).toBe(3);
@@ -85,8 +64,7 @@ describe("eca status through the authenticated exchange", () => {
       expect(deniedJson.code).toBe(2);
       expect(JSON.parse(deniedJson.stdout)).toMatchObject({ running: null });
     } finally {
-      agent.kill("SIGTERM");
-      await new Promise((resolve) => agent.once("exit", resolve));
+      await agent.stop();
     }
 
     // The daemon is gone, its key file stays; something else takes the socket and plays server.

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { renderStatus } from "../agent/cli/status-command.ts";
 import {
@@ -26,10 +25,11 @@ import {
 import { listenWhenFree, requestStatus, StatusServer, serveStatus } from "../agent/daemon/status-socket.ts";
 import type { DaemonStatus, StatusChannel } from "../agent/daemon/status-types.ts";
 import type { AclTool } from "../agent/daemon/windows-acl.ts";
+import { silentLogger } from "../agent/log.ts";
 
 const work = mkdtempSync(join(tmpdir(), "eca-status-auth-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const silent = pino({ level: "silent" });
+const silent = silentLogger;
 let serial = 0;
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

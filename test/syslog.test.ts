@@ -6,20 +6,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSink } from "../agent/delivery/create-sink.ts";
 import { type Deliverer, startDeliverer } from "../agent/delivery/deliverer.ts";
 import type { EndpointConfig } from "../agent/delivery/http-sink.ts";
 import { formatSyslogMessage, frame } from "../agent/delivery/syslog-sink.ts";
 import { buildFindingEvent, buildHeartbeat, buildPeripheralActivity } from "../agent/events/ocsf.ts";
+import { silentLogger } from "../agent/log.ts";
 import { type NewEvent, type Outbox, openOutbox } from "../agent/outbox/outbox.ts";
 import type { DeviceVerdict } from "../policy/types.ts";
 import { testContext, testEvent, testFinding } from "./helpers/events.ts";
 import { createTestPki, type TestPki } from "./helpers/https-receiver.ts";
 import { type RsyslogReceiver, rsyslogAvailable, startRsyslog } from "./helpers/rsyslog-receiver.ts";
 
-const logger = pino({ level: "silent" });
+const logger = silentLogger;
 const fastRetry = { baseMs: 20, capMs: 200, authRetryMs: 60_000 };
 let pki: TestPki;
 let stateDir: string;

@@ -9,10 +9,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
+import { silentLogger } from "../agent/log.ts";
 import type { CommandSource, SourceReader } from "../probes/capture/sources.ts";
 import { createWindowsBluetoothProbe } from "../probes/windows/bluetooth.ts";
 import { cmNotifier, type DeviceNotifier } from "../probes/windows/cm-notify.ts";
@@ -457,7 +457,7 @@ describe("the daemon rescans on a Windows device notification", () => {
         pollIntervalSeconds: 3600,
         heartbeatMinutes: 1440,
       },
-      pino({ level: "silent" }),
+      silentLogger,
       {
         openProbes: async (_backends, options) => [
           createWindowsPnpProbe({ ...options, sources: reader }, { watch }),

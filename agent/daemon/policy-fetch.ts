@@ -6,12 +6,11 @@
 //
 // Nothing here judges what was downloaded: the policy source verifies it before it is used.
 
-import { readFileSync } from "node:fs";
 import type http from "node:http";
 import type https from "node:https";
 import { MAX_DOCUMENT_BYTES } from "../../policy/document.ts";
 import { isAllowedUrl } from "../delivery/secure-url.ts";
-import { tlsOptionsFromFiles } from "../delivery/tls-files.ts";
+import { readTokenFile, tlsOptionsFromFiles } from "../delivery/tls-files.ts";
 
 export interface PolicyFetchTls {
   caFile?: string;
@@ -65,7 +64,7 @@ export function createPolicyFetcher(
             ? new (httpsModule().Agent)(agentOptions)
             : new (httpModule().Agent)(agentOptions);
         if (tls.tokenFile && tls.tokenOrigin && new URL(tls.tokenOrigin).origin === target.origin)
-          token = readFileSync(tls.tokenFile, "utf8").trim();
+          token = readTokenFile(tls.tokenFile);
       } catch (error) {
         resolve({ status: "failed", reason: `cannot read the TLS files: ${(error as Error).message}` });
         return;

@@ -2,7 +2,7 @@
 // so rotating a certificate or token needs no restart. Proxies come from HTTPS_PROXY / NO_PROXY
 // through Node's built-in proxy support (the agent's `proxyEnv`).
 
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import type http from "node:http";
 import type https from "node:https";
 import { promisify } from "node:util";
@@ -21,7 +21,7 @@ import {
   parseAckAnswer,
 } from "./splunk-hec.ts";
 import type { SyslogConfig } from "./syslog-sink.ts";
-import { tlsOptionsFromFiles } from "./tls-files.ts";
+import { readTokenFile, tlsOptionsFromFiles } from "./tls-files.ts";
 
 export type WireFormat = "ocsf" | "splunk-hec";
 
@@ -127,7 +127,7 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
       url.protocol === "https:"
         ? new (httpsModule().Agent)(agentOptions)
         : new (httpModule().Agent)(agentOptions);
-    const token = config.tokenFile === undefined ? undefined : readFileSync(config.tokenFile, "utf8").trim();
+    const token = config.tokenFile === undefined ? undefined : readTokenFile(config.tokenFile);
     credentials = { version, agent, ...(token ? { token } : {}) };
     if (files.length > 0) options.logger.info({ files }, "endpoint credentials loaded");
     return credentials;

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEBOUNCE_MS, startDaemon } from "../../agent/daemon/daemon.ts";
+import { silentLogger } from "../../agent/log.ts";
 import type { Probe } from "../../probes/probe.ts";
 import { createReplayProbe } from "../../probes/replay.ts";
 import { replayDaemonConfig } from "../helpers/devices.ts";
@@ -46,7 +46,7 @@ it(`a flapping device does not hide a stick plugged in beside it (seed ${SEED})`
     timer = setTimeout(flap, 1 + Math.floor(random() * 60));
   };
 
-  const daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), pino({ level: "silent" }), {
+  const daemon = await startDaemon(await replayDaemonConfig(dir, replayFile), silentLogger, {
     openProbes: async (_backends, options) => {
       probe = createReplayProbe(options);
       probe.watch = flap;

@@ -21,11 +21,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentConfig, loadConfig } from "../../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../../agent/daemon/daemon.ts";
 import { DB_FILE } from "../../agent/daemon/secure-paths.ts";
+import { silentLogger } from "../../agent/log.ts";
 import { DB_FILE as OUTBOX_DB_FILE } from "../../agent/outbox/outbox.ts";
 import { usbStick } from "../helpers/devices.ts";
 import { runEca } from "../helpers/eca-cli.ts";
@@ -83,7 +83,7 @@ function config(overrides: Partial<AgentConfig>): AgentConfig {
 }
 
 function start(overrides: Partial<AgentConfig>): Promise<RunningDaemon> {
-  return startDaemon(config(overrides), pino({ level: "silent" }));
+  return startDaemon(config(overrides), silentLogger);
 }
 
 /** A root-owned file the attacker wants turned into something they can use. */

@@ -15,10 +15,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { loadConfig } from "../../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../../agent/daemon/daemon.ts";
+import { silentLogger } from "../../agent/log.ts";
 import { readOutboxStats } from "../../agent/outbox/outbox.ts";
 import { replayDaemonConfig } from "../helpers/devices.ts";
 import {
@@ -146,7 +146,7 @@ describe("state lost or rebuilt while running", () => {
         expect(existsSync(join(stateDir, "state.db")), lines()).toBe(true);
         expect(daemon.status().delivery.outboxDepth).toBeGreaterThanOrEqual(41);
         // On disk, not only in the daemon's connection: another process (or a restart) sees them too.
-        expect(readOutboxStats(stateDir, pino({ level: "silent" }))?.depth).toBeGreaterThanOrEqual(41);
+        expect(readOutboxStats(stateDir, silentLogger)?.depth).toBeGreaterThanOrEqual(41);
 
         await receiver.up();
         await until(() => daemon.status().delivery.outboxDepth === 0, "the outbox to drain", 20_000);

@@ -2,7 +2,7 @@
 // ECA_FAULT_SEED replays one), recorded devices for the replay backend, a quiet logger that keeps
 // its lines, polling without timing assertions, and `eca run` forked as a real process.
 
-import pino, { type Logger } from "pino";
+import { createLogger, type Logger } from "../../agent/log.ts";
 import { type ForkedEca as ForkedAgent, forkEca } from "../helpers/eca-cli.ts";
 import { mulberry32 } from "../helpers/mulberry32.ts";
 
@@ -19,11 +19,11 @@ export function faultSeed(fallback: number): number {
 /** A logger that keeps its lines, for asserting what the daemon said. */
 export function capturingLogger(): { logger: Logger; lines: () => string } {
   const lines: string[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
+  const logger = createLogger("info", { write: (line: string) => lines.push(line) });
   return { logger, lines: () => lines.join("") };
 }
 
-/** `node agent/bin/eca.ts run ...`, pino-style: the test reads its exit code and stderr. */
+/** `node agent/bin/eca.ts run ...`, forked: the test reads its exit code and stderr. */
 export function forkAgent(args: string[], env: Record<string, string> = {}): ForkedAgent {
   return forkEca(["run", ...args], { env: { ECA_LOG_LEVEL: "info", NODE_USE_ENV_PROXY: "", ...env } });
 }

@@ -9,7 +9,6 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   decodeFrame,
@@ -22,6 +21,7 @@ import {
 } from "../../agent/daemon/status-auth.ts";
 import { requestStatus, serveStatus } from "../../agent/daemon/status-socket.ts";
 import type { DaemonStatus } from "../../agent/daemon/status-types.ts";
+import { silentLogger } from "../../agent/log.ts";
 import { forBudget, fuzzBudgetMs, type Random, seededRandom } from "./random.ts";
 
 const work = mkdtempSync(join(tmpdir(), "eca-fuzz-status-"));
@@ -104,7 +104,7 @@ describe("fuzz: the status exchange", () => {
         served++;
         return STATUS;
       },
-      pino({ level: "silent" }),
+      silentLogger,
       { stateDir, authenticate: true, timeoutMs: 200 },
     );
     const lines = validLines();

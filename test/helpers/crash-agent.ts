@@ -1,9 +1,9 @@
 // A minimal daemon for the crash test: enqueues events (if asked), then delivers until the outbox is
 // empty. The test SIGKILLs it mid-batch and starts it again. Settings come in ECA_CRASH_AGENT as JSON.
 
-import pino from "pino";
 import { startDeliverer } from "../../agent/delivery/deliverer.ts";
 import { createHttpSink } from "../../agent/delivery/http-sink.ts";
+import { createLogger } from "../../agent/log.ts";
 import { openOutbox } from "../../agent/outbox/outbox.ts";
 import { testEvent } from "./events.ts";
 
@@ -17,7 +17,7 @@ interface Settings {
 }
 
 const settings = JSON.parse(process.env.ECA_CRASH_AGENT ?? "{}") as Settings;
-const logger = pino({ level: "warn" }, pino.destination(2));
+const logger = createLogger("warn");
 const outbox = openOutbox({ stateDir: settings.stateDir, logger });
 
 if (settings.enqueue > 0) {

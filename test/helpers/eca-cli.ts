@@ -21,8 +21,8 @@ export interface EcaOptions {
   cwd?: string;
   /** Default: this process's node, the pinned one. */
   node?: string;
-  /** Default: agent/bin/eca.ts. */
-  entry?: string;
+  /** Default: agent/bin/eca.ts; null for none, when `node` is eca itself (the single executable). */
+  entry?: string | null;
   /** A command the node is run through, e.g. ["setpriv", "--reuid", "1000", "--"]. */
   through?: string[];
   uid?: number;
@@ -41,7 +41,7 @@ function invocation(args: string[], options: EcaOptions): [string, string[], Spa
   const [command = "", ...rest] = [
     ...(options.through ?? []),
     options.node ?? process.execPath,
-    options.entry ?? ECA,
+    ...(options.entry === null ? [] : [options.entry ?? ECA]),
     ...args,
   ];
   return [

@@ -4,13 +4,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../agent/config/config.ts";
 import { shareableStatus } from "../../agent/daemon/status-socket.ts";
 import type { DaemonStatus } from "../../agent/daemon/status-types.ts";
-import { deviceNameForLog, safeLogFields } from "../../agent/log.ts";
+import { createLogger, deviceNameForLog, type Logger } from "../../agent/log.ts";
 import { redactUrl, redactUrlsIn } from "../../agent/text/redact.ts";
 
 describe("redactUrl", () => {
@@ -64,16 +62,10 @@ describe("the status socket's answer", () => {
   });
 });
 
-function capture(mode: "plain" | "hashed" | "off"): { logger: pino.Logger; lines: () => string[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  const logger = pino({ formatters: { log: (o) => safeLogFields(o, mode, () => "machine-id") } }, stream);
-  return { logger, lines: () => chunks.join("").trim().split("\n") };
+function capture(mode: "plain" | "hashed" | "off"): { logger: Logger; lines: () => string[] } {
+  const lines: string[] = [];
+  const logger = createLogger("info", { deviceNames: mode, write: (line) => lines.push(line) });
+  return { logger, lines: () => lines.join("").trim().split("\n") };
 }
 
 describe("log fields", () => {

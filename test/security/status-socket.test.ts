@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { expect, it } from "vitest";
 import { loadConfig } from "../../agent/config/config.ts";
 import { startDaemon } from "../../agent/daemon/daemon.ts";
+import { silentLogger } from "../../agent/log.ts";
 
 /**
  * A client that reads its answer and then never closes its side, trickling a byte now and then so
@@ -48,7 +48,7 @@ it("one status connection held open no longer delays the daemon's stop", { timeo
       pollIntervalSeconds: 3600,
       heartbeatMinutes: 1440,
     },
-    pino({ level: "silent" }),
+    silentLogger,
   );
   const held = await holdOpen(socketPath);
   try {
