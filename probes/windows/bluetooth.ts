@@ -4,7 +4,7 @@
 // The bus is reported unavailable only when neither source answered; with one missing, what the
 // other shows is reported and each device says which source was missing.
 
-import { Probe, type ProbeOptions } from "../probe.ts";
+import type { Probe, ProbeOptions } from "../probe.ts";
 import type { Snapshot, SourceName } from "../types.ts";
 import {
   BluetoothRegistryError,
@@ -12,37 +12,16 @@ import {
   parseBluetoothRegistry,
 } from "./bluetooth-parse.ts";
 import { registryByPowerShell, registryCollectorNote } from "./cfgmgr32.ts";
-import type { WindowsProbeSeams } from "./pnp.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
 import { LIVE_REFRESH_MS, readShared, windowsLiveReader } from "./read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
-import { NOTIFIED_REGISTRY_REFRESH_MS, probeWatcher, windowsDeviceWatch } from "./watch.ts";
+import { NOTIFIED_REGISTRY_REFRESH_MS, NotifiedWindowsProbe, type WindowsProbeSeams } from "./watch.ts";
 
-class WindowsBluetoothProbe extends Probe {
+class WindowsBluetoothProbe extends NotifiedWindowsProbe {
   readonly name: SourceName = "windows-bluetooth";
-  readonly #options: ProbeOptions;
-  readonly #watcher: ReturnType<typeof probeWatcher>;
-
-  constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
-    super();
-    this.#options = options;
-    // Pairing creates BTHENUM/BTHLE nodes: the same notifications as USB (watch.ts).
-    this.#watcher = probeWatcher(
-      this,
-      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
-    );
-  }
-
-  override watch(): void {
-    this.#watcher.watch();
-  }
-
-  override async stop(): Promise<void> {
-    await this.#watcher.stop();
-  }
 
   async snapshot(): Promise<Snapshot> {
-    const reader = this.#options.sources ?? windowsLiveReader();
+    const reader = this.options.sources ?? windowsLiveReader();
     const [pnpOutput, registryOutput] = await Promise.all([
       readShared(reader, PNP_DEVICES_SOURCE),
       // A PowerShell read costs a start-up; with notifications a pairing makes it fresh at once, so
@@ -51,9 +30,7 @@ class WindowsBluetoothProbe extends Probe {
         reader,
         BLUETOOTH_REGISTRY_SOURCE,
         Date.now,
-        this.#watcher.notified() && registryByPowerShell(reader)
-          ? NOTIFIED_REGISTRY_REFRESH_MS
-          : LIVE_REFRESH_MS,
+        this.notified() && registryByPowerShell(reader) ? NOTIFIED_REGISTRY_REFRESH_MS : LIVE_REFRESH_MS,
       ),
     ]);
     const missing: string[] = [];

@@ -4,44 +4,20 @@
 // within the daemon's debounce of its arrival; without them the poll finds it, within
 // LIVE_REFRESH_MS (read.ts, 60 s).
 
-import { Probe, type ProbeOptions } from "../probe.ts";
+import type { Probe, ProbeOptions } from "../probe.ts";
 import type { Snapshot, SourceName } from "../types.ts";
 import { collectorNote } from "./cfgmgr32.ts";
 import { PnpDocumentError, parsePnpDocument } from "./pnp-document.ts";
 import { usbObservationsFromPnp } from "./pnp-parse.ts";
 import { readShared, windowsLiveReader } from "./read.ts";
 import { PNP_DEVICES_SOURCE } from "./sources.ts";
-import { type DeviceWatch, probeWatcher, windowsDeviceWatch } from "./watch.ts";
+import { NotifiedWindowsProbe, type WindowsProbeSeams } from "./watch.ts";
 
-/** Seams for tests: the device notifications a live probe listens to. */
-export interface WindowsProbeSeams {
-  watch?: DeviceWatch;
-}
-
-class WindowsPnpProbe extends Probe {
+class WindowsPnpProbe extends NotifiedWindowsProbe {
   readonly name: SourceName = "windows-pnp";
-  readonly #options: ProbeOptions;
-  readonly #watcher: ReturnType<typeof probeWatcher>;
-
-  constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
-    super();
-    this.#options = options;
-    this.#watcher = probeWatcher(
-      this,
-      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
-    );
-  }
-
-  override watch(): void {
-    this.#watcher.watch();
-  }
-
-  override async stop(): Promise<void> {
-    await this.#watcher.stop();
-  }
 
   async snapshot(): Promise<Snapshot> {
-    const reader = this.#options.sources ?? windowsLiveReader();
+    const reader = this.options.sources ?? windowsLiveReader();
     const output = await readShared(reader, PNP_DEVICES_SOURCE);
     if (!output.ok) return { observations: [], unavailable: [{ source: this.name, reason: output.reason }] };
     try {

@@ -7,7 +7,7 @@
 // through their `error` event and the daemon's safety poll finds changes, within LIVE_REFRESH_MS.
 
 import type { SourceReader } from "../capture/sources.ts";
-import type { Probe } from "../probe.ts";
+import { Probe, type ProbeOptions } from "../probe.ts";
 import { cmNotifier, type DeviceNotifier } from "./cm-notify.ts";
 import { concernsBluetooth, describeNotification } from "./cm-notify-parse.ts";
 import { invalidateShared, LIVE_REFRESH_MS, windowsLiveReader } from "./read.ts";
@@ -113,4 +113,40 @@ export function probeWatcher(probe: Probe, watch: () => DeviceWatch | undefined)
       await current?.();
     },
   };
+}
+
+/** Seams for tests: the device notifications a live probe listens to. */
+export interface WindowsProbeSeams {
+  watch?: DeviceWatch;
+}
+
+/**
+ * What the Windows probes share: they hear CfgMgr32's notifications (the process's, unless the
+ * probe reads a capture folder, which never changes) and re-emit them as `change`.
+ */
+export abstract class NotifiedWindowsProbe extends Probe {
+  protected readonly options: ProbeOptions;
+  readonly #watcher: ReturnType<typeof probeWatcher>;
+
+  constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
+    super();
+    this.options = options;
+    this.#watcher = probeWatcher(
+      this,
+      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
+    );
+  }
+
+  /** Whether this probe hears about changes now (so what it reads may be reused longer). */
+  protected notified(): boolean {
+    return this.#watcher.notified();
+  }
+
+  override watch(): void {
+    this.#watcher.watch();
+  }
+
+  override async stop(): Promise<void> {
+    await this.#watcher.stop();
+  }
 }
