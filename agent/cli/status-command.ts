@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { LoadedPolicy } from "../../policy/types.ts";
 import { type AgentConfig, loadConfig, probeOptions } from "../config/config.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
-import { renderEnforcementStatus } from "../enforce/daemon-hook.ts";
+import { renderEnforcementStatus } from "../enforce/render-status.ts";
 import { unobservedBuses } from "../report.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { jsonForTerminal, sanitizeForTerminal } from "../text/sanitize.ts";
