@@ -266,9 +266,17 @@ function nativeAddonPlugin(
  * which for a module reached only through a dynamic import() is when that import runs
  * (bench/results/startup.md). Its exports are those the built-in has in the Node doing the build,
  * the same version as the one inside the executable.
+ *
+ * A plain function (no class, no properties of its own such as util.promisify.custom) is exported
+ * as a function that takes the built-in when it is first called: a module evaluated at start-up
+ * that only calls createHash or execFile from its functions no longer loads node:crypto or
+ * node:child_process. Evaluating eca at start-up loaded node:crypto (and 17 internal crypto
+ * modules), child_process, net, dgram, fs/promises, readline and os this way, 1.3 MB of the start-up
+ * snapshot (their sources are copied into it) that `eca --version` deserialised and never used.
+ * Anything else (a class, a constant) is read from the built-in when the bundled module is evaluated,
+ * as before, and dropped by esbuild when nothing uses it.
  */
 function lazyBuiltinsPlugin(): esbuild.Plugin {
-  const identifier = /^[A-Za-z_$][\w$]*$/;
   return {
     name: "eca-lazy-builtins",
     setup(build) {
@@ -277,28 +285,83 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
       // specified"); the bundled module gives the same built-in.
       build.onResolve({ filter: /^node:/ }, (args) =>
         args.kind === "import-statement" || args.kind === "dynamic-import"
-          ? { path: args.path, namespace: "eca-builtin" }
+          ? { path: args.path, namespace: args.kind === "dynamic-import" ? "eca-builtin-now" : "eca-builtin" }
           : undefined,
       );
-      build.onLoad({ filter: /.*/, namespace: "eca-builtin" }, (args) => {
-        const builtin = (process.getBuiltinModule(args.path) ?? {}) as Record<string, unknown>;
-        // Data properties only: reading a getter (crypto.webcrypto, fs.promises) loads what it
-        // stands for, which is what this is here to avoid. Importing one fails the build loudly
-        // (esbuild: no matching export), never silently undefined.
-        const names = Object.keys(builtin).filter(
-          (name) =>
-            identifier.test(name) &&
-            name !== "default" &&
-            "value" in (Object.getOwnPropertyDescriptor(builtin, name) ?? {}),
-        );
+      build.onLoad({ filter: /.*/, namespace: "eca-builtin-now" }, (args) => {
+        // An import() wants the whole namespace, each export read when it runs.
+        const names = builtinExports(args.path);
         const module = `process.getBuiltinModule(${JSON.stringify(args.path)})`;
         return {
           contents: `const m = ${module};\nexport default m;\nexport const { ${names.join(", ")} } = m;\n`,
           loader: "js",
         };
       });
+      build.onLoad({ filter: /.*/, namespace: "eca-builtin" }, (args) => {
+        const builtin = (process.getBuiltinModule(args.path) ?? {}) as Record<string, unknown>;
+        const names = builtinExports(args.path);
+        const lines = [
+          "let m;",
+          `const get = () => (m ??= process.getBuiltinModule(${JSON.stringify(args.path)}));`,
+          "const pick = (name) => get()[name];",
+        ];
+        for (const name of names) {
+          const value = builtin[name];
+          if (!plainFunction(value)) {
+            lines.push(`export const ${name} = /* @__PURE__ */ pick(${JSON.stringify(name)});`);
+            continue;
+          }
+          lines.push(`export function ${name}() { return get().${name}.apply(this, arguments); }`);
+          // execFile, exec: util.promisify(execFile) resolves to { stdout, stderr } through this.
+          if (PROMISIFY_CUSTOM in (value as object)) {
+            lines.push(
+              `Object.defineProperty(${name}, Symbol.for("nodejs.util.promisify.custom"), { get: () => get().${name}[Symbol.for("nodejs.util.promisify.custom")] });`,
+            );
+          }
+        }
+        return { contents: `${lines.join("\n")}\n`, loader: "js" };
+      });
     },
   };
+}
+
+const PROMISIFY_CUSTOM = Symbol.for("nodejs.util.promisify.custom");
+
+/**
+ * The names a built-in exports. Data properties only: reading a getter (crypto.webcrypto,
+ * fs.promises) loads what it stands for, which is what this is here to avoid. Importing one fails
+ * the build loudly (esbuild: no matching export), never silently undefined.
+ */
+function builtinExports(path: string): string[] {
+  const builtin = (process.getBuiltinModule(path) ?? {}) as Record<string, unknown>;
+  return Object.keys(builtin).filter(
+    (name) =>
+      /^[A-Za-z_$][\w$]*$/.test(name) &&
+      name !== "default" &&
+      "value" in (Object.getOwnPropertyDescriptor(builtin, name) ?? {}),
+  );
+}
+
+/**
+ * A function a forwarding function can stand for: not a class (its prototype holds nothing but
+ * constructor) and nothing of its own a caller could read but its name, its length, os's
+ * Symbol.toPrimitive and Node's internal withoutStackTrace, and util.promisify.custom (forwarded).
+ * realpathSync (.native) and the like stay as they are.
+ */
+function plainFunction(value: unknown): boolean {
+  if (typeof value !== "function") return false;
+  if (/^class\b/.test(Function.prototype.toString.call(value))) return false;
+  const allowed = new Set<PropertyKey>([
+    "length",
+    "name",
+    "prototype",
+    "withoutStackTrace",
+    Symbol.toPrimitive,
+    PROMISIFY_CUSTOM,
+  ]);
+  if (Reflect.ownKeys(value).some((key) => !allowed.has(key))) return false;
+  const prototype = (value as { prototype?: object }).prototype;
+  return prototype === undefined || Reflect.ownKeys(prototype).every((key) => key === "constructor");
 }
 
 /**

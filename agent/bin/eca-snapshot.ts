@@ -9,6 +9,9 @@
 // What must not be in the heap: native addons (they are loaded at run time, from SEA assets, by
 // packaging/native-addon.ts), anything read from the build machine that a run should read itself
 // (the host name, the clock, the environment: the warm-up's results are dropped), and open handles.
+// Every run deserialises the whole heap, so what only other commands use should not be evaluated
+// here: a command imports its own machinery when it runs (status, unblock, config check), and a
+// built-in is loaded when one of its functions is first called (build-sea.ts lazyBuiltinsPlugin).
 
 import { startupSnapshot } from "node:v8";
 import { buildProgram, main } from "../cli/program.ts";

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { DocumentError } from "../../policy/document.ts";
 import { loadConfig } from "../config/config.ts";
-import { checkConfigReferences } from "../config/references.ts";
 import { redactUrl } from "../text/redact.ts";
 import { EXIT_COMPLIANT } from "./exit-codes.ts";
 
@@ -14,6 +13,8 @@ export function registerConfigCommand(program: Command): void {
     )
     .action(async (file: string) => {
       const loaded = await loadConfig(file);
+      // Imported here: see unblock-command.ts.
+      const { checkConfigReferences } = await import("../config/references.ts");
       const problems = await checkConfigReferences(loaded);
       if (problems.length > 0) throw new DocumentError(file, problems);
       const { source: _source, ...settings } = loaded;

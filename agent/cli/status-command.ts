@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import type { LoadedPolicy } from "../../policy/types.ts";
 import { type AgentConfig, loadConfig, probeOptions } from "../config/config.ts";
-import { authenticatesStatus, requestStatus, shareableStatus } from "../daemon/status-socket.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
-import { renderEnforcementStatus } from "../enforce/daemon-hook.ts";
+import { renderEnforcementStatus } from "../enforce/render-status.ts";
 import { unobservedBuses } from "../report.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { jsonForTerminal, sanitizeForTerminal } from "../text/sanitize.ts";
@@ -106,6 +105,11 @@ export function registerStatusCommand(program: Command): void {
     .option("--socket <path>", "status socket path (overrides the configuration)")
     .action(async (flags: StatusFlags) => {
       const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
+      // Imported here: the status socket's module (and node:net with it) would otherwise be evaluated
+      // by every command and saved in the start-up snapshot (bench/results/startup.md).
+      const { authenticatesStatus, requestStatus, shareableStatus } = await import(
+        "../daemon/status-socket.ts"
+      );
       // On Windows (and with statusAuth) only an answer proved by the status key is believed.
       const answer = await requestStatus(config.socketPath, undefined, {
         ...(config.statusGroup ? { statusGroup: config.statusGroup } : {}),

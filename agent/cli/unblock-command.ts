@@ -7,8 +7,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../config/config.ts";
-import { createActuator, defaultActuator } from "../enforce/create.ts";
-import { loadMemory, removeRelease, saveRelease } from "../enforce/memory.ts";
 import type { Release } from "../enforce/types.ts";
 import { sanitizeForTerminal } from "../text/sanitize.ts";
 import { EXIT_COMPLIANT, EXIT_ERROR } from "./exit-codes.ts";
@@ -90,6 +88,10 @@ export function registerUnblockCommand(program: Command): void {
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         ...(flags.root ? { root: flags.root } : {}),
       });
+      // Imported here, like every command's own machinery: evaluated by every command, they would be
+      // saved in the start-up snapshot that `eca --version` and `eca scan` load (bench/results/startup.md).
+      const [{ createActuator, defaultActuator }, { loadMemory, removeRelease, saveRelease }] =
+        await Promise.all([import("../enforce/create.ts"), import("../enforce/memory.ts")]);
       const memory = loadMemory(config.stateDir);
       const blocked = memory.blocked.find(
         (b) => b.deviceId === device || b.portPath === device || b.findingId === device,
