@@ -155,4 +155,3 @@ export function enforcementStatus(
   };
 }
 
-export { renderEnforcementStatus } from "./render-status.ts";
