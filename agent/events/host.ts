@@ -104,13 +104,7 @@ export async function collectHostIdentity(options: HostReadOptions = {}): Promis
   const root = (options.root ?? "/").replace(/\/$/, "");
   const read = options.read ?? ((path: string) => readSmall(path));
   const sources = options.sources ?? liveSourceReader();
-  const tryRead = (path: string) => {
-    try {
-      return read(`${root}${path}`);
-    } catch {
-      return undefined;
-    }
-  };
+  const tryRead = (path: string) => readOrUndefined(read, `${root}${path}`);
   const run = async (source: CommandSource) => {
     const out = await sources.read(source);
     return out.ok ? out.text : undefined;
@@ -174,15 +168,18 @@ export function readHostIdentity(read: (path: string) => string = readSmall): Ho
     os: { name: type(), type: os.type, type_id: os.type_id, version: release() },
   };
   // Not on this platform or not readable: the hostname still identifies the laptop.
-  const uid = machineIdFrom((path) => {
-    try {
-      return read(path);
-    } catch {
-      return undefined;
-    }
-  });
+  const uid = machineIdFrom((path) => readOrUndefined(read, path));
   if (uid) identity.uid = uid;
   return identity;
+}
+
+/** `read(path)`, or undefined when it throws (no such file, not readable, too large). */
+function readOrUndefined(read: (path: string) => string, path: string): string | undefined {
+  try {
+    return read(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** systemd's machine id, else the D-Bus copy of it (machine-id(5)); undefined when neither is usable. */

@@ -80,15 +80,18 @@ export async function listDirectory(path: string): Promise<DirectoryEntry[]> {
 // (open, fstat, read, close each) cost far more than the reads. A scan blocks the loop ~1-2 ms.
 const attributeBuffer = Buffer.allocUnsafe(4096);
 
-/** Reads one attribute as UTF-8 text; a failure is data (the parser turns it into a warning), not an exception. */
-export function readAttribute(path: string): RawAttribute {
+type ReadFailure = { missing: true } | { error: string };
+
+/**
+ * Opens `path`, hands the descriptor to `read` and closes it; a failure to open or read is data (the
+ * parser turns it into a warning), not an exception. `read` is a module-level function, so a call
+ * allocates no closure.
+ */
+function readOpened<T>(path: string, read: (descriptor: number) => T): T | ReadFailure {
   let descriptor: number | undefined;
   try {
     descriptor = openSync(path, readFlags);
-    // sysfs attributes are at most a page (4096 bytes); one read returns them whole, and reads no
-    // more than that of anything else (a 10 MB file, a link to /dev/zero).
-    const length = readSync(descriptor, attributeBuffer, 0, attributeBuffer.length, 0);
-    return { text: attributeBuffer.toString("utf8", 0, length) };
+    return read(descriptor);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return { missing: true };
@@ -96,6 +99,18 @@ export function readAttribute(path: string): RawAttribute {
   } finally {
     if (descriptor !== undefined) closeSync(descriptor);
   }
+}
+
+function readText(descriptor: number): { text: string } {
+  // sysfs attributes are at most a page (4096 bytes); one read returns them whole, and reads no
+  // more than that of anything else (a 10 MB file, a link to /dev/zero).
+  const length = readSync(descriptor, attributeBuffer, 0, attributeBuffer.length, 0);
+  return { text: attributeBuffer.toString("utf8", 0, length) };
+}
+
+/** Reads one attribute as UTF-8 text; a failure is data (the parser turns it into a warning), not an exception. */
+export function readAttribute(path: string): RawAttribute {
+  return readOpened(path, readText);
 }
 
 /**
@@ -110,27 +125,19 @@ const PAGE = 4096;
  * Reads a binary attribute (a device's `descriptors`) whole, up to MAX_BINARY_ATTRIBUTE_BYTES. The
  * bytes are a view of a shared buffer, valid until the next call: parse them at once.
  */
-export function readBinaryAttribute(
-  path: string,
-): { bytes: Uint8Array } | { missing: true } | { error: string } {
-  let descriptor: number | undefined;
-  try {
-    descriptor = openSync(path, readFlags);
-    binaryBuffer ??= Buffer.allocUnsafe(MAX_BINARY_ATTRIBUTE_BYTES);
-    let length = 0;
-    // sysfs returns a binary attribute in pieces of at most a page: a shorter piece is the end (no
-    // second read to learn it), a full one may be followed by more.
-    for (let read = PAGE; read >= PAGE && length < binaryBuffer.length; length += read) {
-      read = readSync(descriptor, binaryBuffer, length, binaryBuffer.length - length, length);
-    }
-    return { bytes: binaryBuffer.subarray(0, length) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return { missing: true };
-    return { error: code ?? String(error) };
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
+export function readBinaryAttribute(path: string): { bytes: Uint8Array } | ReadFailure {
+  return readOpened(path, readBytes);
+}
+
+function readBytes(descriptor: number): { bytes: Uint8Array } {
+  binaryBuffer ??= Buffer.allocUnsafe(MAX_BINARY_ATTRIBUTE_BYTES);
+  let length = 0;
+  // sysfs returns a binary attribute in pieces of at most a page: a shorter piece is the end (no
+  // second read to learn it), a full one may be followed by more.
+  for (let read = PAGE; read >= PAGE && length < binaryBuffer.length; length += read) {
+    read = readSync(descriptor, binaryBuffer, length, binaryBuffer.length - length, length);
   }
+  return { bytes: binaryBuffer.subarray(0, length) };
 }
 
 export function readLinkTargetSync(path: string): string | undefined {
