@@ -211,7 +211,12 @@ export async function serveStatus(
     `${JSON.stringify(shareableStatus({ ...currentStatus(), statusChannel: structuredClone(channel) }))}\n`;
 
   let serverKey: ServerKey = {};
-  let server: StatusServer | undefined;
+  const server = new StatusServer(
+    authenticate
+      ? (connection) => void serveAuthenticated(connection, () => serverKey, document)
+      : (connection) => connection.end(document()),
+    options.timeoutMs,
+  );
   /** A fresh key; while it cannot be secured, clients are told why and it is tried again. */
   const provision = async (): Promise<void> => {
     if (!options.stateDir) throw new Error("the authenticated status exchange needs the state directory");
@@ -227,17 +232,9 @@ export async function serveStatus(
         "status not served: no status key others cannot read",
       );
     serverKey = { problem: `status not served: ${result.problem}` };
-    if (retryMs !== undefined)
-      server?.schedule("key", () => void provision().catch(() => undefined), retryMs);
+    if (retryMs !== undefined) server.schedule("key", () => void provision().catch(() => undefined), retryMs);
   };
   if (authenticate) await provision();
-
-  const handler = authenticate
-    ? (connection: Socket) => void serveAuthenticated(connection, () => serverKey, document)
-    : (connection: Socket) => connection.end(document());
-  server = new StatusServer(handler, options.timeoutMs);
-  if (serverKey.problem && retryMs !== undefined)
-    server.schedule("key", () => void provision().catch(() => undefined), retryMs);
 
   if (!posix) {
     if (retryMs === undefined) {
