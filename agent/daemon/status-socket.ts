@@ -14,7 +14,13 @@ import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
 import { MAX_STATUS_BYTES, requestAuthenticated, type ServerKey, serveAuthenticated } from "./status-auth.ts";
-import { type KeyRead, provisionStatusKey, readStatusKey, type StatusKeyDeps } from "./status-key.ts";
+import {
+  ELEVATED_PROMPT_REASON,
+  type KeyRead,
+  provisionStatusKey,
+  readStatusKey,
+  type StatusKeyDeps,
+} from "./status-key.ts";
 import type { DaemonStatus, StatusChannel } from "./status-types.ts";
 
 /** A client that has not finished the exchange by then is dropped: status is one small document. */
@@ -309,7 +315,7 @@ function connectionError(
       denied: true,
       reason:
         process.platform === "win32"
-          ? "permission denied: run eca status from an elevated prompt (Administrator)"
+          ? ELEVATED_PROMPT_REASON
           : `permission denied: run as root${join} (to read ${socketPath})`,
     };
   }
