@@ -25,12 +25,11 @@ function ago(iso: string | undefined, now: number): string {
 
 /** What the status pipe went through: its name taken by another process, and when. */
 function statusChannelLines(channel: DaemonStatus["statusChannel"]): string[] {
-  const lines: string[] = [];
-  if (channel?.taken)
-    lines.push(
-      `status pipe:    ! its name was taken by another process from ${channel.taken.since}${channel.taken.until ? ` until ${channel.taken.until}` : " (still)"}: status was unavailable meanwhile`,
-    );
-  return lines;
+  if (!channel?.taken) return [];
+  const { since, until } = channel.taken;
+  return [
+    `status pipe:    ! its name was taken by another process from ${since}${until ? ` until ${until}` : " (still)"}: status was unavailable meanwhile`,
+  ];
 }
 
 /** Every line passes through sanitizeForTerminal, and credentials are hidden even if a daemon sent them. */

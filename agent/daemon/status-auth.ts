@@ -282,6 +282,14 @@ export type ExchangeResult =
   | { ok: false; impostor: false; said: { code: string; reason: string }; authenticated: boolean }
   | { ok: false; impostor: false; broken: string };
 
+/** An error frame from the peer, `authenticated` once it has proved it holds the key. */
+function peerSaid(
+  { code, reason }: { code: string; reason: string },
+  authenticated: boolean,
+): ExchangeResult {
+  return { ok: false, impostor: false, said: { code, reason }, authenticated };
+}
+
 /**
  * The client's side: believes nothing the peer says until it has proved it holds the key, and
  * never sends its own proof before that. The caller bounds the time (it destroys the socket).
@@ -292,26 +300,14 @@ export async function requestAuthenticated(socket: Socket, key: Buffer): Promise
   try {
     socket.write(encodeFrame({ type: "hello", nonce: clientNonce }));
     const first = decodeFrame(await reader.line());
-    if (first.type === "error")
-      return {
-        ok: false,
-        impostor: false,
-        said: { code: first.code, reason: first.reason },
-        authenticated: false,
-      };
+    if (first.type === "error") return peerSaid(first, false);
     if (first.type !== "server")
       return { ok: false, impostor: true, reason: `it answered ${first.type}, not its proof` };
     if (!proofMatches(proof(key, "server", clientNonce, first.nonce), first.proof))
       return { ok: false, impostor: true, reason: "its proof does not match the status key" };
     socket.write(encodeFrame({ type: "client", proof: proof(key, "client", clientNonce, first.nonce) }));
     const header = decodeFrame(await reader.line());
-    if (header.type === "error")
-      return {
-        ok: false,
-        impostor: false,
-        said: { code: header.code, reason: header.reason },
-        authenticated: true,
-      };
+    if (header.type === "error") return peerSaid(header, true);
     if (header.type !== "status")
       return { ok: false, impostor: true, reason: `it answered ${header.type}, not status` };
     const body = await reader.bytes(header.length);

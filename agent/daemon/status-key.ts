@@ -82,10 +82,14 @@ export type KeyRead =
   /** It is there, but others could have written or read it: nothing it proves can be believed. */
   | { untrusted: string; path: string };
 
+/** What `eca status` says on Windows to a user refused the key or the pipe. */
+export const ELEVATED_PROMPT_REASON =
+  "permission denied: run eca status from an elevated prompt (Administrator)";
+
 /** What `eca status` says to a user who cannot read the key. */
 export function deniedReason(platform: NodeJS.Platform, path: string): string {
   return platform === "win32"
-    ? "permission denied: run eca status from an elevated prompt (Administrator)"
+    ? ELEVATED_PROMPT_REASON
     : `permission denied: run eca status as root (to read the status key ${path})`;
 }
 

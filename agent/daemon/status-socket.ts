@@ -14,7 +14,13 @@ import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
 import { MAX_STATUS_BYTES, requestAuthenticated, type ServerKey, serveAuthenticated } from "./status-auth.ts";
-import { type KeyRead, provisionStatusKey, readStatusKey, type StatusKeyDeps } from "./status-key.ts";
+import {
+  ELEVATED_PROMPT_REASON,
+  type KeyRead,
+  provisionStatusKey,
+  readStatusKey,
+  type StatusKeyDeps,
+} from "./status-key.ts";
 import type { DaemonStatus, StatusChannel } from "./status-types.ts";
 
 /** A client that has not finished the exchange by then is dropped: status is one small document. */
@@ -211,7 +217,12 @@ export async function serveStatus(
     `${JSON.stringify(shareableStatus({ ...currentStatus(), statusChannel: structuredClone(channel) }))}\n`;
 
   let serverKey: ServerKey = {};
-  let server: StatusServer | undefined;
+  const server = new StatusServer(
+    authenticate
+      ? (connection) => void serveAuthenticated(connection, () => serverKey, document)
+      : (connection) => connection.end(document()),
+    options.timeoutMs,
+  );
   /** A fresh key; while it cannot be secured, clients are told why and it is tried again. */
   const provision = async (): Promise<void> => {
     if (!options.stateDir) throw new Error("the authenticated status exchange needs the state directory");
@@ -227,17 +238,9 @@ export async function serveStatus(
         "status not served: no status key others cannot read",
       );
     serverKey = { problem: `status not served: ${result.problem}` };
-    if (retryMs !== undefined)
-      server?.schedule("key", () => void provision().catch(() => undefined), retryMs);
+    if (retryMs !== undefined) server.schedule("key", () => void provision().catch(() => undefined), retryMs);
   };
   if (authenticate) await provision();
-
-  const handler = authenticate
-    ? (connection: Socket) => void serveAuthenticated(connection, () => serverKey, document)
-    : (connection: Socket) => connection.end(document());
-  server = new StatusServer(handler, options.timeoutMs);
-  if (serverKey.problem && retryMs !== undefined)
-    server.schedule("key", () => void provision().catch(() => undefined), retryMs);
 
   if (!posix) {
     if (retryMs === undefined) {
@@ -312,7 +315,7 @@ function connectionError(
       denied: true,
       reason:
         process.platform === "win32"
-          ? "permission denied: run eca status from an elevated prompt (Administrator)"
+          ? ELEVATED_PROMPT_REASON
           : `permission denied: run as root${join} (to read ${socketPath})`,
     };
   }

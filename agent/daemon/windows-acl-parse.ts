@@ -101,6 +101,7 @@ export function parseIcaclsSave(text: string): { name: string; sddl: string }[] 
 /** An SDDL SID: a two-letter alias (SY, BA) or the numeric form (S-1-5-18). */
 const SID = "(?:[A-Z]{2}|S-1(?:-\\d+)+)";
 const PREFIX = new RegExp(`^(?:O:${SID})?(?:G:${SID})?D:`);
+const WHOLE_SID = new RegExp(`^${SID}$`);
 
 /**
  * The DACL of an SDDL string: `D:` with its flags (P, AI, AR, NO_ACCESS_CONTROL) and ACEs, after
@@ -142,8 +143,7 @@ function parseAce(text: string, index: number): Ace {
     if (!ACE_FLAGS.has(flag)) throw new AclParseError(`ACE ${index + 1} has an unknown flag "${flag}"`);
   if (!/^(0x[0-9a-fA-F]+|([A-Z]{2})+)$/.test(rights))
     throw new AclParseError(`ACE ${index + 1} has unreadable rights "${rights}"`);
-  if (!/^([A-Z]{2}|S-1(-\d+)+)$/.test(sid))
-    throw new AclParseError(`ACE ${index + 1} has no SID: "(${text})"`);
+  if (!WHOLE_SID.test(sid)) throw new AclParseError(`ACE ${index + 1} has no SID: "(${text})"`);
   return { type, flags, rights, sid };
 }
 
