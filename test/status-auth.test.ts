@@ -25,7 +25,7 @@ import {
 import { listenWhenFree, requestStatus, StatusServer, serveStatus } from "../agent/daemon/status-socket.ts";
 import type { DaemonStatus, StatusChannel } from "../agent/daemon/status-types.ts";
 import type { AclTool } from "../agent/daemon/windows-acl.ts";
-import { silentLogger } from "../agent/log.ts";
+import { createLogger, silentLogger } from "../agent/log.ts";
 
 const work = mkdtempSync(join(tmpdir(), "eca-status-auth-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -294,6 +294,31 @@ describe("the Windows path, with recorded ACLs", () => {
       after = await requestStatus(socketPath, 2000, { auth: { stateDir }, platform: "win32", acl });
     }
     expect(after.running).toBe(true);
+  });
+
+  it("a key that cannot be secured is logged once, not again at every retry (it was logged every 30 s)", async () => {
+    const { stateDir, socketPath } = paths();
+    mkdirSync(join(socketPath, ".."), { recursive: true });
+    let tries = 0;
+    const acl: AclTool = {
+      restrict: async () => {},
+      dacl: async () => {
+        tries++;
+        return userMade;
+      },
+    };
+    const lines: string[] = [];
+    const logger = createLogger("warn", { write: (line) => lines.push(line) });
+    const server = await serveStatus(socketPath, undefined, () => STATUS, logger, {
+      stateDir,
+      platform: "win32",
+      acl,
+      retryMs: 5,
+    });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (let i = 0; i < 300 && tries < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(tries).toBeGreaterThanOrEqual(5);
+    expect(lines.filter((l) => l.includes("no status key others cannot read"))).toHaveLength(1);
   });
 
   it("connections beyond the bound are closed at once, and a good client still gets through after", async () => {

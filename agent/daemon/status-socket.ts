@@ -232,12 +232,14 @@ export async function serveStatus(
       serverKey = { key: result.key };
       return;
     }
-    if (serverKey.problem !== result.problem)
+    const problem = `status not served: ${result.problem}`;
+    // Logged when it starts or changes, not at every retry.
+    if (serverKey.problem !== problem)
       logger.error(
         { keyFile: result.path, problem: result.problem },
         "status not served: no status key others cannot read",
       );
-    serverKey = { problem: `status not served: ${result.problem}` };
+    serverKey = { problem };
     if (retryMs !== undefined) server.schedule("key", () => void provision().catch(() => undefined), retryMs);
   };
   if (authenticate) await provision();
