@@ -106,7 +106,8 @@ export function devPropKeyBytes(key: DevPropKey): Uint8Array {
   return bytes;
 }
 
-function utf16(bytes: Uint8Array): string {
+/** UTF-16LE bytes as a string, an odd last byte dropped (NULs kept). */
+export function utf16(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - (bytes.byteLength % 2)).toString(
     "utf16le",
   );
