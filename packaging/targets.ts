@@ -114,11 +114,6 @@ export function targetById(id: string): Target {
 
 export const DEFAULT_CACHE_DIR = join(REPO, ".cache", "node");
 
-/** The npm pack tarball's file name. */
-export function tarballName(target: Target): string {
-  return `${target.nodePackage}-${NODE_VERSION}.tgz`;
-}
-
 function integrityOf(file: string): string {
   return `sha512-${createHash("sha512").update(readFileSync(file)).digest("base64")}`;
 }

@@ -5,6 +5,8 @@
 // bthport.ts. Layout: as collect-bluetooth.ps1 reads it (sources in bluetooth-parse.ts); value types
 // from winnt.h (REG_SZ 1, REG_BINARY 3, REG_DWORD 4, REG_QWORD 11).
 
+import { utf16 } from "./cfgmgr32-parse.ts";
+
 export const BTHPORT_PARAMETERS = "SYSTEM\\CurrentControlSet\\Services\\BTHPORT\\Parameters";
 
 export const REG = { SZ: 1, BINARY: 3, DWORD: 4, QWORD: 11 } as const;
@@ -53,12 +55,6 @@ function filetime(value: RegistryValue): string | undefined {
   return filetimeToIso(new DataView(value.bytes.buffer, value.bytes.byteOffset, 8).getBigUint64(0, true));
 }
 
-function utf16(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - (bytes.byteLength % 2))
-    .toString("utf16le")
-    .replace(/\0+$/, "");
-}
-
 /**
  * The bluetooth-registry.json document from `api`, as collect-bluetooth.ps1 writes it: Devices (each
  * address key's Name, COD, VID, PID, Version, VIDType, LastSeen, LastConnected where present), Keys
@@ -85,7 +81,7 @@ export function bluetoothRegistryDocument(api: RegistryApi): Record<string, unkn
       if (value.name === "Name") {
         if (value.type === REG.BINARY) {
           entry.Name = new TextDecoder("utf-8").decode(value.bytes).replace(/\0+$/, "");
-        } else if (value.type === REG.SZ) entry.Name = utf16(value.bytes);
+        } else if (value.type === REG.SZ) entry.Name = utf16(value.bytes).replace(/\0+$/, "");
       } else if (["COD", "VID", "PID", "Version", "VIDType"].includes(value.name)) {
         const number = dword(value);
         if (number !== undefined) entry[value.name] = number;

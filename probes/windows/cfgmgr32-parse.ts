@@ -106,10 +106,18 @@ export function devPropKeyBytes(key: DevPropKey): Uint8Array {
   return bytes;
 }
 
-function utf16(bytes: Uint8Array): string {
+/** UTF-16LE bytes as a string, an odd last byte dropped (NULs kept). */
+export function utf16(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - (bytes.byteLength % 2)).toString(
     "utf16le",
   );
+}
+
+/** The GUID whose 16 bytes (mixed-endian, as in memory) start at `offset`: "{A5DCBF10-6530-11D2-901F-00C04FB951ED}". */
+export function guidAt(view: DataView, offset: number): string {
+  const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
+  const tail = Array.from({ length: 8 }, (_, i) => hex(view.getUint8(offset + 8 + i), 2)).join("");
+  return `{${hex(view.getUint32(offset, true), 8)}-${hex(view.getUint16(offset + 4, true), 4)}-${hex(view.getUint16(offset + 6, true), 4)}-${tail.slice(0, 4)}-${tail.slice(4)}}`.toUpperCase();
 }
 
 /** One property's bytes → its value; undefined for a type eca does not read or a short buffer. */
@@ -131,13 +139,8 @@ export function decodeProperty(type: number, bytes: Uint8Array): PropertyValue |
     case DEVPROP_TYPE.BOOLEAN:
       // DEVPROP_TRUE is 0xFF, DEVPROP_FALSE 0.
       return bytes.byteLength >= 1 ? view.getUint8(0) !== 0 : undefined;
-    case DEVPROP_TYPE.GUID: {
-      if (bytes.byteLength < 16) return undefined;
-      const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
-      const tail = [...bytes.subarray(8, 16)].map((b) => hex(b, 2)).join("");
-      const guid = `${hex(view.getUint32(0, true), 8)}-${hex(view.getUint16(4, true), 4)}-${hex(view.getUint16(6, true), 4)}-${tail.slice(0, 4)}-${tail.slice(4)}`;
-      return `{${guid.toUpperCase()}}`;
-    }
+    case DEVPROP_TYPE.GUID:
+      return bytes.byteLength >= 16 ? guidAt(view, 0) : undefined;
     default:
       return undefined;
   }

@@ -144,54 +144,62 @@ export function cfgmgr32SourceReader(
   open: () => Promise<DevNodeApi> = openCfgMgr32,
   openRegistryApi: () => Promise<RegistryApi> = openRegistry,
 ): PnpCollectorReader {
-  let api: Promise<DevNodeApi> | undefined;
-  let refused: string | undefined;
-  let registry: Promise<RegistryApi> | undefined;
-  let registryRefused: string | undefined;
-  const elapsed = (began: bigint) => Math.round(Number(process.hrtime.bigint() - began) / 1e6);
-  async function readRegistry(source: CommandSource): Promise<SourceOutput> {
-    if (registryRefused !== undefined) return fallback.read(source);
-    const began = process.hrtime.bigint();
-    let opened: RegistryApi;
-    try {
-      registry ??= openRegistryApi();
-      opened = await registry;
-    } catch (error) {
-      registryRefused = `advapi32 through koffi: ${(error as Error).message}`;
-      return fallback.read(source);
-    }
-    try {
-      return {
-        ok: true,
-        text: JSON.stringify(bluetoothRegistryDocument(opened)),
-        durationMs: elapsed(began),
-      };
-    } catch (error) {
-      return { ok: false, reason: `advapi32 through koffi: ${(error as Error).message}` };
-    }
-  }
+  const pnp = inProcessCollector("CfgMgr32 through koffi", open, collectPnpDevices, fallback);
+  const registry = inProcessCollector(
+    "advapi32 through koffi",
+    openRegistryApi,
+    bluetoothRegistryDocument,
+    fallback,
+  );
   return {
     kind: "live",
-    collector: () => (refused === undefined ? { name: "cfgmgr32" } : { name: "powershell", reason: refused }),
-    registryCollector: () =>
-      registryRefused === undefined ? { name: "advapi32" } : { name: "powershell", reason: registryRefused },
+    collector: () => {
+      const reason = pnp.refused();
+      return reason === undefined ? { name: "cfgmgr32" } : { name: "powershell", reason };
+    },
+    registryCollector: () => {
+      const reason = registry.refused();
+      return reason === undefined ? { name: "advapi32" } : { name: "powershell", reason };
+    },
     async read(source): Promise<SourceOutput> {
-      if (source.file === BLUETOOTH_REGISTRY_SOURCE.file) return readRegistry(source);
-      if (source.file !== PNP_DEVICES_SOURCE.file || refused !== undefined) return fallback.read(source);
+      if (source.file === BLUETOOTH_REGISTRY_SOURCE.file) return registry.read(source);
+      if (source.file === PNP_DEVICES_SOURCE.file) return pnp.read(source);
+      return fallback.read(source);
+    },
+  };
+}
+
+/**
+ * One in-process collector, `label` naming it in its reasons: the API is opened once, on first
+ * use; when it cannot be opened the source comes from `fallback` from then on, and refused() says
+ * why. A collection that throws fails that read only.
+ */
+function inProcessCollector<Api>(
+  label: string,
+  open: () => Promise<Api>,
+  collect: (api: Api) => unknown,
+  fallback: SourceReader,
+): { read(source: CommandSource): Promise<SourceOutput>; refused(): string | undefined } {
+  let api: Promise<Api> | undefined;
+  let refused: string | undefined;
+  return {
+    refused: () => refused,
+    async read(source) {
+      if (refused !== undefined) return fallback.read(source);
       const began = process.hrtime.bigint();
-      let opened: DevNodeApi;
+      let opened: Api;
       try {
         api ??= open();
         opened = await api;
       } catch (error) {
-        refused = `CfgMgr32 through koffi: ${(error as Error).message}`;
+        refused = `${label}: ${(error as Error).message}`;
         return fallback.read(source);
       }
       try {
-        const text = JSON.stringify(collectPnpDevices(opened));
+        const text = JSON.stringify(collect(opened));
         return { ok: true, text, durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6) };
       } catch (error) {
-        return { ok: false, reason: `CfgMgr32 through koffi: ${(error as Error).message}` };
+        return { ok: false, reason: `${label}: ${(error as Error).message}` };
       }
     },
   };

@@ -6,6 +6,8 @@
 // (CM_NOTIFY_FILTER_FLAG_*, CM_NOTIFY_FILTER_TYPE_*, CM_NOTIFY_ACTION_* in declaration order,
 // MAX_DEVICE_ID_LEN 200).
 
+import { guidAt } from "./cfgmgr32-parse.ts";
+
 /** CM_NOTIFY_FILTER_TYPE. */
 export const CM_NOTIFY_FILTER_TYPE = { DEVICEINTERFACE: 0, DEVICEHANDLE: 1, DEVICEINSTANCE: 2 } as const;
 
@@ -80,12 +82,6 @@ export interface DeviceNotification {
   symbolicLink?: string;
   /** DEVICEINSTANCE events: the node's instance id ("USB\VID_0781&PID_5581\4C530001..."). */
   instanceId?: string;
-}
-
-function guidAt(view: DataView, offset: number): string {
-  const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
-  const tail = Array.from({ length: 8 }, (_, i) => hex(view.getUint8(offset + 8 + i), 2)).join("");
-  return `{${hex(view.getUint32(offset, true), 8)}-${hex(view.getUint16(offset + 4, true), 4)}-${hex(view.getUint16(offset + 6, true), 4)}-${tail.slice(0, 4)}-${tail.slice(4)}}`.toUpperCase();
 }
 
 /** A NUL-terminated UTF-16LE string from `offset` to the first NUL or the end of the data. */

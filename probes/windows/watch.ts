@@ -85,36 +85,6 @@ export function windowsDeviceWatch(): DeviceWatch {
   return sharedWatch;
 }
 
-/**
- * watch() and stop() for a Windows probe: subscribes `probe` to `watch` (the process's, unless the
- * probe reads a capture folder, which never changes) and emits what it hears on the probe.
- */
-export function probeWatcher(probe: Probe, watch: () => DeviceWatch | undefined) {
-  let unsubscribe: (() => Promise<void>) | undefined;
-  let source: DeviceWatch | undefined;
-  return {
-    /** Whether this probe hears about changes now (so what it reads may be reused longer). */
-    notified: () => unsubscribe !== undefined && source?.active() === true,
-    watch(): void {
-      if (unsubscribe) return;
-      source = watch();
-      if (!source) return;
-      unsubscribe = source.subscribe({
-        change: (reason) => probe.emit("change", reason),
-        // An EventEmitter throws an `error` nobody listens to: the daemon listens, a one-off scan does not watch.
-        error: (error) => {
-          if (probe.listenerCount("error") > 0) probe.emit("error", error);
-        },
-      });
-    },
-    async stop(): Promise<void> {
-      const current = unsubscribe;
-      unsubscribe = undefined;
-      await current?.();
-    },
-  };
-}
-
 /** Seams for tests: the device notifications a live probe listens to. */
 export interface WindowsProbeSeams {
   watch?: DeviceWatch;
@@ -126,27 +96,37 @@ export interface WindowsProbeSeams {
  */
 export abstract class NotifiedWindowsProbe extends Probe {
   protected readonly options: ProbeOptions;
-  readonly #watcher: ReturnType<typeof probeWatcher>;
+  readonly #seams: WindowsProbeSeams;
+  #unsubscribe: (() => Promise<void>) | undefined;
+  #source: DeviceWatch | undefined;
 
   constructor(options: ProbeOptions, seams: WindowsProbeSeams = {}) {
     super();
     this.options = options;
-    this.#watcher = probeWatcher(
-      this,
-      () => seams.watch ?? (options.sources ? undefined : windowsDeviceWatch()),
-    );
+    this.#seams = seams;
   }
 
   /** Whether this probe hears about changes now (so what it reads may be reused longer). */
   protected notified(): boolean {
-    return this.#watcher.notified();
+    return this.#unsubscribe !== undefined && this.#source?.active() === true;
   }
 
   override watch(): void {
-    this.#watcher.watch();
+    if (this.#unsubscribe) return;
+    this.#source = this.#seams.watch ?? (this.options.sources ? undefined : windowsDeviceWatch());
+    if (!this.#source) return;
+    this.#unsubscribe = this.#source.subscribe({
+      change: (reason) => this.emit("change", reason),
+      // An EventEmitter throws an `error` nobody listens to: the daemon listens, a one-off scan does not watch.
+      error: (error) => {
+        if (this.listenerCount("error") > 0) this.emit("error", error);
+      },
+    });
   }
 
   override async stop(): Promise<void> {
-    await this.#watcher.stop();
+    const current = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    await current?.();
   }
 }
