@@ -129,4 +129,25 @@ describe("a status pipe taken by another user on Windows", () => {
       await daemon.stop();
     }
   });
+
+  it("tells the SOC at once, in a heartbeat, that eca status is not served (it was only in the laptop's log)", async () => {
+    const { silentLogger } = await import("../agent/log.ts");
+    const { loadConfig } = await import("../agent/config/config.ts");
+    const { startDaemon } = await import("../agent/daemon/daemon.ts");
+    const { storedEvents } = await import("./helpers/state-db.ts");
+    const stateDir = join(dir, "state-told");
+    const config = await loadConfig(undefined, {
+      stateDir,
+      socketPath: join(dir, `${"t".repeat(120)}.sock`),
+      replayFile,
+      backends: ["replay"],
+    });
+    const daemon = await startDaemon(config, silentLogger, { statusOptional: true });
+    await daemon.stop();
+    type Heartbeat = { unmapped: { eca: { reason: string; status_channel?: Record<string, unknown> } } };
+    const heartbeats = storedEvents<Heartbeat>(stateDir, "heartbeat").map((h) => h.unmapped.eca);
+    expect(heartbeats.map((h) => h.reason)).toEqual(["startup", "change"]);
+    expect(heartbeats[1]?.status_channel).toMatchObject({ served: false, authenticated: false });
+    expect(String(heartbeats[1]?.status_channel?.problem)).toContain("cannot be served");
+  });
 });

@@ -118,6 +118,7 @@ function examples(): Record<string, string> {
         openFindings: 1,
         outbox: { depth: 0, deadLetters: 0, dropped: { superseded: 0, heartbeats: 0 } },
         reason: "interval",
+        statusChannel: { served: true, authenticated: false },
       },
       context(uids[2] as string),
       new Date("2026-03-02T09:20:00.000Z"),

@@ -22,9 +22,16 @@ import {
   readStatusKey,
   STATUS_KEY_FILE,
 } from "../agent/daemon/status-key.ts";
-import { listenWhenFree, requestStatus, StatusServer, serveStatus } from "../agent/daemon/status-socket.ts";
+import {
+  listenWhenFree,
+  requestStatus,
+  StatusServer,
+  serveStatus,
+  statusChannelHealth,
+} from "../agent/daemon/status-socket.ts";
 import type { DaemonStatus, StatusChannel } from "../agent/daemon/status-types.ts";
 import type { AclTool } from "../agent/daemon/windows-acl.ts";
+import type { StatusChannelHealth } from "../agent/events/ocsf.ts";
 import { createLogger, silentLogger } from "../agent/log.ts";
 
 const work = mkdtempSync(join(tmpdir(), "eca-status-auth-"));
@@ -278,11 +285,13 @@ describe("the Windows path, with recorded ACLs", () => {
       restrict: async () => {},
       dacl: async (path) => (!fixed ? userMade : path === stateDir ? restricted : inherited),
     };
+    const told: StatusChannelHealth[] = [];
     const server = await serveStatus(socketPath, undefined, () => STATUS, silent, {
       stateDir,
       platform: "win32",
       acl,
       retryMs: 20,
+      onChannelChange: (channel) => told.push(statusChannelHealth(channel)),
     });
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const before = await requestStatus(socketPath, 2000, { auth: { stateDir }, platform: "win32", acl });
@@ -294,6 +303,9 @@ describe("the Windows path, with recorded ACLs", () => {
       after = await requestStatus(socketPath, 2000, { auth: { stateDir }, platform: "win32", acl });
     }
     expect(after.running).toBe(true);
+    // Told twice, for the heartbeats: not served and why, then served; not at every retry.
+    expect(told.map((t) => t.served)).toEqual([false, true]);
+    expect(told[0]?.problem).toContain("no status key others cannot read");
   });
 
   it("a key that cannot be secured is logged once, not again at every retry (it was logged every 30 s)", async () => {
@@ -430,7 +442,10 @@ describe("a pipe name taken before the service", () => {
         ),
     );
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    await listenWhenFree(server, socketPath, 25, silent, channel);
+    const told: StatusChannelHealth[] = [];
+    await listenWhenFree(server, socketPath, 25, silent, channel, () =>
+      told.push(statusChannelHealth(channel)),
+    );
     expect(server.listening).toBe(false);
     expect(channel.taken?.since).toBeTruthy();
     const whileTaken = await requestStatus(socketPath, 2000, { auth: { stateDir } });
@@ -441,6 +456,11 @@ describe("a pipe name taken before the service", () => {
     expect(server.listening).toBe(true);
     const after = await requestStatus(socketPath, 2000, { auth: { stateDir } });
     expect(after.running).toBe(true);
+    expect(told).toEqual([
+      expect.objectContaining({ served: false, takenSince: channel.taken?.since }),
+      expect.objectContaining({ served: true, takenUntil: channel.taken?.until }),
+    ]);
+    expect(told[0]?.problem).toContain("taken by another process");
     if (after.running) {
       expect(after.status.statusChannel?.taken?.until).toBeTruthy();
       expect(renderStatus(after.status)).toMatch(

@@ -29,6 +29,7 @@ import {
   type EventContext,
   inventoryDigest,
   peripheralChanges,
+  type StatusChannelHealth,
 } from "../events/ocsf.ts";
 import { resolveEventSettings } from "../events/settings.ts";
 import { createFindingTracker, type FindingTracker } from "../findings/lifecycle.ts";
@@ -40,7 +41,7 @@ import { AGENT_VERSION } from "../version.ts";
 import { hostFactsFrom } from "./host-facts.ts";
 import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
-import { authenticatesStatus, serveStatus } from "./status-socket.ts";
+import { authenticatesStatus, serveStatus, statusChannelHealth } from "./status-socket.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
 /**
@@ -190,6 +191,8 @@ async function start(
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
   let storageProblem: string | null = null;
+  /** The status socket or pipe as last seen, for heartbeats: unset until it is set up. */
+  let statusChannel: StatusChannelHealth | undefined;
   started.push(async () => {
     stopped = true;
     clearTimeout(debounce);
@@ -215,6 +218,7 @@ async function start(
           openFindings: tracker.open().length,
           outbox: { depth: stats.depth, deadLetters: stats.deadLetters, dropped: stats.dropped },
           reason,
+          ...(statusChannel ? { statusChannel } : {}),
         },
         context,
         new Date(),
@@ -406,16 +410,26 @@ async function start(
   // pipe's name can be taken by any local user before the service starts (packaging/README.md), and
   // failing there would let that user keep the agent from ever running. It runs on, unseen by
   // `eca status`, and says so in the log.
+  // A status channel that stops being served (a local user took the pipe's name, its key could not
+  // be secured) is told to the SOC at once, in a heartbeat, and in every heartbeat after.
+  const authenticate = authenticatesStatus(process.platform, config.statusAuth);
+  const channelSeen = (health: StatusChannelHealth) => {
+    statusChannel = health;
+    if (lastReport && !stopped) enqueueHeartbeat(lastReport, "change");
+  };
   let server: Server | undefined;
   try {
     server = await serveStatus(config.socketPath, config.statusGroup, status, logger, {
       stateDir: config.stateDir,
-      authenticate: authenticatesStatus(process.platform, config.statusAuth),
+      authenticate,
+      onChannelChange: (channel) => channelSeen(statusChannelHealth(channel)),
     });
+    statusChannel ??= statusChannelHealth({ authenticated: authenticate });
   } catch (error) {
     const message = `status socket ${config.socketPath} cannot be served: ${error instanceof Error ? error.message : String(error)}`;
     if (!(seams.statusOptional ?? process.platform === "win32")) throw new Error(message, { cause: error });
     logger.error({ err: error, socketPath: config.socketPath }, `${message}; running without it`);
+    channelSeen({ served: false, authenticated: authenticate, problem: message });
   }
 
   logger.info(

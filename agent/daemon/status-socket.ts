@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, lchown, lstat, readFile } from "node:fs/promises";
 import { createConnection, Server, type Socket } from "node:net";
+import type { StatusChannelHealth } from "../events/ocsf.ts";
 import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
 import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
@@ -154,11 +155,32 @@ export interface StatusServeOptions extends StatusKeyDeps {
   retryMs?: number;
   /** Time a client has for the whole exchange. */
   timeoutMs?: number;
+  /**
+   * Called with a copy of the channel when it stops or starts being served (its name taken or
+   * freed, its key unsecured or secured): the daemon tells the SOC at once, in a heartbeat.
+   */
+  onChannelChange?: (channel: StatusChannel) => void;
 }
 
 /** Whether status goes through the authenticated exchange: always on Windows, else by statusAuth. */
 export function authenticatesStatus(platform: NodeJS.Platform, statusAuth: boolean | undefined): boolean {
   return platform === "win32" || statusAuth === true;
+}
+
+/** What a heartbeat says of the channel: served or not, and why not. */
+export function statusChannelHealth(channel: StatusChannel): StatusChannelHealth {
+  const taken = channel.taken && !channel.taken.until;
+  return {
+    served: !taken && channel.keyProblem === undefined,
+    authenticated: channel.authenticated,
+    ...(channel.taken ? { takenSince: channel.taken.since } : {}),
+    ...(channel.taken?.until ? { takenUntil: channel.taken.until } : {}),
+    ...(taken
+      ? { problem: "the pipe's name is taken by another process: eca status may be answered by it" }
+      : channel.keyProblem !== undefined
+        ? { problem: `no status key others cannot read: ${channel.keyProblem}` }
+        : {}),
+  };
 }
 
 const TAKEN_CODES = new Set(["EADDRINUSE", "EACCES", "EPERM"]);
@@ -175,6 +197,7 @@ export function listenWhenFree(
   retryMs: number,
   logger: Logger,
   channel: StatusChannel,
+  onChange: () => void = () => {},
 ): Promise<void> {
   const attempt = async (): Promise<void> => {
     if (server.closed) return;
@@ -183,6 +206,7 @@ export function listenWhenFree(
       if (channel.taken && !channel.taken.until) {
         channel.taken.until = new Date().toISOString();
         logger.warn({ socketPath, takenSince: channel.taken.since }, "status pipe free again: listening");
+        onChange();
       }
       return;
     }
@@ -195,6 +219,7 @@ export function listenWhenFree(
           ? "status pipe name taken by another process (something that is not this service may answer eca status); retrying until it is free"
           : `status pipe cannot be served (${error.message}); retrying`,
       );
+      onChange();
     }
     server.schedule("listen", () => void attempt(), retryMs);
   };
@@ -213,6 +238,7 @@ export async function serveStatus(
   const authenticate = options.authenticate ?? !posix;
   const retryMs = options.retryMs ?? (posix ? undefined : STATUS_RETRY_MS);
   const channel: StatusChannel = { authenticated: authenticate };
+  const channelChanged = () => options.onChannelChange?.(structuredClone(channel));
   const document = () =>
     `${JSON.stringify(shareableStatus({ ...currentStatus(), statusChannel: structuredClone(channel) }))}\n`;
 
@@ -228,18 +254,24 @@ export async function serveStatus(
     if (!options.stateDir) throw new Error("the authenticated status exchange needs the state directory");
     const result = await provisionStatusKey(options.stateDir, options);
     if ("key" in result) {
-      if (serverKey.problem) logger.warn({ keyFile: result.path }, "status key secured: status served again");
       serverKey = { key: result.key };
+      if (channel.keyProblem !== undefined) {
+        logger.warn({ keyFile: result.path }, "status key secured: status served again");
+        delete channel.keyProblem;
+        channelChanged();
+      }
       return;
     }
-    const problem = `status not served: ${result.problem}`;
-    // Logged when it starts or changes, not at every retry.
-    if (serverKey.problem !== problem)
+    serverKey = { problem: `status not served: ${result.problem}` };
+    // Logged (and told) when it starts or changes, not at every retry.
+    if (channel.keyProblem !== result.problem) {
       logger.error(
         { keyFile: result.path, problem: result.problem },
         "status not served: no status key others cannot read",
       );
-    serverKey = { problem };
+      channel.keyProblem = result.problem;
+      channelChanged();
+    }
     if (retryMs !== undefined) server.schedule("key", () => void provision().catch(() => undefined), retryMs);
   };
   if (authenticate) await provision();
@@ -248,7 +280,7 @@ export async function serveStatus(
     if (retryMs === undefined) {
       const { error } = await tryListen(server, socketPath, undefined);
       if (error) throw error;
-    } else await listenWhenFree(server, socketPath, retryMs, logger, channel);
+    } else await listenWhenFree(server, socketPath, retryMs, logger, channel, channelChanged);
     logger.info({ socketPath, authenticated: authenticate }, "status pipe set up");
     return server;
   }

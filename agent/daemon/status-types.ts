@@ -48,4 +48,6 @@ export interface StatusChannel {
   authenticated: boolean;
   /** The last time another process held the pipe's name, so status could not be served, and until when. */
   taken?: { since: string; until?: string };
+  /** Why the authenticated exchange cannot answer now (its key could not be secured), while it lasts. */
+  keyProblem?: string;
 }

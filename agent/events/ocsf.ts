@@ -181,6 +181,22 @@ export interface HeartbeatInput {
   outbox: { depth: number; deadLetters: number; dropped: { superseded: number; heartbeats: number } };
   /** Why this heartbeat: the timer, a change in devices or posture, or the agent starting. */
   reason: "interval" | "change" | "startup";
+  /** The status socket or pipe, once the daemon has set it up. */
+  statusChannel?: StatusChannelHealth;
+}
+
+/**
+ * Whether `eca status` can be answered by this agent: on Windows any local user can take the
+ * status pipe's name first, and the SOC should hear of it, not only the laptop's log.
+ */
+export interface StatusChannelHealth {
+  served: boolean;
+  authenticated: boolean;
+  /** The last time another process held the pipe's name, and until when (absent: still). */
+  takenSince?: string;
+  takenUntil?: string;
+  /** Why it is not served, while it is not. */
+  problem?: string;
 }
 
 export function buildHeartbeat(
@@ -209,6 +225,7 @@ export function buildHeartbeat(
         // OCSF peripheral_device object (checked against it by the tests) plus eca's verdict.
         peripherals: report.devices.map((verdict) => peripheralInventoryEntry(verdict, context)),
         unavailable_sources: report.unavailable,
+        ...(input.statusChannel ? { status_channel: statusChannelObject(input.statusChannel) } : {}),
         outbox: {
           depth: outbox.depth,
           dead_letters: outbox.deadLetters,
@@ -222,6 +239,16 @@ export function buildHeartbeat(
     },
   };
   return { uid, kind: "heartbeat", payload };
+}
+
+function statusChannelObject(channel: StatusChannelHealth): Record<string, unknown> {
+  return {
+    served: channel.served,
+    authenticated: channel.authenticated,
+    ...(channel.takenSince ? { taken_since: channel.takenSince } : {}),
+    ...(channel.takenUntil ? { taken_until: channel.takenUntil } : {}),
+    ...(channel.problem ? { problem: channel.problem } : {}),
+  };
 }
 
 export type PeripheralChange = "connected" | "disconnected";

@@ -29,3 +29,15 @@ export function storedFindings<Event = StoredFindingEvent>(
     db.close();
   }
 }
+
+/** The queued events of one kind (finding, heartbeat, ...), in the order they were queued. */
+export function storedEvents<Event>(stateDir: string, kind: string): Event[] {
+  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true });
+  try {
+    return (
+      db.prepare("SELECT payload FROM events WHERE kind = ? ORDER BY seq").all(kind) as { payload: string }[]
+    ).map((row) => JSON.parse(row.payload) as Event);
+  } finally {
+    db.close();
+  }
+}
