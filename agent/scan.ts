@@ -38,9 +38,11 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
   const bluetooth = observations.filter((o): o is BluetoothObservation => o.bus === "bluetooth");
   const usb = observations.filter((o): o is UsbObservation => o.bus === "usb" && !isPowerObservation(o));
   const power: Observation[] = observations.filter(isPowerObservation);
+  const collectors = results.flatMap((r) => r.collectors ?? []);
   return {
     observations: [...mergeUsbObservations(usb), ...power, ...mergeBluetoothObservations(bluetooth)],
     unavailable: results.flatMap((r) => r.unavailable),
+    ...(collectors.length > 0 ? { collectors } : {}),
   };
 }
 

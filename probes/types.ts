@@ -133,6 +133,19 @@ export interface Snapshot {
   observations: Observation[];
   /** Sources that were tried and could not answer, with the reason; the scan carries on without them. */
   unavailable: UnavailableSource[];
+  /** Which collector read a live source where there is a choice (Windows: in process or PowerShell). */
+  collectors?: CollectorUse[];
+}
+
+/** The collector a probe's live source was read with, for `eca status`: absent for captures. */
+export interface CollectorUse {
+  source: SourceName;
+  /** e.g. "CfgMgr32 in process", "PowerShell (collect-pnp.ps1)". */
+  collector: string;
+  /** Why the preferred collector is not used (koffi cannot load, ECA_WINDOWS_PNP=powershell). */
+  fallbackReason?: string;
+  /** Whether device notifications reach the probe now (else the poll finds changes). */
+  notifications?: boolean;
 }
 
 /**

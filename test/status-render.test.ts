@@ -43,4 +43,30 @@ describe("eca status in words", () => {
     expect(out).not.toContain("storage:");
     expect(out).not.toContain("state rebuilt:");
   });
+
+  it("says which collector read each Windows source, and why PowerShell when it is the fallback", () => {
+    const out = renderStatus({
+      ...status({}),
+      lastScan: {
+        at: "2026-12-01T00:00:30.000Z",
+        durationMs: 4,
+        trigger: "poll",
+        unavailable: [],
+        collectors: [
+          { source: "windows-pnp", collector: "CfgMgr32 in process", notifications: true },
+          {
+            source: "windows-bluetooth",
+            collector: "PowerShell (collect-bluetooth.ps1)",
+            fallbackReason: "advapi32 through koffi: Cannot find package 'koffi'",
+            notifications: false,
+          },
+        ],
+      },
+    });
+    expect(out).toContain("collector:      windows-pnp: CfgMgr32 in process, device notifications on");
+    expect(out).toContain(
+      "collector:      ! windows-bluetooth: PowerShell (collect-bluetooth.ps1), because advapi32 through koffi: Cannot find package 'koffi', no device notifications: the poll finds changes",
+    );
+    expect(renderStatus(status({}))).not.toContain("collector:");
+  });
 });

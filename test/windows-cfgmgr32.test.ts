@@ -23,6 +23,7 @@ import {
   LISTED_ENUMERATORS,
 } from "../probes/windows/cfgmgr32-parse.ts";
 import { COLLECT_PNP_PS1 } from "../probes/windows/collector-scripts.ts";
+import { createWindowsPnpProbe } from "../probes/windows/pnp.ts";
 import { type PnpDevice, parsePnpDocument } from "../probes/windows/pnp-document.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "../probes/windows/sources.ts";
 
@@ -186,5 +187,27 @@ describe("the CfgMgr32 source reader", () => {
       "listed by PowerShell (collect-pnp.ps1), not CfgMgr32 in process (CfgMgr32 through koffi: Cannot find package 'koffi'): each listing costs a PowerShell start-up, so a new device can take up to 60 s to be judged",
     );
     expect(collectorNote(fallback)).toBeUndefined();
+  });
+
+  it("a probe's snapshot names the collector that read it, for eca status (a capture names none)", async () => {
+    const reader = cfgmgr32SourceReader(fallback, async () => {
+      throw new Error("Cannot find package 'koffi'");
+    });
+    const live = await createWindowsPnpProbe({ root: "/", sources: reader }).snapshot();
+    expect(live.collectors).toEqual([
+      {
+        source: "windows-pnp",
+        collector: "PowerShell (collect-pnp.ps1)",
+        fallbackReason: "CfgMgr32 through koffi: Cannot find package 'koffi'",
+        notifications: false,
+      },
+    ]);
+    const inProcess = cfgmgr32SourceReader(fallback, async () => recordedApi([]));
+    expect((await createWindowsPnpProbe({ root: "/", sources: inProcess }).snapshot()).collectors).toEqual([
+      { source: "windows-pnp", collector: "CfgMgr32 in process", notifications: false },
+    ]);
+    expect(
+      (await createWindowsPnpProbe({ root: "/", sources: fallback }).snapshot()).collectors,
+    ).toBeUndefined();
   });
 });

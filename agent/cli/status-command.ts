@@ -32,6 +32,18 @@ function statusChannelLines(channel: DaemonStatus["statusChannel"]): string[] {
   ];
 }
 
+/** Which collector read each Windows source: PowerShell means slower listings and no notifications. */
+function collectorLines(collectors: NonNullable<DaemonStatus["lastScan"]>["collectors"]): string[] {
+  return (collectors ?? []).map((use) => {
+    const notifications = use.notifications
+      ? ", device notifications on"
+      : ", no device notifications: the poll finds changes";
+    return use.fallbackReason
+      ? `collector:      ! ${use.source}: ${use.collector}, because ${use.fallbackReason}${notifications}`
+      : `collector:      ${use.source}: ${use.collector}${notifications}`;
+  });
+}
+
 /** Every line passes through sanitizeForTerminal, and credentials are hidden even if a daemon sent them. */
 export function renderStatus(status: DaemonStatus, now: number = Date.now()): string {
   const d = status.delivery;
@@ -53,6 +65,7 @@ export function renderStatus(status: DaemonStatus, now: number = Date.now()): st
       : []),
     ...(d.stateRebuilt ? [`state rebuilt:  ${ago(d.stateRebuilt.at, now)}: ${d.stateRebuilt.reason}`] : []),
     ...statusChannelLines(status.statusChannel),
+    ...collectorLines(status.lastScan?.collectors),
   ];
   const unavailable = status.lastScan?.unavailable ?? [];
   for (const u of unavailable)

@@ -9,6 +9,7 @@ import { enforcedRules, enforcementSettings } from "../../policy/enforcement.ts"
 import { isWarning } from "../../policy/evaluate.ts";
 import type { LoadedPolicy, Policy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
+import type { Snapshot } from "../../probes/types.ts";
 import { type AgentConfig, probeOptions } from "../config/config.ts";
 import { createSink } from "../delivery/create-sink.ts";
 import { type Deliverer, startDeliverer } from "../delivery/deliverer.ts";
@@ -243,7 +244,7 @@ async function start(
     const fingerprint = `${policy.digest}\0${JSON.stringify(policy.context ?? null)}\0${now.toISOString().slice(0, 10)}\0${JSON.stringify(snapshot)}`;
     const enforcing = enforcer !== undefined && enforcedRules(enforcementSettings(policy.policy)).length > 0;
     if (trigger === "poll" && lastReport && fingerprint === lastFingerprint && !enforcing) {
-      lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
+      lastScan = scanTiming(now, began, trigger, snapshot);
       noteStorage(outbox.check());
       deliverer?.nudge();
       return lastReport;
@@ -275,17 +276,24 @@ async function start(
     else if (inventory !== lastInventory) enqueueHeartbeat(report, "change");
     lastInventory = inventory;
     lastReport = report;
-    lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
+    lastScan = scanTiming(now, began, trigger, snapshot);
     noteStorage(outbox.check());
     deliverer?.nudge();
     return report;
   }
 
-  function scanTiming(now: Date, began: bigint, trigger: string) {
+  function scanTiming(
+    now: Date,
+    began: bigint,
+    trigger: string,
+    snapshot: Snapshot,
+  ): DaemonStatus["lastScan"] {
     return {
       at: now.toISOString(),
       durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
       trigger,
+      unavailable: snapshot.unavailable,
+      ...(snapshot.collectors ? { collectors: snapshot.collectors } : {}),
     };
   }
 

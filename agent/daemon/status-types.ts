@@ -17,7 +17,14 @@ export interface DaemonStatus {
    */
   unobserved?: Bus[];
   policy: { id: string; version: string; source: string; digest: string; problem?: string };
-  lastScan?: { at: string; durationMs: number; trigger: string; unavailable: Snapshot["unavailable"] };
+  lastScan?: {
+    at: string;
+    durationMs: number;
+    trigger: string;
+    unavailable: Snapshot["unavailable"];
+    /** Which collector read each live source where there is a choice (Windows). */
+    collectors?: Snapshot["collectors"];
+  };
   devices: DeviceVerdict[];
   /** Each open finding, with what enforcement did about it (agent/enforce/). */
   findings: (Finding & { openedAt: string; enforcement?: EnforcementOutcome })[];

@@ -52,8 +52,13 @@ class WindowsBluetoothProbe extends NotifiedWindowsProbe {
         missing.push(error.message);
       }
     } else missing.push(registryOutput.reason);
+    const collectors = this.collectorsUsed(reader, "registry");
     if (!devices && !registry) {
-      return { observations: [], unavailable: [{ source: this.name, reason: missing.join("; ") }] };
+      return {
+        observations: [],
+        unavailable: [{ source: this.name, reason: missing.join("; ") }],
+        ...collectors,
+      };
     }
     const { observations } = bluetoothObservationsFromWindows(devices, registry?.registry);
     const collector = registryCollectorNote(reader);
@@ -62,7 +67,7 @@ class WindowsBluetoothProbe extends NotifiedWindowsProbe {
       for (const observation of observations)
         observation.warnings = [...(observation.warnings ?? []), ...notes];
     }
-    return { observations, unavailable: [] };
+    return { observations, unavailable: [], ...collectors };
   }
 }
 

@@ -12,6 +12,7 @@
 // one-element array; a Buffer passed as `void *` is memory the callee writes into).
 
 import type { CommandSource, SourceOutput, SourceReader } from "../capture/sources.ts";
+import type { CollectorUse } from "../types.ts";
 import { openRegistry } from "./bthport.ts";
 import { bluetoothRegistryDocument, type RegistryApi } from "./bthport-parse.ts";
 import {
@@ -217,6 +218,25 @@ export function registryCollectorNote(reader: SourceReader): string | undefined 
   const choice = (reader as Partial<PnpCollectorReader>).registryCollector?.();
   if (choice?.name !== "powershell") return undefined;
   return `BTHPORT read by PowerShell (collect-bluetooth.ps1), not advapi32 in process (${choice.reason ?? "chosen"})`;
+}
+
+/**
+ * Which collector answers the PnP listing (`pnp`) or BTHPORT (`registry`) through `reader`, for
+ * `eca status`; undefined for a reader with no choice (a capture folder).
+ */
+export function collectorUse(
+  reader: SourceReader,
+  which: "pnp" | "registry",
+): Pick<CollectorUse, "collector" | "fallbackReason"> | undefined {
+  const choices = reader as Partial<PnpCollectorReader>;
+  const choice = which === "pnp" ? choices.collector?.() : choices.registryCollector?.();
+  if (!choice) return undefined;
+  if (choice.name !== "powershell")
+    return { collector: `${choice.name === "cfgmgr32" ? "CfgMgr32" : "advapi32"} in process` };
+  return {
+    collector: `PowerShell (${which === "pnp" ? "collect-pnp.ps1" : "collect-bluetooth.ps1"})`,
+    ...(choice.reason ? { fallbackReason: choice.reason } : {}),
+  };
 }
 
 /** Whether BTHPORT is read by PowerShell through `reader` (so each read costs a start-up). */

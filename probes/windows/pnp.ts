@@ -19,7 +19,9 @@ class WindowsPnpProbe extends NotifiedWindowsProbe {
   async snapshot(): Promise<Snapshot> {
     const reader = this.options.sources ?? windowsLiveReader();
     const output = await readShared(reader, PNP_DEVICES_SOURCE);
-    if (!output.ok) return { observations: [], unavailable: [{ source: this.name, reason: output.reason }] };
+    const collectors = this.collectorsUsed(reader, "pnp");
+    if (!output.ok)
+      return { observations: [], unavailable: [{ source: this.name, reason: output.reason }], ...collectors };
     try {
       const document = parsePnpDocument(output.text, PNP_DEVICES_SOURCE.file);
       const { observations } = usbObservationsFromPnp(document.devices, document.propertyWarnings);
@@ -27,10 +29,10 @@ class WindowsPnpProbe extends NotifiedWindowsProbe {
       if (note)
         for (const observation of observations)
           observation.warnings = [...(observation.warnings ?? []), note];
-      return { observations, unavailable: [] };
+      return { observations, unavailable: [], ...collectors };
     } catch (error) {
       if (!(error instanceof PnpDocumentError)) throw error;
-      return { observations: [], unavailable: [{ source: this.name, reason: error.message }] };
+      return { observations: [], unavailable: [{ source: this.name, reason: error.message }], ...collectors };
     }
   }
 }

@@ -8,6 +8,8 @@
 
 import type { SourceReader } from "../capture/sources.ts";
 import { Probe, type ProbeOptions } from "../probe.ts";
+import type { Snapshot } from "../types.ts";
+import { collectorUse } from "./cfgmgr32.ts";
 import { cmNotifier, type DeviceNotifier } from "./cm-notify.ts";
 import { concernsBluetooth, describeNotification } from "./cm-notify-parse.ts";
 import { invalidateShared, LIVE_REFRESH_MS, windowsLiveReader } from "./read.ts";
@@ -104,6 +106,12 @@ export abstract class NotifiedWindowsProbe extends Probe {
     super();
     this.options = options;
     this.#seams = seams;
+  }
+
+  /** Which collector read `which` through `reader`, and whether notifications arrive: for `eca status`. */
+  protected collectorsUsed(reader: SourceReader, which: "pnp" | "registry"): Pick<Snapshot, "collectors"> {
+    const use = collectorUse(reader, which);
+    return use ? { collectors: [{ source: this.name, ...use, notifications: this.notified() }] } : {};
   }
 
   /** Whether this probe hears about changes now (so what it reads may be reused longer). */
