@@ -163,83 +163,76 @@ describe.skipIf(skip)("single executable (SEA)", () => {
   });
 });
 
-// The start-up snapshot (build-sea.ts: Linux, built on its own platform) is a separate program: its
-// addons must load when it runs, never while the snapshot is made.
-const snapshotHere = process.platform === "linux";
-for (const snapshot of [false, true]) {
-  describe.skipIf(skip || (snapshot && !snapshotHere))(
-    `native addons embedded in a single executable${snapshot ? ", from a start-up snapshot" : ""}`,
+// The executable's main script (agent/bin/eca-sea.cjs) compiles and runs the bundle from a SEA
+// asset: the addons, assets themselves, must load from there too.
+describe.skipIf(skip)("native addons embedded in a single executable", () => {
+  let dir = "";
+  let probe = "";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "eca-sea-native-"));
+    const entry = join(dir, "native-entry.ts");
+    // The same lazy imports a probe backend would use; the build replaces node-gyp-build in them.
+    writeFileSync(
+      entry,
+      [
+        "async function probe(): Promise<void> {",
+        "const results: Record<string, string> = {};",
+        "for (const [name, load] of [",
+        '  ["usb", () => import("usb")],',
+        '  ["hci", () => import("@stoprocent/bluetooth-hci-socket")],',
+        "] as const) {",
+        "  try {",
+        "    const m = (await load()) as { default?: unknown };",
+        "    const value = (m.default ?? m) as Record<string, unknown>;",
+        '    results[name] = name === "usb" ? typeof value.getDeviceList : typeof value;',
+        "  } catch (error) {",
+        '    results[name] = "unavailable: " + (error as Error).message;',
+        "  }",
+        "}",
+        "process.stdout.write(JSON.stringify(results));",
+        "}",
+        // The bundle is one CommonJS module (no top-level await): the loader evaluates it.
+        "void probe();",
+      ].join("\n"),
+    );
+    const result = await buildSea({
+      entry,
+      name: "native-probe",
+      outDir: join(dir, "build"),
+      node: PINNED_NODE,
+    });
+    mkdirSync(join(dir, "bin"));
+    probe = join(dir, "bin", `native-probe${EXE}`);
+    copyFileSync(result.executable, probe);
+    rmSync(join(dir, "build"), { recursive: true, force: true });
+  }, BUILD_TIMEOUT);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function runProbe(env: Record<string, string>): Record<string, string> {
+    const result = spawnSync(probe, [], { cwd: dir, encoding: "utf8", timeout: RUN_TIMEOUT, env });
+    expect(result.status).toBe(0);
+    return JSON.parse(result.stdout) as Record<string, string>;
+  }
+
+  it.skipIf(process.platform !== "linux" || process.arch !== "x64")(
+    "loads the prebuilt usb and HCI socket addons from the executable itself",
     () => {
-      let dir = "";
-      let probe = "";
-
-      beforeAll(async () => {
-        dir = mkdtempSync(join(tmpdir(), "eca-sea-native-"));
-        const entry = join(dir, "native-entry.ts");
-        // The same lazy imports a probe backend would use; the build replaces node-gyp-build in them.
-        writeFileSync(
-          entry,
-          [
-            'import { startupSnapshot } from "node:v8";',
-            "async function probe(): Promise<void> {",
-            "const results: Record<string, string> = {};",
-            "for (const [name, load] of [",
-            '  ["usb", () => import("usb")],',
-            '  ["hci", () => import("@stoprocent/bluetooth-hci-socket")],',
-            "] as const) {",
-            "  try {",
-            "    const m = (await load()) as { default?: unknown };",
-            "    const value = (m.default ?? m) as Record<string, unknown>;",
-            '    results[name] = name === "usb" ? typeof value.getDeviceList : typeof value;',
-            "  } catch (error) {",
-            '    results[name] = "unavailable: " + (error as Error).message;',
-            "  }",
-            "}",
-            "process.stdout.write(JSON.stringify(results));",
-            "}",
-            snapshot ? "startupSnapshot.setDeserializeMainFunction(() => void probe());" : "await probe();",
-          ].join("\n"),
-        );
-        const result = await buildSea({
-          entry,
-          snapshot,
-          name: "native-probe",
-          outDir: join(dir, "build"),
-          node: PINNED_NODE,
-        });
-        mkdirSync(join(dir, "bin"));
-        probe = join(dir, "bin", `native-probe${EXE}`);
-        copyFileSync(result.executable, probe);
-        rmSync(join(dir, "build"), { recursive: true, force: true });
-      }, BUILD_TIMEOUT);
-
-      afterAll(() => {
-        if (dir) rmSync(dir, { recursive: true, force: true });
-      });
-
-      function runProbe(env: Record<string, string>): Record<string, string> {
-        const result = spawnSync(probe, [], { cwd: dir, encoding: "utf8", timeout: RUN_TIMEOUT, env });
-        expect(result.status).toBe(0);
-        return JSON.parse(result.stdout) as Record<string, string>;
-      }
-
-      it.skipIf(process.platform !== "linux" || process.arch !== "x64")(
-        "loads the prebuilt usb and HCI socket addons from the executable itself",
-        () => {
-          const tmp = join(dir, "tmp");
-          mkdirSync(tmp, { recursive: true });
-          expect(runProbe({ PATH: join(dir, "bin"), TMPDIR: tmp })).toEqual({
-            usb: "function",
-            hci: "function",
-          });
-        },
-      );
-
-      it("carries on when the addons cannot be written anywhere", () => {
-        const results = runProbe({ PATH: join(dir, "bin"), TMPDIR: join(dir, "does-not-exist") });
-        expect(results.usb).toMatch(/^unavailable: native addon usb/);
-        expect(results.hci).toMatch(/^unavailable: native addon bluetooth-hci-socket/);
+      const tmp = join(dir, "tmp");
+      mkdirSync(tmp, { recursive: true });
+      expect(runProbe({ PATH: join(dir, "bin"), TMPDIR: tmp })).toEqual({
+        usb: "function",
+        hci: "function",
       });
     },
   );
-}
+
+  it("carries on when the addons cannot be written anywhere", () => {
+    const results = runProbe({ PATH: join(dir, "bin"), TMPDIR: join(dir, "does-not-exist") });
+    expect(results.usb).toMatch(/^unavailable: native addon usb/);
+    expect(results.hci).toMatch(/^unavailable: native addon bluetooth-hci-socket/);
+  });
+});

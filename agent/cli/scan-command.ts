@@ -4,6 +4,7 @@ import { jsonForTerminal } from "../text/sanitize.ts";
 import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { addDeviceSourceOptions, type DeviceSourceFlags, probeSetup } from "./options.ts";
 import { renderReport } from "./render.ts";
+import { writeStdout } from "./stdout.ts";
 
 export interface ScanFlags extends DeviceSourceFlags {
   json?: boolean;
@@ -19,7 +20,7 @@ export function registerScanCommand(program: Command): void {
       .option("--policy <file>", "policy file (YAML or JSON); the built-in policy when left out"),
   ).action(async (flags: ScanFlags) => {
     const { text, exitCode } = await scanCommandOutput(flags);
-    process.stdout.write(text);
+    writeStdout(text);
     process.exitCode = exitCode;
   });
 }
