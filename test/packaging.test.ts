@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../package.json" with { type: "json" };
-import { type BuildResult, buildSea } from "../packaging/build-sea.ts";
+import { type BuildResult, buildSea, EXEC_ARGV } from "../packaging/build-sea.ts";
 import { exitWithin, forkEca, runEcaSync } from "./helpers/eca-cli.ts";
 import { until } from "./helpers/until.ts";
 
@@ -31,6 +31,8 @@ let work = "";
 let built: BuildResult;
 let runDir = "";
 let eca = "";
+/** Whether the pinned node, under the executable's flags, rejected the build's code cache. */
+let cacheRejected = "";
 
 /** Runs a program with a bare environment: no node on PATH, no NODE_* variables, cwd outside the repo. */
 function run(program: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
@@ -67,6 +69,18 @@ describe.skipIf(skip)("single executable (SEA)", () => {
       mkdirSync(join(runDir, dir), { recursive: true });
     eca = join(runDir, "bin", `eca${EXE}`);
     copyFileSync(built.executable, eca);
+    const compile = [
+      'const { Script } = require("node:vm"), { readFileSync } = require("node:fs");',
+      "const [bundle, cache] = process.argv.slice(1);",
+      'const script = new Script(readFileSync(bundle, "utf8"), { filename: "eca.bundle.cjs", cachedData: readFileSync(cache) });',
+      "process.stdout.write(String(script.cachedDataRejected));",
+    ].join("\n");
+    const build = join(work, "build");
+    cacheRejected = spawnSync(
+      PINNED_NODE,
+      [...EXEC_ARGV, "-e", compile, join(build, "eca.bundle.wrapped.cjs"), join(build, "eca.bundle.cache")],
+      { encoding: "utf8" },
+    ).stdout;
     rmSync(join(work, "build"), { recursive: true, force: true });
   }, BUILD_TIMEOUT);
 
@@ -84,6 +98,36 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(packageJson.version);
     expect(result.status).toBe(0);
+  });
+
+  // V8 rejects a code cache made under other flags, or by another V8, and compiles from source
+  // instead: nothing fails, a scan only gets slower, so only this would notice.
+  it("the code cache is accepted by the executable's V8 under the executable's flags", () => {
+    expect(cacheRejected).toBe("false");
+  });
+
+  it("eca scan into a pipe whose reader has gone ends quietly (no EPIPE stack trace)", () => {
+    const example = join(REPO, "examples", "laptop-with-phone-and-stick");
+    // The reader exits at once; eca writes its report tens of milliseconds later, into a closed pipe.
+    const result = spawnSync(
+      "bash",
+      [
+        "--norc",
+        "--noprofile",
+        "-c",
+        'set -o pipefail; "$0" scan --json --root "$1" | (exit 0); echo "exit $(( PIPESTATUS[0] ))"',
+        eca,
+        example,
+      ],
+      {
+        cwd: runDir,
+        encoding: "utf8",
+        timeout: RUN_TIMEOUT,
+        env: { PATH: `${join(runDir, "bin")}:/usr/bin:/bin` },
+      },
+    );
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/^exit [013]\n$/);
   });
 
   it("eca policy check accepts a good policy (exit 0)", () => {
