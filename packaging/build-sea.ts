@@ -272,9 +272,9 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
   return {
     name: "eca-lazy-builtins",
     setup(build) {
-      // A dynamic import() of a built-in too: esbuild would leave it as a real import(), which the
-      // CommonJS bundle of a start-up snapshot cannot run ("A dynamic import callback was not
-      // specified"); the bundled module gives the same built-in.
+      // A dynamic import() of a built-in too: esbuild would leave it as a real import(), which a
+      // script compiled by vm.Script without an importModuleDynamically cannot run (agent/bin/eca-sea.cjs);
+      // the bundled module gives the same built-in.
       build.onResolve({ filter: /^node:/ }, (args) =>
         args.kind === "import-statement" || args.kind === "dynamic-import"
           ? { path: args.path, namespace: args.kind === "dynamic-import" ? "eca-builtin-now" : "eca-builtin" }
@@ -358,9 +358,8 @@ function plainFunction(value: unknown): boolean {
 
 /**
  * Commander requires child_process when it is loaded, for the executable sub-commands eca does not
- * have: 2-3 MB of RSS in the daemon, and a built-in Node warns about in a start-up snapshot (the
- * warning, with the build's process id, would be saved in the heap). Here it gets the module when a
- * property of it is first read, which never happens in eca.
+ * have: 2-3 MB of RSS in the daemon. Here it gets the module when a property of it is first read,
+ * which never happens in eca.
  */
 function lazyCommanderChildProcessPlugin(): esbuild.Plugin {
   const commander = join(REPO, "node_modules", "commander");
@@ -578,7 +577,6 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     executable: executableBase,
     output: executable,
     disableExperimentalSEAWarning: true,
-    useSnapshot: false,
     // Node's code cache of the main script: the loader is a few lines, and the bundle has its own.
     useCodeCache: false,
     execArgv,

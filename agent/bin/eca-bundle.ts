@@ -20,7 +20,7 @@ export { main };
 /** Runs what `eca scan --json --root <tree>` and `eca scan --root <tree>` run, printing nothing. */
 export async function warmUp(tree: string): Promise<void> {
   // Commander's parsing, with the scan's action replaced so nothing runs or prints.
-  const program = buildProgram();
+  const program = buildProgram("scan");
   program.commands.find((command) => command.name() === "scan")?.action(() => undefined);
   await program.parseAsync(["scan", "--json", "--root", tree], { from: "user" });
   for (const json of [true, false]) await scanCommandOutput({ json, root: tree });

@@ -25,7 +25,7 @@ export function registerScanCommand(program: Command): void {
   });
 }
 
-/** What `eca scan` prints and exits with; also run, output unused, when the start-up snapshot is built. */
+/** What `eca scan` prints and exits with; also run, output unused, to warm up the code cache at build time. */
 export async function scanCommandOutput(flags: ScanFlags): Promise<{ text: string; exitCode: number }> {
   const policy = await loadPolicy(flags.policy);
   const { backends, options, hostname } = probeSetup(flags);
