@@ -94,13 +94,22 @@ export interface BuildOptions {
 }
 
 /**
- * Node/V8 flags every run of the executable gets (the SEA's execArgv). --max-semi-space-size=1: a
- * 1 MB young generation instead of up to 16 MB: after a burst of scans (1,000 attach/detach cycles)
- * the daemon sat at 80 MB with it and 123 MB without. It must be given at start (the heap is
- * configured by the time `eca run` could set it), and it costs one-shot commands nothing: V8 leaves
- * it out of the flag hash, so Node's own code cache of its built-in modules and eca's are accepted.
+ * Node/V8 flags every run of the executable gets (the SEA's execArgv). None is in the flag hash V8
+ * checks code caches against (--v8-pool-size is Node's own), so Node's cache of its own built-in
+ * modules and eca's are accepted under them (hashed flags cost every command ~6-8 ms: DAEMON_V8_FLAGS).
+ * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: after a burst of scans
+ *   (1,000 attach/detach cycles) the daemon sat at 80 MB with it and 123 MB without. It must be
+ *   given at start (the heap is configured by the time `eca run` could set it), and costs a
+ *   one-shot command nothing (V8 starts the young generation at 1 MB either way).
+ * - --single-threaded-gc --v8-pool-size=1: garbage collection on the main thread alone, and one V8
+ *   platform thread instead of four. A scan collects its young generation twice, and handing that
+ *   to helper threads (woken, then waited for, on a busy 2-core machine) cost more than the
+ *   collection: `eca scan --json` 1.36-1.43x of `node -e 0` with them against 1.61-1.65x without,
+ *   `eca --version` 0.83-0.86x against 0.98-1.00x (30 interleaved rounds, twice). The daemon is the
+ *   same or better: idle RSS 65.1 vs 65.3 MB, 500 cycles in 3.7 vs 5.3 s (attach of 250 to their
+ *   findings queued: median 330 vs 317 ms, worst 372 vs 400 ms), idle CPU 0.018 vs 0.022 %.
  */
-export const EXEC_ARGV = ["--max-semi-space-size=1"];
+export const EXEC_ARGV = ["--max-semi-space-size=1", "--single-threaded-gc", "--v8-pool-size=1"];
 
 /**
  * V8 flags `eca run` alone sets, before the program is compiled (agent/bin/eca-sea.cjs), measured
@@ -115,8 +124,9 @@ export const EXEC_ARGV = ["--max-semi-space-size=1"];
  * In the executable's execArgv they cost every one-shot command ~6-8 ms: they change V8's flag
  * hash, so Node's code cache of its own built-in modules is rejected and those are compiled from
  * source (a trivial executable: 1.00-1.06x of `node -e 0` with them, 0.77-0.89x without).
- * Tried and left out (no gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size,
- * --bytecode-old-age=2.
+ * Tried for the daemon's memory and left out (no gain): --optimize-for-size, --bytecode-old-age=2
+ * (--single-threaded-gc and --v8-pool-size=1 saved no memory either; they are in EXEC_ARGV for
+ * start-up).
  */
 export const DAEMON_V8_FLAGS = ["--no-opt", "--no-maglev", "--no-sparkplug"];
 
