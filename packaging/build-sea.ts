@@ -637,19 +637,53 @@ function asciiOnly(file: string): void {
   if (escaped !== text) writeFileSync(file, escaped);
 }
 
+/** Flags of builds before the code cache, each with what to give instead. */
+const RETIRED_FLAGS: Record<string, string> = {
+  "--no-snapshot":
+    "there is no start-up snapshot any more; --no-code-cache leaves out the linux-x64 code cache",
+  "--code-cache": "the linux-x64 executable has its (reproducible) code cache by default; leave it out",
+};
+
+/** Throws, saying what to use instead, for a flag of those builds (build-sea.ts and package.ts). */
+export function retiredFlags(argv: string[]): void {
+  for (const arg of argv) {
+    const instead = RETIRED_FLAGS[arg];
+    if (instead !== undefined) throw new Error(`${arg} is no longer an option: ${instead}`);
+  }
+}
+
 function mebibytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The command line's flags, or a clear error for a flag it does not have. */
+function commandLine(argv: string[]) {
+  retiredFlags(argv);
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        "out-dir": { type: "string" },
+        "allow-missing": { type: "boolean", default: false },
+        "no-strip": { type: "boolean", default: false },
+        "no-code-cache": { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message} (the options: --out-dir DIR, --allow-missing, --no-strip, --no-code-cache)`,
+    );
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      "out-dir": { type: "string" },
-      "allow-missing": { type: "boolean", default: false },
-      "no-strip": { type: "boolean", default: false },
-      "no-code-cache": { type: "boolean", default: false },
-    },
-  });
+  let values: ReturnType<typeof commandLine>;
+  try {
+    values = commandLine(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`build-sea: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const built = await buildSea({
     ...(values["out-dir"] ? { outDir: values["out-dir"] } : {}),
     ...(values["no-strip"] ? { strip: false } : {}),

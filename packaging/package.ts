@@ -34,7 +34,7 @@ import {
 import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSea } from "./build-sea.ts";
+import { buildSea, retiredFlags } from "./build-sea.ts";
 import { inspectExecutable } from "./inspect-executable.ts";
 import { buildDeb } from "./linux/deb.ts";
 import { macosPayload } from "./macos/payload.ts";
@@ -272,6 +272,7 @@ function flag(name: string): string | undefined {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
+    retiredFlags(process.argv);
     const targets = flag("--target")?.split(",");
     const outDir = flag("--out-dir");
     const cacheDir = flag("--cache-dir");
