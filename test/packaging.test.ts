@@ -106,28 +106,31 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     expect(cacheRejected).toBe("false");
   });
 
-  it("eca scan into a pipe whose reader has gone ends quietly (no EPIPE stack trace)", () => {
+  it("eca scan and eca --help into a pipe whose reader has gone end quietly (no EPIPE stack trace)", () => {
     const example = join(REPO, "examples", "laptop-with-phone-and-stick");
-    // The reader exits at once; eca writes its report tens of milliseconds later, into a closed pipe.
-    const result = spawnSync(
-      "bash",
-      [
-        "--norc",
-        "--noprofile",
-        "-c",
-        'set -o pipefail; "$0" scan --json --root "$1" | (exit 0); echo "exit $(( PIPESTATUS[0] ))"',
-        eca,
-        example,
-      ],
-      {
-        cwd: runDir,
-        encoding: "utf8",
-        timeout: RUN_TIMEOUT,
-        env: { PATH: `${join(runDir, "bin")}:/usr/bin:/bin` },
-      },
-    );
-    expect(result.stderr).toBe("");
-    expect(result.stdout).toMatch(/^exit [013]\n$/);
+    // The reader exits at once; eca writes tens of milliseconds later, into a closed pipe.
+    for (const args of [["scan", "--json", "--root", example], ["--help"]]) {
+      const result = spawnSync(
+        "bash",
+        [
+          "--norc",
+          "--noprofile",
+          "-c",
+          'set -o pipefail; "$@" | (exit 0); echo "exit $(( PIPESTATUS[0] ))"',
+          "-",
+          eca,
+          ...args,
+        ],
+        {
+          cwd: runDir,
+          encoding: "utf8",
+          timeout: RUN_TIMEOUT,
+          env: { PATH: `${join(runDir, "bin")}:/usr/bin:/bin` },
+        },
+      );
+      expect(result.stderr, args.join(" ")).toBe("");
+      expect(result.stdout, args.join(" ")).toMatch(/^exit [013]\n$/);
+    }
   });
 
   it("eca policy check accepts a good policy (exit 0)", () => {

@@ -13,6 +13,7 @@ import { registerPolicyCommand } from "./policy-command.ts";
 import { registerRunCommand } from "./run-command.ts";
 import { registerScanCommand } from "./scan-command.ts";
 import { registerStatusCommand } from "./status-command.ts";
+import { writeStdout } from "./stdout.ts";
 import { registerUnblockCommand } from "./unblock-command.ts";
 
 /** Each command by name, and the function that adds it to the program. */
@@ -39,6 +40,8 @@ export function buildProgram(invoked?: string): Command {
     )
     .version(AGENT_VERSION)
     .exitOverride()
+    // Help and the version to fd 1 like a scan's report: a closed pipe (`eca --help | head`) ends quietly.
+    .configureOutput({ writeOut: writeStdout })
     .showHelpAfterError();
   const only = invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? COMMANDS[invoked] : undefined;
   for (const register of only ? [only] : Object.values(COMMANDS)) register(program);
