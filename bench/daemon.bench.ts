@@ -7,7 +7,7 @@
 //
 // Run:
 //   npx node bench/daemon.bench.ts [--seconds 60] [--attaches 20]      TypeScript sources
-//   npx node bench/daemon.bench.ts --bundle dist/eca.bundle.mjs        the esbuild bundle, on the pinned node
+//   npx node bench/daemon.bench.ts --bundle dist/eca.bundle.cjs        the esbuild bundle, on the pinned node
 //   npx node bench/daemon.bench.ts --binary dist/eca                   the SEA (npm run build:sea first)
 //   ... --bluetooth        also the Bluetooth sources, as a Linux laptop runs them: linux-sysfs bluez-dbus
 //                          bluez-store, with a mock BlueZ (python3-dbusmock) on a private bus
@@ -43,7 +43,7 @@ const example = join(repo, "examples/laptop-with-phone-and-stick");
 export interface Target {
   /** Row label. */
   label: string;
-  /** "sources" (node agent/bin/eca.ts), "bundle" (node dist/eca.bundle.mjs) or "sea" (dist/eca). */
+  /** "sources" (node agent/bin/eca.ts), "bundle" (node dist/eca.bundle.cjs) or "sea" (dist/eca). */
   kind: "sources" | "bundle" | "sea";
   /** The bundle or the executable, for kind bundle/sea. */
   path?: string;
@@ -179,7 +179,7 @@ export async function benchDaemon(target: Target, seconds: number, attaches: num
           [
             ...nodeFlags,
             target.kind === "bundle"
-              ? resolve(target.path ?? "dist/eca.bundle.mjs")
+              ? resolve(target.path ?? "dist/eca.bundle.cjs")
               : join(repo, "agent/bin/eca.ts"),
             ...runArgs,
           ],
@@ -325,11 +325,11 @@ if (import.meta.main) {
   let targets: Target[];
   if (values.matrix) {
     const sea = values.binary ?? join(repo, "dist/eca");
-    const bundle = values.bundle ?? join(repo, "dist/eca.bundle.mjs");
+    const bundle = values.bundle ?? join(repo, "dist/eca.bundle.cjs");
     if (!existsSync(sea) || !existsSync(bundle)) throw new Error("npm run build:sea first");
     targets = [false, true].flatMap((bluetooth) => [
       { label: "sources (node agent/bin/eca.ts)", kind: "sources" as const, bluetooth },
-      { label: "bundle (node dist/eca.bundle.mjs)", kind: "bundle" as const, path: bundle, bluetooth },
+      { label: "bundle (node dist/eca.bundle.cjs)", kind: "bundle" as const, path: bundle, bluetooth },
       { label: "SEA (dist/eca)", kind: "sea" as const, path: sea, bluetooth },
     ]);
   } else if (values.binary) {

@@ -5,14 +5,15 @@
 // interleaved rounds (A B C … A B C …) so a busy spell on the shared machine hits them alike;
 // medians are reported.
 //
-// Usage: npx node bench/startup.bench.ts [--binary dist/eca] [--rounds 15] [--esm-binary /tmp/eca-esm/eca]
-// --esm-binary adds the rows of an executable built without the start-up snapshot
-// (`npx node packaging/build-sea.ts --out-dir /tmp/eca-esm --no-snapshot`: the ES module bundle, as
-// the cross-built targets ship it), side by side with the snapshot one.
+// Usage: npx node bench/startup.bench.ts [--binary dist/eca] [--rounds 15]
+//          [--other /tmp/eca-other/eca --other-label "without the code cache"]
+// --other adds the rows of a second executable, side by side with the first: one built without
+// the code cache (`npx node packaging/build-sea.ts --out-dir /tmp/eca-other --no-code-cache`, as
+// the cross-built targets ship), or one built from an older commit.
 // Writes bench/results/startup.md.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,14 +24,16 @@ const repo = join(import.meta.dirname, "..");
 const { values } = parseArgs({
   options: {
     binary: { type: "string", default: "dist/eca" },
-    "esm-binary": { type: "string" },
+    other: { type: "string" },
+    "other-label": { type: "string", default: "the other build" },
     rounds: { type: "string", default: "15" },
     inner: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
 const sea = resolve(values.binary);
-const esm = values["esm-binary"] ? resolve(values["esm-binary"]) : undefined;
+const other = values.other ? resolve(values.other) : undefined;
+const otherLabel = values["other-label"];
 const tree = join(repo, "examples/laptop-with-phone-and-stick");
 const dir = mkdtempSync(join(tmpdir(), "eca-bench-startup-"));
 const recording = join(dir, "bench-30.umockdev");
@@ -64,8 +67,8 @@ const commands: Command[] = (
     : ([
         { label: "`node -e 0` (the pinned Node 26)", argv: [node, "-e", "0"], ok: [0] },
         { label: "`eca --version`, SEA", argv: [sea, "--version"], ok: [0] },
-        ...(esm
-          ? [{ label: "`eca --version`, SEA without the snapshot", argv: [esm, "--version"], ok: [0] }]
+        ...(other
+          ? [{ label: `\`eca --version\`, SEA, ${otherLabel}`, argv: [other, "--version"], ok: [0] }]
           : []),
         {
           label: "`eca --version`, sources (`node agent/bin/eca.ts`)",
@@ -77,11 +80,11 @@ const commands: Command[] = (
           argv: [sea, "scan", "--json", "--root", tree],
           ok: [0, 1],
         },
-        ...(esm
+        ...(other
           ? [
               {
-                label: "`eca scan --json --root …`, SEA without the snapshot",
-                argv: [esm, "scan", "--json", "--root", tree],
+                label: `\`eca scan --json --root …\`, SEA, ${otherLabel}`,
+                argv: [other, "scan", "--json", "--root", tree],
                 ok: [0, 1],
               },
             ]
@@ -119,7 +122,7 @@ try {
   // (as build-sea.ts writes dist/eca) sits there in large folios that map in whole: `eca --version`
   // peaked at 79 MB straight after a build and at 45 MB run from a copy. Each executable is read
   // back from disk first, so every row's pages come in the same way.
-  if (!inner) for (const file of new Set([node, sea, ...(esm ? [esm] : [])])) dropFromPageCache(file);
+  if (!inner) for (const file of new Set([node, sea, ...(other ? [other] : [])])) dropFromPageCache(file);
   for (const command of commands) run(command); // warm the page cache
   for (let round = 0; round < rounds; round++) for (const command of commands) run(command);
   const floor = median(commands[0]?.samples ?? []);
@@ -160,7 +163,7 @@ try {
   const report = [
     "# Start-up: one-shot commands, whole process",
     "",
-    `\`npx node bench/startup.bench.ts --binary ${values.binary} --rounds ${rounds}${esm ? ` --esm-binary ${values["esm-binary"]}` : ""}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+    `\`npx node bench/startup.bench.ts --binary ${values.binary} --rounds ${rounds}${other ? ` --other ${values.other} --other-label "${otherLabel}"` : ""}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
     "",
     "| command | median wall time | vs `node -e 0` | median of per-round ratios | peak RSS |",
     "| --- | ---: | ---: | ---: | ---: |",
@@ -172,7 +175,11 @@ try {
     "",
   ].join("\n");
   process.stdout.write(report);
-  writeFileSync(join(repo, "bench/results/startup.md"), report);
+  // The sections below the table (what was measured and tried, by hand) stay.
+  const results = join(repo, "bench/results/startup.md");
+  const previous = existsSync(results) ? readFileSync(results, "utf8") : "";
+  const kept = previous.indexOf("\n## ");
+  writeFileSync(results, kept >= 0 ? `${report}${previous.slice(kept)}` : report);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

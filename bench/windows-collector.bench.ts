@@ -10,7 +10,7 @@
 //   and how many CfgMgr32 calls a listing makes, to put koffi's per-call cost on it.
 // What CfgMgr32 itself takes per call is not here: there is no Windows machine (BENCHMARKS.md).
 //
-// Usage, under the daemon's V8 flags (packaging/build-sea.ts DAEMON_EXEC_ARGV):
+// Usage, under the daemon's V8 flags (packaging/build-sea.ts EXEC_ARGV and DAEMON_V8_FLAGS):
 //   npx node --no-opt --no-maglev --max-semi-space-size=1 bench/windows-collector.bench.ts
 // (writes bench/results/windows-collector.md)
 

@@ -1,23 +1,24 @@
 // Builds the shipped artefact: one executable with Node inside, no node_modules needed.
 //
 //   npm run build:sea                      -> dist/eca (dist/eca.exe on Windows)
-//   node packaging/build-sea.ts [--out-dir /tmp/x] [--allow-missing] [--no-strip] [--no-snapshot]
+//   node packaging/build-sea.ts [--out-dir /tmp/x] [--allow-missing] [--no-strip] [--no-code-cache]
 //
-// 1. esbuild bundles agent/bin/eca.ts (and everything it imports, lazily or not) into one ES module,
-//    inlining JSON imports and the JavaScript of every npm dependency. A Linux build made on its own
-//    platform instead bundles agent/bin/eca-snapshot.ts as one CommonJS file and ships a V8 start-up
-//    snapshot of it (SEA `useSnapshot`): the program already evaluated and warmed up by a scan of
-//    examples/laptop-with-phone-and-stick, so a run neither parses nor compiles it (BENCHMARKS.md,
-//    Footprint; bench/results/startup.md).
-// 2. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
+// 1. esbuild bundles agent/bin/eca-bundle.ts (and everything it imports, lazily or not) into one
+//    CommonJS file, dist/eca.bundle.cjs, inlining JSON imports and the JavaScript of every npm
+//    dependency. The executable carries it as a SEA asset; its main script is agent/bin/eca-sea.cjs,
+//    which answers `eca --version` at once and otherwise compiles and runs the bundle.
+// 2. A build for the machine's own platform also makes a V8 code cache for the bundle
+//    (packaging/code-cache.ts: the bundle evaluated and warmed up by a scan of
+//    examples/laptop-with-phone-and-stick), a second asset, so a scan starts with its code compiled
+//    (BENCHMARKS.md, Footprint; bench/results/startup.md).
+// 3. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
 //    for this platform are embedded as SEA assets; their `require("node-gyp-build")(dir)` is replaced
 //    by packaging/native-addon.ts, which extracts and dlopens the asset on first use.
-// 3. `node --build-sea` (the pinned Node, i.e. the Node running this script) writes the executable.
+// 4. `node --build-sea` (the pinned Node, i.e. the Node running this script) writes the executable.
 //
 // Works offline: nothing is downloaded; the Node inside the artefact is the one running this script.
 
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
@@ -29,10 +30,11 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
+import { AGENT_VERSION } from "../agent/version.ts";
 import { addonAssetKey } from "./native-addon.ts";
 import { runCommand } from "./run-command.ts";
 import { installedKoffiAddon } from "./targets.ts";
@@ -40,7 +42,10 @@ import { installedKoffiAddon } from "./targets.ts";
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface BuildOptions {
-  /** The program to bundle. Default: agent/bin/eca.ts. */
+  /**
+   * The program to bundle. Default: agent/bin/eca-bundle.ts. Another entry runs when it is
+   * evaluated (or exports a main() the executable calls) and gets no warm-up.
+   */
   entry?: string;
   /** The executable's base name. Default: eca. */
   name?: string;
@@ -64,21 +69,13 @@ export interface BuildOptions {
    */
   strip?: boolean;
   /**
-   * Embed a V8 code cache (~20 ms less CPU per start). Default: on for a native build, off for a
-   * cross build (only the platform that made a cache can use it). V8 writes a different cache each
-   * run (it depends on the process's random hash seed), so a build that must be byte-reproducible
-   * (packaging/package.ts) turns it off.
+   * Embed a V8 code cache for the bundle (packaging/code-cache.ts). Default: on for a build for
+   * this machine's platform and architecture, off for a cross build: a cache is made by the Node
+   * binary that goes into the executable, and only its V8 accepts it. Byte-reproducible
+   * (CODE_CACHE_BUILD_FLAGS).
    */
   codeCache?: boolean;
-  /**
-   * Ship a V8 start-up snapshot of the program instead of the ES module and its code cache. Default:
-   * on for a Linux build of eca made on its own platform and architecture (a snapshot can only be
-   * made by the Node binary that will run it); off for every other build. Another `entry` with a
-   * snapshot must call v8.startupSnapshot.setDeserializeMainFunction and has no top-level await. Byte-reproducible: it is made
-   * with fixed hash and random seeds (SNAPSHOT_BUILD_FLAGS), which every run replaces with its own.
-   */
-  snapshot?: boolean;
-  /** The recorded tree the snapshot's warm-up scans. Default: examples/laptop-with-phone-and-stick. */
+  /** The recorded tree eca's code cache is warmed up with. Default: examples/laptop-with-phone-and-stick. */
   warmUpTree?: string;
   /** Linux: the C library the addon prebuilds are picked for. Default: the build machine's. */
   libc?: "glibc" | "musl";
@@ -88,54 +85,59 @@ export interface BuildOptions {
    * one npm installed, when building on Windows for Windows.
    */
   koffiAddon?: string;
-  /** Node/V8 flags baked into the executable (the SEA's execArgv). Default: DAEMON_EXEC_ARGV. */
+  /** Node/V8 flags baked into the executable (the SEA's execArgv), for every command. Default: EXEC_ARGV. */
   execArgv?: string[];
+  /** V8 flags `eca run` sets before the program is compiled (agent/bin/eca-sea.cjs). Default: DAEMON_V8_FLAGS. */
+  daemonV8Flags?: string[];
   /** Print progress to stderr. */
   verbose?: boolean;
 }
 
 /**
- * Flags every run of the artefact gets, measured with bench/daemon.bench.ts (bench/results/daemon.md)
- * and bench/idle.bench.ts (BENCHMARKS.md, Footprint):
+ * Node/V8 flags every run of the executable gets (the SEA's execArgv). None is in the flag hash V8
+ * checks code caches against (--v8-pool-size is Node's own), so Node's cache of its own built-in
+ * modules and eca's are accepted under them (hashed flags cost every command ~6-8 ms: DAEMON_V8_FLAGS).
+ * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: after a burst of scans
+ *   (1,000 attach/detach cycles) the daemon sat at 80 MB with it and 123 MB without. It must be
+ *   given at start (the heap is configured by the time `eca run` could set it), and costs a
+ *   one-shot command nothing (V8 starts the young generation at 1 MB either way).
+ * - --single-threaded-gc --v8-pool-size=1: garbage collection on the main thread alone, and one V8
+ *   platform thread instead of four. A scan collects its young generation twice, and handing that
+ *   to helper threads (woken, then waited for, on a busy 2-core machine) cost more than the
+ *   collection: `eca scan --json` 1.36-1.43x of `node -e 0` with them against 1.61-1.65x without,
+ *   `eca --version` 0.83-0.86x against 0.98-1.00x (30 interleaved rounds, twice). The daemon is the
+ *   same or better: idle RSS 65.1 vs 65.3 MB, 500 cycles in 3.7 vs 5.3 s (attach of 250 to their
+ *   findings queued: median 330 vs 317 ms, worst 372 vs 400 ms), idle CPU 0.018 vs 0.022 %.
+ */
+export const EXEC_ARGV = ["--max-semi-space-size=1", "--single-threaded-gc", "--v8-pool-size=1"];
+
+/**
+ * V8 flags `eca run` alone sets, before the program is compiled (agent/bin/eca-sea.cjs), measured
+ * with bench/daemon.bench.ts (bench/results/daemon.md) and bench/idle.bench.ts (BENCHMARKS.md,
+ * Footprint):
  * - --no-opt --no-maglev: without V8's optimising compilers (TurboFan, Maglev) their machine code in
  *   the Node binary is never paged in: idle RSS lower, at no measurable CPU cost (the daemon's
  *   work is a few milliseconds of file reads a second; the lower tiers run it as fast).
  *   --lite-mode and --jitless save about the same memory but cost ~40 % more CPU.
  * - --no-sparkplug: no baseline compiler either: the idle daemon 1 MB lower (65.1 vs 66.1 MB side
- *   by side) and no concurrent Sparkplug batches waking a V8 worker thread; a burst costs more CPU
- *   (a batch of 250 attaches queued in 295 vs 261 ms) and idle CPU stays at 0.03 %; `eca scan
- *   --json` is unchanged (126 vs 128 ms median of 25, interleaved).
- * - --max-semi-space-size=1: a 1 MB young generation instead of up to 16 MB: after a burst of
- *   scans (1,000 attach/detach cycles) the daemon sits at 80 MB with it and 123 MB without.
- * They cost every one-shot command ~16 ms of start-up (measured side by side with and without them,
- * bench/startup.bench.ts); the daemon's memory is worth more. Set at run time by `eca run` instead
- * (v8.setFlagsFromString) they do nothing: the heap is configured by then. Tried and left out (no
- * gain): --single-threaded-gc, --v8-pool-size=1, --optimize-for-size, --bytecode-old-age=2.
+ *   by side) and no concurrent Sparkplug batches waking a V8 worker thread.
+ * In the executable's execArgv they cost every one-shot command ~6-8 ms: they change V8's flag
+ * hash, so Node's code cache of its own built-in modules is rejected and those are compiled from
+ * source (a trivial executable: 1.00-1.06x of `node -e 0` with them, 0.77-0.89x without).
+ * Tried for the daemon's memory and left out (no gain): --optimize-for-size, --bytecode-old-age=2
+ * (--single-threaded-gc and --v8-pool-size=1 saved no memory either; they are in EXEC_ARGV for
+ * start-up).
  */
-export const DAEMON_EXEC_ARGV = ["--no-opt", "--no-maglev", "--no-sparkplug", "--max-semi-space-size=1"];
+export const DAEMON_V8_FLAGS = ["--no-opt", "--no-maglev", "--no-sparkplug"];
 
 /**
- * Flags for the Node that makes a start-up snapshot, besides the executable's own execArgv (the
- * snapshot and the executable are made under the same flags, like the code cache). V8 seeds its
- * string hashes and Math.random from random numbers, and both seeds end up in the heap it saves:
- * fixed ones make two builds give the same bytes. Neither reaches a run: V8 rehashes the snapshot's
- * tables with a new random hash seed as it loads it (--rehash-snapshot, on by default; HashTable::
- * Rehash shows in a `perf record` of `eca --version`), so the fixed seed is not the hash-flooding
- * weakness of CVE-2017-11499, and Math.random is seeded again (two runs of a test snapshot printed
- * different numbers). --single-threaded: with V8's helper threads (concurrent garbage collection and
- * compilation) one build in three saved a differently laid out heap; a one-thread libuv pool did not
- * help, this did (five builds, same bytes). --predictable and --predictable-gc-schedule: V8 still
- * ran timer-driven work (the memory reducer, idle-time GC) whose moment depends on the machine's
- * load, and one build of the test suite's pair differed under a load average of 9; in predictable
- * mode the heap's growth and collections follow allocation alone.
+ * Flags for the Node that makes the code cache (packaging/code-cache.ts), besides EXEC_ARGV: the
+ * cache's bytes followed V8's random seed (three builds, three caches; with a fixed seed, the same
+ * bytes), and --predictable ties V8's timer-driven work to allocation instead of the clock. Both
+ * are left out of V8's flag hash, so the executable, running without them, accepts the cache;
+ * neither reaches a run.
  */
-export const SNAPSHOT_BUILD_FLAGS = [
-  "--hash-seed=1",
-  "--random-seed=1",
-  "--single-threaded",
-  "--predictable",
-  "--predictable-gc-schedule",
-];
+export const CODE_CACHE_BUILD_FLAGS = ["--random-seed=1", "--predictable"];
 
 export interface BuildResult {
   executable: string;
@@ -280,9 +282,9 @@ function lazyBuiltinsPlugin(): esbuild.Plugin {
   return {
     name: "eca-lazy-builtins",
     setup(build) {
-      // A dynamic import() of a built-in too: esbuild would leave it as a real import(), which the
-      // CommonJS bundle of a start-up snapshot cannot run ("A dynamic import callback was not
-      // specified"); the bundled module gives the same built-in.
+      // A dynamic import() of a built-in too: esbuild would leave it as a real import(), which a
+      // script compiled by vm.Script without an importModuleDynamically cannot run (agent/bin/eca-sea.cjs);
+      // the bundled module gives the same built-in.
       build.onResolve({ filter: /^node:/ }, (args) =>
         args.kind === "import-statement" || args.kind === "dynamic-import"
           ? { path: args.path, namespace: args.kind === "dynamic-import" ? "eca-builtin-now" : "eca-builtin" }
@@ -366,9 +368,8 @@ function plainFunction(value: unknown): boolean {
 
 /**
  * Commander requires child_process when it is loaded, for the executable sub-commands eca does not
- * have: 2-3 MB of RSS in the daemon, and a built-in Node warns about in a start-up snapshot (the
- * warning, with the build's process id, would be saved in the heap). Here it gets the module when a
- * property of it is first read, which never happens in eca.
+ * have: 2-3 MB of RSS in the daemon. Here it gets the module when a property of it is first read,
+ * which never happens in eca.
  */
 function lazyCommanderChildProcessPlugin(): esbuild.Plugin {
   const commander = join(REPO, "node_modules", "commander");
@@ -420,24 +421,26 @@ function missingModulePlugin(missing: string[]): esbuild.Plugin {
   };
 }
 
-// In an ES module bundle, esbuild turns the CommonJS `require` of bundled packages into `__require`,
-// which uses a `require` in scope. Only built-in modules may be required: everything else is bundled,
-// and the artefact must never pick up a node_modules lying next to it.
-const BANNER = `const require = (id) => {
-  const m = process.getBuiltinModule(id);
-  if (m === undefined) throw Object.assign(new Error("Cannot find module '" + id + "' (not bundled into eca)"), { code: "MODULE_NOT_FOUND" });
-  return m;
-};
-const __eca_dirname = import.meta.dirname;
-const __eca_filename = import.meta.filename;`;
+// The loader (agent/bin/eca-sea.cjs) runs the bundle as a CommonJS module with a `require` of
+// built-in modules only; run directly by node (`node dist/eca.bundle.cjs`, bench/daemon.bench.ts)
+// it calls main() itself.
+const FOOTER = `if (require.main === module) module.exports.main();`;
 
-// The snapshot's CommonJS bundle is run by `node --build-sea` with a `require` of built-in modules
-// only (user-land modules cannot be required in a snapshot), which is what BANNER gives the ES one.
-// Its __dirname would be the build directory, saved in the snapshot (two builds would differ):
-// the bundled packages only pass theirs to node-gyp-build, which ignores it here.
-const SNAPSHOT_BANNER = `// require: built-in modules only (anything else is not bundled into eca)
-const __eca_filename = process.execPath;
-const __eca_dirname = require("node:path").dirname(__eca_filename);`;
+/** The bundle as the loader and code-cache.ts compile it: one function of CommonJS's five arguments. */
+function wrapCommonJs(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+}
+
+/** The loader with its constants filled in; each one's line must be there as written. */
+function loaderSource(values: Record<string, unknown>): string {
+  let text = readFileSync(join(REPO, "agent", "bin", "eca-sea.cjs"), "utf8");
+  for (const [name, value] of Object.entries(values)) {
+    const line = new RegExp(`^const ${name} = .*;$`, "m");
+    if (!line.test(text)) throw new Error(`agent/bin/eca-sea.cjs: no line \`const ${name} = …;\` to fill in`);
+    text = text.replace(line, `const ${name} = ${JSON.stringify(value)};`);
+  }
+  return text;
+}
 
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
@@ -451,9 +454,9 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     );
   }
   const node = options.node ?? process.execPath;
-  const snapshot = options.snapshot ?? (!cross && platform === "linux" && options.entry === undefined);
-  if (snapshot && cross) {
-    throw new Error(`a start-up snapshot for ${platform}-${arch} can only be made on ${platform}-${arch}`);
+  const codeCache = options.codeCache ?? !cross;
+  if (codeCache && cross) {
+    throw new Error(`a V8 code cache for ${platform}-${arch} can only be made on ${platform}-${arch}`);
   }
   const log = (line: string) => {
     if (options.verbose) process.stderr.write(`build-sea: ${line}\n`);
@@ -480,20 +483,19 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   if (platform === "win32") log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
 
   const name = options.name ?? "eca";
-  const bundle = join(outDir, snapshot ? `${name}.bundle.cjs` : `${name}.bundle.mjs`);
+  const bundleName = `${name}.bundle.cjs`;
+  const bundle = join(outDir, bundleName);
   const missingModules: string[] = [];
   const result = await esbuild.build({
     absWorkingDir: REPO,
     nodePaths: [join(REPO, "node_modules")],
-    entryPoints: [
-      resolve(options.entry ?? join(REPO, "agent", "bin", snapshot ? "eca-snapshot.ts" : "eca.ts")),
-    ],
+    entryPoints: [resolve(options.entry ?? join(REPO, "agent", "bin", "eca-bundle.ts"))],
     outfile: bundle,
     bundle: true,
     platform: "node",
-    format: snapshot ? "cjs" : "esm",
+    format: "cjs",
     target: "node26",
-    banner: { js: snapshot ? SNAPSHOT_BANNER : BANNER },
+    footer: { js: FOOTER },
     minifyWhitespace: true,
     minifySyntax: true,
     // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
@@ -506,15 +508,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
     legalComments: "eof",
     logLevel: "silent",
     metafile: true,
-    // CommonJS packages (e.g. the HCI socket's lib/native.js) use these; in an ES module bundle they are
-    // import.meta's (in the artefact: the executable's own path), read once by the banner when the
-    // bundle starts: under qemu-aarch64, import.meta.dirname read later, from a lazily imported
-    // module, was sometimes undefined (4 runs in 6), and the HCI socket package failed to load.
-    define: {
-      "process.env.NODE_ENV": '"production"',
-      __dirname: "__eca_dirname",
-      __filename: "__eca_filename",
-    },
+    define: { "process.env.NODE_ENV": '"production"' },
     plugins: [
       nativeAddonPlugin(addons, platform, arch),
       lazyBuiltinsPlugin(),
@@ -527,6 +521,40 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
   const bundleBytes = statSync(bundle).size;
   log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
+  // What the executable carries and compiles: the bundle, wrapped, and its code cache.
+  const wrapped = join(outDir, `${name}.bundle.wrapped.cjs`);
+  writeFileSync(wrapped, wrapCommonJs(readFileSync(bundle, "utf8")));
+  const execArgv = options.execArgv ?? EXEC_ARGV;
+  const cacheName = `${name}.bundle.cache`;
+  const cache = join(outDir, cacheName);
+  rmSync(cache, { force: true });
+  if (codeCache) {
+    // Only eca's own bundle is warmed up (another entry may do anything when evaluated).
+    const warmUp =
+      options.entry === undefined
+        ? [resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"))]
+        : [];
+    await runCommand(node, [
+      ...execArgv,
+      ...CODE_CACHE_BUILD_FLAGS,
+      join(REPO, "packaging", "code-cache.ts"),
+      wrapped,
+      bundleName,
+      cache,
+      ...warmUp,
+    ]);
+    log(`code cache ${relative(process.cwd(), cache)}: ${(statSync(cache).size / 1024).toFixed(0)} KiB`);
+  }
+  const loader = join(outDir, `${name}.main.cjs`);
+  writeFileSync(
+    loader,
+    loaderSource({
+      VERSION: options.entry === undefined ? AGENT_VERSION : "",
+      BUNDLE: bundleName,
+      CODE_CACHE: codeCache ? cacheName : "",
+      DAEMON_V8_FLAGS: options.daemonV8Flags ?? DAEMON_V8_FLAGS,
+    }),
+  );
 
   let executableBase = node;
   const strip = platform === "linux" && process.platform === "linux" ? stripFor(arch) : undefined;
@@ -546,54 +574,33 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
 
   const executable = join(outDir, platform === "win32" ? `${name}.exe` : name);
   rmSync(executable, { force: true });
+  // Relative paths, and --build-sea runs in outDir: the blob records the main script's name, so an
+  // absolute one would make two build directories give different bytes.
+  const assets: Record<string, string> = {
+    [bundleName]: basename(wrapped),
+    ...(codeCache ? { [cacheName]: cacheName } : {}),
+    ...Object.fromEntries([...addons].map(([name, file]) => [addonAssetKey(name), file])),
+  };
   const config = {
-    // Relative, and --build-sea runs in outDir: the blob records this path (and the code cache the
-    // script name), so an absolute one would make two build directories give different bytes.
-    main: basename(bundle),
-    mainFormat: snapshot ? "commonjs" : "module",
+    main: basename(loader),
+    mainFormat: "commonjs",
     executable: executableBase,
     output: executable,
     disableExperimentalSEAWarning: true,
-    useSnapshot: snapshot,
-    // V8 code cache for the bundle: measurably faster start-up (see bench/results/packaging.md). Only
-    // the platform that made it can use it, so a cross build goes without. A snapshot holds the
-    // compiled program itself.
-    useCodeCache: snapshot ? false : (options.codeCache ?? !cross),
-    execArgv: options.execArgv ?? DAEMON_EXEC_ARGV,
+    // Node's code cache of the main script: the loader is a few lines, and the bundle has its own.
+    useCodeCache: false,
+    execArgv,
     // The artefact runs as root/SYSTEM: do not let NODE_OPTIONS-style environment extend its Node flags.
     execArgvExtension: "none",
-    assets: Object.fromEntries([...addons].map(([name, file]) => [addonAssetKey(name), file])),
+    assets,
   };
-  // A snapshot saves the path of the script it was made from (V8's script name): it is made in a
-  // directory whose name depends only on what goes into it, so two builds give the same bytes.
-  const workDir = snapshot
-    ? await claimSnapshotDir(bundle, { ...config, executable: undefined, output: undefined })
-    : outDir;
-  if (snapshot) copyFileSync(bundle, join(workDir, basename(bundle)));
-  const configFile = join(workDir, `${name}.sea-config.json`);
+  const configFile = join(outDir, `${name}.sea-config.json`);
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  // V8 rejects a code cache or a snapshot made under other flags ("Code cache data rejected"), so
-  // either is made by a Node running with the flags the executable will run with.
   // A cross build cannot run the target's Node: the Node running this script writes it (same version).
-  // The config is named relative to outDir, its working directory, like everything in it: a snapshot
-  // saves the build's process.argv, so an absolute path would make two build directories differ.
-  const warmUpTree = resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"));
-  try {
-    await runCommand(
-      cross ? process.execPath : node,
-      [...config.execArgv, ...(snapshot ? SNAPSHOT_BUILD_FLAGS : []), "--build-sea", basename(configFile)],
-      {
-        cwd: workDir,
-        inherit: options.verbose === true,
-        ...(snapshot ? { env: { ...process.env, ECA_SNAPSHOT_WARMUP: warmUpTree } } : {}),
-      },
-    );
-  } finally {
-    if (snapshot) {
-      copyFileSync(configFile, join(outDir, basename(configFile)));
-      rmSync(workDir, { recursive: true, force: true });
-    }
-  }
+  await runCommand(cross ? process.execPath : node, ["--build-sea", basename(configFile)], {
+    cwd: outDir,
+    inherit: options.verbose === true,
+  });
   if (executableBase !== node) rmSync(executableBase, { force: true });
 
   if (platform === "darwin" && process.platform === "darwin") {
@@ -630,35 +637,18 @@ function asciiOnly(file: string): void {
   if (escaped !== text) writeFileSync(file, escaped);
 }
 
-/**
- * Creates (mode 0700, failing if it exists) the directory a snapshot is made in:
- * <tmpdir>/eca-sea-snapshot-<hash of the bundle and the SEA config, without its output paths>.
- * Another build of the same bundle may be using it (two test files building at once): wait for it
- * to be removed; one older than ten minutes was left by a killed build and is removed.
- */
-async function claimSnapshotDir(bundle: string, config: object): Promise<string> {
-  const hash = createHash("sha256").update(readFileSync(bundle)).update(JSON.stringify(config));
-  const dir = join(tmpdir(), `eca-sea-snapshot-${hash.digest("hex").slice(0, 16)}`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-      return dir;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      // A snapshot takes seconds to make: one left for ten minutes is from a build that was killed.
-      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 600_000) {
-        rmSync(dir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${dir} exists: another build is making this snapshot, or one was killed (fix: remove the directory)`,
-        );
-      }
-      await new Promise((done) => setTimeout(done, 200));
-    }
+/** Flags of builds before the code cache, each with what to give instead. */
+const RETIRED_FLAGS: Record<string, string> = {
+  "--no-snapshot":
+    "there is no start-up snapshot any more; --no-code-cache leaves out the linux-x64 code cache",
+  "--code-cache": "the linux-x64 executable has its (reproducible) code cache by default; leave it out",
+};
+
+/** Throws, saying what to use instead, for a flag of those builds (build-sea.ts and package.ts). */
+export function retiredFlags(argv: string[]): void {
+  for (const arg of argv) {
+    const instead = RETIRED_FLAGS[arg];
+    if (instead !== undefined) throw new Error(`${arg} is no longer an option: ${instead}`);
   }
 }
 
@@ -666,16 +656,39 @@ function mebibytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The command line's flags, or a clear error for a flag it does not have. */
+function commandLine(argv: string[]) {
+  retiredFlags(argv);
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        "out-dir": { type: "string" },
+        "allow-missing": { type: "boolean", default: false },
+        "no-strip": { type: "boolean", default: false },
+        "no-code-cache": { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message} (the options: --out-dir DIR, --allow-missing, --no-strip, --no-code-cache)`,
+    );
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const at = process.argv.indexOf("--out-dir");
-  const outDir = at > 0 ? process.argv[at + 1] : undefined;
-  const allowMissing = process.argv.includes("--allow-missing");
-  const strip = process.argv.includes("--no-strip") ? false : undefined;
+  let values: ReturnType<typeof commandLine>;
+  try {
+    values = commandLine(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`build-sea: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const built = await buildSea({
-    ...(outDir ? { outDir } : {}),
-    ...(strip === false ? { strip } : {}),
-    ...(process.argv.includes("--no-snapshot") ? { snapshot: false } : {}),
-    allowMissing,
+    ...(values["out-dir"] ? { outDir: values["out-dir"] } : {}),
+    ...(values["no-strip"] ? { strip: false } : {}),
+    ...(values["no-code-cache"] ? { codeCache: false } : {}),
+    allowMissing: values["allow-missing"],
     verbose: true,
   });
   process.stdout.write(

@@ -2,7 +2,7 @@
 //
 //   node packaging/package.ts [--target linux-x64,linux-arm64,win-x64,darwin-x64,darwin-arm64]
 //                             [--out-dir dist/package] [--cache-dir .cache/node] [--no-deb]
-//                             [--no-msi] [--no-macos] [--deb-compression gzip|xz|zstd] [--code-cache] [--no-snapshot]
+//                             [--no-msi] [--no-macos] [--deb-compression gzip|xz|zstd] [--no-code-cache]
 //                             [--jobs N]
 //
 // For each target (packaging/targets.ts): the Node binary is fetched with `npm pack` into the cache
@@ -12,11 +12,11 @@
 // per Linux architecture, a pkgbuild payload per macOS architecture, the MSI (when wixl is installed).
 // SHA256SUMS lists every file made.
 //
-// Reproducible: SOURCE_DATE_EPOCH (default: the commit time of HEAD) stamps every timestamp, and
-// the executables are built without a V8 code cache, which V8 writes differently on every run
-// (`--code-cache` puts it back: ~20 ms less CPU per start, but then two builds differ). The
-// linux-x64 executable starts from a V8 start-up snapshot instead, which is reproducible
-// (build-sea.ts; `--no-snapshot` leaves it out: ~5 MB less idle daemon RSS, slower one-shot commands).
+// Reproducible: SOURCE_DATE_EPOCH (default: the commit time of HEAD) stamps every timestamp. The
+// linux-x64 executable, the one target built on its own platform, carries a V8 code cache of its
+// program, made with a fixed random seed so two builds give the same bytes (build-sea.ts;
+// `--no-code-cache` leaves it out: a scan then compiles the program at every start). The other
+// targets have none: only the V8 of the platform that made a cache accepts it.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -34,7 +34,7 @@ import {
 import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSea } from "./build-sea.ts";
+import { buildSea, retiredFlags } from "./build-sea.ts";
 import { inspectExecutable } from "./inspect-executable.ts";
 import { buildDeb } from "./linux/deb.ts";
 import { macosPayload } from "./macos/payload.ts";
@@ -60,9 +60,8 @@ export interface PackageOptions {
   debCompression?: "gzip" | "xz" | "zstd";
   macos?: boolean;
   msi?: boolean;
+  /** The V8 code cache in the executable for this machine's platform (build-sea.ts). Default: on. */
   codeCache?: boolean;
-  /** The linux-x64 executable with a V8 start-up snapshot (build-sea.ts). Default: on. */
-  snapshot?: boolean;
   /** Targets built at once. Default: 2, or 1 on a one-core machine. */
   jobs?: number;
   /** Default: $SOURCE_DATE_EPOCH, else the commit time of HEAD. */
@@ -177,8 +176,7 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
       libc: "glibc",
       ...(koffis.get(target.id) ? { koffiAddon: koffis.get(target.id) as string } : {}),
       codeCache:
-        options.codeCache === true && target.platform === process.platform && target.arch === process.arch,
-      ...(options.snapshot === false ? { snapshot: false } : {}),
+        options.codeCache !== false && target.platform === process.platform && target.arch === process.arch,
     });
     const seaBlobBytes = checkExecutable(built.executable, target);
     mkdirSync(dir, { recursive: true });
@@ -274,6 +272,7 @@ function flag(name: string): string | undefined {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
+    retiredFlags(process.argv);
     const targets = flag("--target")?.split(",");
     const outDir = flag("--out-dir");
     const cacheDir = flag("--cache-dir");
@@ -291,8 +290,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       deb: !process.argv.includes("--no-deb"),
       macos: !process.argv.includes("--no-macos"),
       msi: !process.argv.includes("--no-msi"),
-      codeCache: process.argv.includes("--code-cache"),
-      ...(process.argv.includes("--no-snapshot") ? { snapshot: false } : {}),
+      codeCache: !process.argv.includes("--no-code-cache"),
       verbose: true,
     });
     process.stdout.write(readFileSync(result.sums, "utf8"));

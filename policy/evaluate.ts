@@ -1,7 +1,6 @@
 // Pure evaluation: classified devices and a policy in, verdicts and findings out. No I/O, no clock
 // of its own (the caller passes `now`), so the same input always gives the same answer.
 
-import { createHash } from "node:crypto";
 import type {
   BluetoothObservation,
   ClassifiedDevice,
@@ -11,6 +10,7 @@ import type {
 import { isPowerObservation } from "../probes/types.ts";
 import { approvalValidUntil, matchesDevice } from "./match.ts";
 import { RULES } from "./rules.ts";
+import { sha256Hex } from "./sha256.ts";
 import type {
   Approval,
   Decision,
@@ -30,7 +30,7 @@ export const DEFAULT_EXPIRING_DAYS = 30;
 
 /** Same rule and device give the same id on every scan, restart and host. */
 export function findingId(rule: RuleId, deviceId: string): string {
-  return createHash("sha256").update(`eca-finding\0${rule}\0${deviceId}`).digest("hex").slice(0, 32);
+  return sha256Hex(`eca-finding\0${rule}\0${deviceId}`).slice(0, 32);
 }
 
 function usbName(o: UsbObservation): string {

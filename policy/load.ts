@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { DEFAULT_POLICY } from "./default-policy.ts";
 import {
   DocumentError,
@@ -9,17 +8,14 @@ import {
 } from "./document.ts";
 import schemaJson from "./policy.schema.json" with { type: "json" };
 import { checkAgainstSchema, isIsoDate, type JsonSchema } from "./schema-check.ts";
+import { sha256Hex } from "./sha256.ts";
 import { looksLikeBundle, parseBundle } from "./signature.ts";
 import type { LoadedPolicy, Policy } from "./types.ts";
 
 export const POLICY_SCHEMA = schemaJson as JsonSchema;
 
-export function sha256(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 export function builtInPolicy(): LoadedPolicy {
-  return { policy: DEFAULT_POLICY, source: "built-in", digest: sha256(JSON.stringify(DEFAULT_POLICY)) };
+  return { policy: DEFAULT_POLICY, source: "built-in", digest: sha256Hex(JSON.stringify(DEFAULT_POLICY)) };
 }
 
 /** Milliseconds since the epoch of an issuedAt/expiresAt (a date alone is midnight UTC). */
@@ -123,6 +119,6 @@ export async function policyFromText(
   return {
     policy: policyFromDocument(await parseDocument(decoded, file), file, now),
     source: file,
-    digest: sha256(text),
+    digest: sha256Hex(text),
   };
 }

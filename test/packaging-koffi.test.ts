@@ -64,6 +64,8 @@ describe.skipIf(process.env.ECA_SKIP_SEA === "1" || process.platform !== "linux"
       writeFileSync(
         entry,
         [
+          // One CommonJS bundle, no top-level await.
+          "void (async () => {",
           "try {",
           '  const m = (await import("koffi")) as { default?: unknown };',
           '  const koffi = (m.default ?? m) as typeof import("koffi").default;',
@@ -75,6 +77,7 @@ describe.skipIf(process.env.ECA_SKIP_SEA === "1" || process.platform !== "linux"
           "} catch (error) {",
           "  process.stdout.write(JSON.stringify({ error: (error as Error).message }));",
           "}",
+          "})();",
         ].join("\n"),
       );
       const addon = installedKoffiAddon(join(REPO, "node_modules"), "linux", "x64");

@@ -102,12 +102,12 @@ describe.skipIf(skip)("npm run package", () => {
         expect(facts.arch).toBe(target.arch);
         expect(facts.fuse).toBe("flipped");
         expect(facts.seaBlob?.bytes).toBeGreaterThan(100_000);
-        // The blob holds the bundle: its first line is build-sea.ts's banner.
+        // The blob holds the bundle, wrapped as the main script (agent/bin/eca-sea.cjs) compiles it.
         const blob = bytes.subarray(
           facts.seaBlob?.offset,
           (facts.seaBlob?.offset ?? 0) + (facts.seaBlob?.bytes ?? 0),
         );
-        expect(blob.includes("not bundled into eca")).toBe(true);
+        expect(blob.includes("(function (exports, require, module, __filename, __dirname) {")).toBe(true);
         // node --build-sea drops the Mach-O signature: a Mac must sign it (build-pkg.sh).
         if (target.format === "mach-o") expect(facts.codeSignature).toBe(false);
         if (has("file")) {

@@ -13,23 +13,38 @@ import { registerPolicyCommand } from "./policy-command.ts";
 import { registerRunCommand } from "./run-command.ts";
 import { registerScanCommand } from "./scan-command.ts";
 import { registerStatusCommand } from "./status-command.ts";
+import { writeStdout } from "./stdout.ts";
 import { registerUnblockCommand } from "./unblock-command.ts";
 
-export function buildProgram(): Command {
+/** Each command by name, and the function that adds it to the program. */
+const COMMANDS: Record<string, (program: Command) => void> = {
+  scan: registerScanCommand,
+  run: registerRunCommand,
+  status: registerStatusCommand,
+  policy: registerPolicyCommand,
+  config: registerConfigCommand,
+  capture: registerCaptureCommand,
+  unblock: registerUnblockCommand,
+};
+
+/**
+ * The command line. Given the command a run names (`eca scan …`), only that command is added: the
+ * others' options and help cost a one-shot command ~1 ms of its start (bench/results/startup.md),
+ * and commander dispatches, checks and prints help for a named command the same with or without
+ * them. Anything else (`eca`, `eca --help`, `eca help scan`, a misspelt command) gets them all.
+ */
+export function buildProgram(invoked?: string): Command {
   const program = new Command("eca")
     .description(
       "Endpoint Compliance Agent: checks USB and Bluetooth devices against the personal devices guidance",
     )
     .version(AGENT_VERSION)
     .exitOverride()
+    // Help and the version to fd 1 like a scan's report: a closed pipe (`eca --help | head`) ends quietly.
+    .configureOutput({ writeOut: writeStdout })
     .showHelpAfterError();
-  registerScanCommand(program);
-  registerRunCommand(program);
-  registerStatusCommand(program);
-  registerPolicyCommand(program);
-  registerConfigCommand(program);
-  registerCaptureCommand(program);
-  registerUnblockCommand(program);
+  const only = invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? COMMANDS[invoked] : undefined;
+  for (const register of only ? [only] : Object.values(COMMANDS)) register(program);
   program.addHelpText(
     "after",
     "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",
@@ -50,7 +65,7 @@ function addExitCodeHelp(command: Command, prefix: string): void {
 
 export async function main(): Promise<void> {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram(process.argv[2]).parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with exit code 0.

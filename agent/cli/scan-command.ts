@@ -4,6 +4,7 @@ import { jsonForTerminal } from "../text/sanitize.ts";
 import { renderUnobserved, scanExitCode } from "./exit-codes.ts";
 import { addDeviceSourceOptions, type DeviceSourceFlags, probeSetup } from "./options.ts";
 import { renderReport } from "./render.ts";
+import { writeStdout } from "./stdout.ts";
 
 export interface ScanFlags extends DeviceSourceFlags {
   json?: boolean;
@@ -19,12 +20,12 @@ export function registerScanCommand(program: Command): void {
       .option("--policy <file>", "policy file (YAML or JSON); the built-in policy when left out"),
   ).action(async (flags: ScanFlags) => {
     const { text, exitCode } = await scanCommandOutput(flags);
-    process.stdout.write(text);
+    writeStdout(text);
     process.exitCode = exitCode;
   });
 }
 
-/** What `eca scan` prints and exits with; also run, output unused, when the start-up snapshot is built. */
+/** What `eca scan` prints and exits with; also run, output unused, to warm up the code cache at build time. */
 export async function scanCommandOutput(flags: ScanFlags): Promise<{ text: string; exitCode: number }> {
   const policy = await loadPolicy(flags.policy);
   const { backends, options, hostname } = probeSetup(flags);

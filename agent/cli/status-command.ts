@@ -118,7 +118,7 @@ export function registerStatusCommand(program: Command): void {
     .action(async (flags: StatusFlags) => {
       const config = await loadConfig(flags.config, flags.socket ? { socketPath: flags.socket } : {});
       // Imported here: the status socket's module (and node:net with it) would otherwise be evaluated
-      // by every command and saved in the start-up snapshot (bench/results/startup.md).
+      // by every command when the program starts (bench/results/startup.md).
       const { authenticatesStatus, requestStatus, shareableStatus } = await import(
         "../daemon/status-socket.ts"
       );

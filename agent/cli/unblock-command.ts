@@ -88,8 +88,8 @@ export function registerUnblockCommand(program: Command): void {
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         ...(flags.root ? { root: flags.root } : {}),
       });
-      // Imported here, like every command's own machinery: evaluated by every command, they would be
-      // saved in the start-up snapshot that `eca --version` and `eca scan` load (bench/results/startup.md).
+      // Imported here, like every command's own machinery: otherwise every command, `eca scan` too,
+      // would evaluate them when the program starts (bench/results/startup.md).
       const [{ createActuator, defaultActuator }, { loadMemory, removeRelease, saveRelease }] =
         await Promise.all([import("../enforce/create.ts"), import("../enforce/memory.ts")]);
       const memory = loadMemory(config.stateDir);

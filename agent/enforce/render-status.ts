@@ -1,6 +1,6 @@
 // The enforcement section of `eca status`, in words. Its own module: status-command.ts imports it, and
-// daemon-hook.ts, with the enforcer it starts, would otherwise be evaluated by every command and
-// saved in the start-up snapshot (bench/results/startup.md).
+// daemon-hook.ts, with the enforcer it starts, would otherwise be evaluated by every command that
+// reads the configuration (bench/results/startup.md).
 
 import type { EnforcementStatus } from "./daemon-hook.ts";
 import type { EnforcementOutcome } from "./types.ts";
