@@ -162,6 +162,9 @@ function hex(...bytes: number[]): string {
   return bytes.map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** The iInterface of the interfaces the recording names (`interface=MTP`, below): set, as the kernel needs it to name one. */
+const INTERFACE_NAME_INDEX = 4;
+
 /**
  * Device descriptor followed by the configuration, interface and endpoint descriptors, as sysfs
  * `descriptors` holds them. String indices are 0 where the recording has no such attribute, as
@@ -173,7 +176,7 @@ function descriptors(template: Template, hasSerial: boolean): string {
   const interfaces = template.interfaces
     .map(
       ([cls, subclass, protocol], index) =>
-        `${hex(9, 4, index, 0, 1, cls, subclass, protocol, 0)}${hex(7, 5, 0x81 + index, 3)}${le16(8)}${hex(10)}`,
+        `${hex(9, 4, index, 0, 1, cls, subclass, protocol, cls === 0xff ? INTERFACE_NAME_INDEX : 0)}${hex(7, 5, 0x81 + index, 3)}${le16(8)}${hex(10)}`,
     )
     .join("");
   const total = 9 + template.interfaces.length * 16;

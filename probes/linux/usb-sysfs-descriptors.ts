@@ -27,6 +27,8 @@ export interface DescriptorInterface {
   class: number;
   subclass: number;
   protocol: number;
+  /** iInterface: 0 means no name (and sysfs no `interface` attribute). */
+  nameIndex: number;
 }
 
 export interface DescriptorConfiguration {
@@ -93,6 +95,7 @@ export function parseDescriptors(bytes: Uint8Array): UsbDescriptors | { problem:
         class: bytes[at + 5] ?? 0,
         subclass: bytes[at + 6] ?? 0,
         protocol: bytes[at + 7] ?? 0,
+        nameIndex: bytes[at + 8] ?? 0,
       });
     }
     at += length;
@@ -130,6 +133,19 @@ export function activeConfiguration(
   return first ? parsed.configurations.find((c) => c.value === first.configuration) : undefined;
 }
 
+/** An interface directory's class, subclass and protocol, and whether the kernel can have named it. */
+export type DescribedInterface = Pick<
+  RawUsbInterface,
+  "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"
+> & {
+  /**
+   * False when no alternate setting of the interface has an iInterface: the kernel then makes no
+   * `interface` attribute (drivers/usb/core/sysfs.c usb_create_sysfs_intf_files creates it only for
+   * the current setting's cached string, and usb_cache_string gives none for index 0).
+   */
+  named: boolean;
+};
+
 /**
  * An interface directory's class, subclass and protocol (of its first alternate setting, which is
  * what the kernel shows unless a driver selected another), or undefined when the descriptors do
@@ -138,18 +154,22 @@ export function activeConfiguration(
 export function interfaceClassFromDescriptors(
   configuration: DescriptorConfiguration | undefined,
   name: string,
-): Pick<RawUsbInterface, "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"> | undefined {
+): DescribedInterface | undefined {
   const address = interfaceAddress(name);
   if (!configuration || !address || address.configuration !== configuration.value) return undefined;
   let found: DescriptorInterface | undefined;
+  let named = false;
   for (const entry of configuration.interfaces) {
-    if (entry.number === address.number && (!found || entry.alternate < found.alternate)) found = entry;
+    if (entry.number !== address.number) continue;
+    if (entry.nameIndex !== 0) named = true;
+    if (!found || entry.alternate < found.alternate) found = entry;
   }
   if (!found) return undefined;
   return {
     bInterfaceClass: hex2(found.class),
     bInterfaceSubClass: hex2(found.subclass),
     bInterfaceProtocol: hex2(found.protocol),
+    named,
   };
 }
 

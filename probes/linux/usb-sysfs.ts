@@ -17,6 +17,7 @@ import {
 import { collectTypecPorts } from "./typec.ts";
 import {
   activeConfiguration,
+  type DescribedInterface,
   identityFromDescriptors,
   interfaceClassFromDescriptors,
   maxPowerFromDescriptors,
@@ -59,27 +60,36 @@ const NO_STRING: RawAttribute = Object.freeze({ missing: true });
 // joined by concatenation, not path.join (whose normalising showed in profiles): every part is a
 // directory entry's name or a fixed relative path, and the base directory is joined once.
 
-type InterfaceClasses = Pick<
-  RawUsbInterface,
-  "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"
->;
-
 function collectInterface(
   devicesDirectory: string,
   name: string,
-  fromDescriptors: InterfaceClasses | undefined,
+  fromDescriptors: DescribedInterface | undefined,
 ): RawUsbInterface {
   const directory = `${devicesDirectory}/${name}/`;
-  const classes = fromDescriptors ??
-    interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
+  let raw: RawUsbInterface;
+  if (fromDescriptors) {
+    raw = {
+      name,
+      bInterfaceClass: fromDescriptors.bInterfaceClass,
+      bInterfaceSubClass: fromDescriptors.bInterfaceSubClass,
+      bInterfaceProtocol: fromDescriptors.bInterfaceProtocol,
+    };
+  } else {
+    const classes = interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
       bInterfaceClass: readAttribute(`${directory}bInterfaceClass`),
       bInterfaceSubClass: readAttribute(`${directory}bInterfaceSubClass`),
       bInterfaceProtocol: readAttribute(`${directory}bInterfaceProtocol`),
     };
-  const raw: RawUsbInterface = { name, ...classes };
-  // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the rest.
-  const interfaceClass = classes.bInterfaceClass;
-  if ("text" in interfaceClass && INTERFACE_NAME_CLASSES.has(interfaceClass.text.trim().toLowerCase())) {
+    raw = { name, ...classes };
+  }
+  // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the
+  // rest, and those the descriptors say have none.
+  const interfaceClass = raw.bInterfaceClass;
+  if (
+    "text" in interfaceClass &&
+    fromDescriptors?.named !== false &&
+    INTERFACE_NAME_CLASSES.has(interfaceClass.text.trim().toLowerCase())
+  ) {
     raw.interface = readAttribute(`${directory}interface`);
   }
   return raw;
@@ -122,6 +132,47 @@ function removableFromConnectType(connectType: RawAttribute | undefined): RawAtt
     : undefined;
 }
 
+const UNKNOWN_REMOVABLE: RawAttribute = Object.freeze({ text: "unknown\n" });
+
+function isUnknown(attribute: RawAttribute | undefined): boolean {
+  return attribute !== undefined && "text" in attribute && attribute.text.trim() === "unknown";
+}
+
+/**
+ * Hubs a scan has learnt are not compound. Behind a port whose connect_type is unknown the kernel
+ * takes `removable` from the hub descriptor (hub.c set_usb_port_removable): a hub without
+ * HUB_CHAR_COMPOUND in wHubCharacteristics leaves it unknown, a compound hub says removable or
+ * fixed for each port. So once one child of a hub behind an unknown port reads "unknown", the hub
+ * is not compound and its other children behind unknown ports are unknown too, unread. The hub
+ * descriptor itself is not in sysfs, so the first child is always read.
+ */
+type SimpleHubs = Set<string>;
+
+/**
+ * `removable` as the kernel set it, read only where nothing already known decides it: the port's
+ * connect_type (above); a root hub, which has no parent port and which the kernel leaves unknown
+ * (set_usb_port_removable returns after DEVICE_REMOVABLE_UNKNOWN; before Linux 5.15 it was not
+ * called for root hubs and usb_device.removable stayed USB_DEVICE_REMOVABLE_UNKNOWN); a sibling of
+ * an unknown child of a hub that is not compound (SimpleHubs). The last two only for a device whose
+ * `descriptors` could be used, a tree the kernel wrote: without it the attribute is read as before.
+ */
+function collectRemovable(
+  directory: string,
+  parent: string | undefined,
+  connectType: RawAttribute | undefined,
+  kernelTree: boolean,
+  simpleHubs: SimpleHubs,
+): RawAttribute {
+  const fromPort = removableFromConnectType(connectType);
+  if (fromPort) return fromPort;
+  const behindUnknownPort = parent !== undefined && isUnknown(connectType);
+  if (kernelTree && (parent === undefined || (behindUnknownPort && simpleHubs.has(parent))))
+    return UNKNOWN_REMOVABLE;
+  const read = readAttribute(`${directory}removable`);
+  if (kernelTree && behindUnknownPort && isUnknown(read)) simpleHubs.add(parent);
+  return read;
+}
+
 /** The device's `descriptors`, parsed, or undefined (with a note when the file is there but unusable). */
 function parseRead(
   read: ReturnType<typeof readBinaryAttribute>,
@@ -158,8 +209,10 @@ function collectDevice(
   devicesDirectory: string,
   { directory, read }: DeviceLocation,
   name: string,
+  parent: string | undefined,
   interfaceNames: string[],
   cache: DeviceCache | undefined,
+  simpleHubs: SimpleHubs,
 ): RawUsbDevice {
   let key: string | undefined;
   if (cache && "bytes" in read && read.bytes.length > 0) {
@@ -186,7 +239,7 @@ function collectDevice(
   const connectType = name.startsWith("usb")
     ? undefined
     : collectConnectType(devicesDirectory, directory, name);
-  const removable = removableFromConnectType(connectType) ?? readAttribute(`${directory}removable`);
+  const removable = collectRemovable(directory, parent, connectType, descriptors !== undefined, simpleHubs);
   const interfaces = interfaceNames.map((interfaceName) => {
     const fromDescriptors = interfaceClassFromDescriptors(configuration, interfaceName);
     if (descriptors && !fromDescriptors)
@@ -307,6 +360,7 @@ export async function collectUsbDevices(root: string, cache?: DeviceCache): Prom
   // Sorted, a hub comes before what is plugged into it, so its directory is known by then.
   const deviceNames = sortPortPaths([...devices.keys()]);
   const directories = new Map<string, string>();
+  const simpleHubs: SimpleHubs = new Set();
   const collected = deviceNames.map((name) => {
     const parent = parentPortPath(name);
     const location = locateDevice(
@@ -316,7 +370,15 @@ export async function collectUsbDevices(root: string, cache?: DeviceCache): Prom
       parent === undefined ? undefined : directories.get(parent),
     );
     directories.set(name, location.directory);
-    return collectDevice(devicesDirectory, location, name, interfacesByDevice.get(name) ?? [], cache);
+    return collectDevice(
+      devicesDirectory,
+      location,
+      name,
+      parent,
+      interfacesByDevice.get(name) ?? [],
+      cache,
+      simpleHubs,
+    );
   });
   if (cache) {
     const present = new Set(deviceNames);
