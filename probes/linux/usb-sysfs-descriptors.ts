@@ -13,7 +13,12 @@
 // device descriptor all make the whole file "garbled" (collection then reads the attributes, with a
 // warning), never a partial answer.
 
-import type { RawAttribute, RawUsbInterface, UeventIdentity } from "./usb-sysfs-parse.ts";
+import {
+  interfaceAddress,
+  type RawAttribute,
+  type RawUsbInterface,
+  type UeventIdentity,
+} from "./usb-sysfs-parse.ts";
 
 /** USB 2.0 §9.4 Table 9-5. */
 const DEVICE = 1;
@@ -104,7 +109,9 @@ export function parseDescriptors(bytes: Uint8Array): UsbDescriptors | { problem:
 }
 
 const HEX2 = Array.from({ length: 256 }, (_, value) => value.toString(16).padStart(2, "0"));
-const hex2 = (value: number) => ({ text: HEX2[value] as string });
+/** Each byte's attribute as sysfs prints it, made once: a scan needs eight or so a device. */
+const HEX2_ATTRIBUTES: readonly RawAttribute[] = HEX2.map((text) => Object.freeze({ text }));
+const hex2 = (value: number) => HEX2_ATTRIBUTES[value] as RawAttribute;
 const hex4 = (value: number) => ({ text: `${HEX2[value >> 8]}${HEX2[value & 0xff]}` });
 
 /** The five identity attributes, as sysfs would print them. */
@@ -116,12 +123,6 @@ export function identityFromDescriptors(parsed: UsbDescriptors): UeventIdentity 
     bDeviceSubClass: hex2(parsed.deviceSubClass),
     bDeviceProtocol: hex2(parsed.deviceProtocol),
   };
-}
-
-/** "1-2:1.0" → { configuration: 1, number: 0 }. */
-function interfaceAddress(name: string): { configuration: number; number: number } | undefined {
-  const match = /:(\d+)\.(\d+)$/.exec(name);
-  return match ? { configuration: Number(match[1]), number: Number(match[2]) } : undefined;
 }
 
 /** The configuration the kernel has active, known from the interface directories' names. */
