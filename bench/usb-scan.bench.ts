@@ -398,13 +398,18 @@ async function timeInterleaved(
  * minutes, not seconds, apart at most), with the lowest and highest: on a shared machine that is
  * steadier than the ratio of two overall medians, and the range says how noisy the run was.
  */
-function percentOfBefore(timings: Timings, task: number, before: number | undefined): string {
+function percentOfBefore(
+  timings: Timings,
+  task: number,
+  before: number | undefined,
+  unit = "rounds",
+): string {
   if (before === undefined) return "";
   const ours = timings.byRound[task] ?? [];
   const theirs = timings.byRound[before] ?? [];
   const ratios = ours.map((ms, round) => (ms / (theirs[round] ?? Number.NaN)) * 100);
   const sorted = [...ratios].sort((a, b) => a - b);
-  return `; ${median(ratios).toFixed(0)} % of before (rounds ${sorted[0]?.toFixed(0)}–${sorted.at(-1)?.toFixed(0)} %)`;
+  return `; ${median(ratios).toFixed(0)} % of before (${unit} ${sorted[0]?.toFixed(0)}–${sorted.at(-1)?.toFixed(0)} %)`;
 }
 
 type ProbeFactory = typeof createLinuxUsbProbe;
@@ -500,7 +505,7 @@ async function main(): Promise<void> {
       COLD_RUNS,
     );
     const [cold250 = 0, coldBaseline250] = coldTimings.medians;
-    const ofColdBefore = () => percentOfBefore(coldTimings, 0, baseline ? 1 : undefined);
+    const ofColdBefore = () => percentOfBefore(coldTimings, 0, baseline ? 1 : undefined, "pairs");
 
     const innerRun = spawnSync(
       "umockdev-run",
