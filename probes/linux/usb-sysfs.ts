@@ -152,7 +152,8 @@ type SimpleHubs = Set<string>;
  * `removable` as the kernel set it, read only where nothing already known decides it: the port's
  * connect_type (above); a root hub, which has no parent port and which the kernel leaves unknown
  * (set_usb_port_removable returns after DEVICE_REMOVABLE_UNKNOWN; before Linux 5.15 it was not
- * called for root hubs and usb_device.removable stayed USB_DEVICE_REMOVABLE_UNKNOWN); a sibling of
+ * called for root hubs and usb_device.removable stayed USB_DEVICE_REMOVABLE_UNKNOWN, since 3.2 where
+ * the attribute appeared); a sibling of
  * an unknown child of a hub that is not compound (SimpleHubs). The last two only for a device whose
  * `descriptors` could be used, a tree the kernel wrote: without it the attribute is read as before.
  */
