@@ -52,9 +52,9 @@ const NO_STRING: RawAttribute = Object.freeze({ missing: true });
 // Fewer reads is what makes a scan fast (each is an open, a read and a close). A device's binary
 // `descriptors` file holds its ids, classes, string indices, bMaxPower and every interface's class:
 // one read instead of a `uevent` (or five identity attributes), a `bMaxPower` and a `modalias` per
-// interface, and a string attribute is not even opened when its index says the device has none.
-// What the file lacks is still read: the strings, speed, the port's connect_type, and removable
-// where connect_type does not decide it.
+// interface, and a string attribute (or an interface's name) is not even opened when its index
+// says the device has none. What the file lacks is still read: the strings, speed, the port's
+// connect_type, and removable where nothing known decides it (collectRemovable).
 // Without the file (a recorded tree that lacks it) the attributes are read as before; with a file
 // that cannot be trusted (truncated, garbled) too, and the device says so in a warning. Paths are
 // joined by concatenation, not path.join (whose normalising showed in profiles): every part is a
