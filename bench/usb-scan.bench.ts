@@ -162,6 +162,9 @@ function hex(...bytes: number[]): string {
   return bytes.map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** The iInterface of the interfaces the recording names (`interface=MTP`, below): set, as the kernel needs it to name one. */
+const INTERFACE_NAME_INDEX = 4;
+
 /**
  * Device descriptor followed by the configuration, interface and endpoint descriptors, as sysfs
  * `descriptors` holds them. String indices are 0 where the recording has no such attribute, as
@@ -173,7 +176,7 @@ function descriptors(template: Template, hasSerial: boolean): string {
   const interfaces = template.interfaces
     .map(
       ([cls, subclass, protocol], index) =>
-        `${hex(9, 4, index, 0, 1, cls, subclass, protocol, 0)}${hex(7, 5, 0x81 + index, 3)}${le16(8)}${hex(10)}`,
+        `${hex(9, 4, index, 0, 1, cls, subclass, protocol, cls === 0xff ? INTERFACE_NAME_INDEX : 0)}${hex(7, 5, 0x81 + index, 3)}${le16(8)}${hex(10)}`,
     )
     .join("");
   const total = 9 + template.interfaces.length * 16;
@@ -182,7 +185,7 @@ function descriptors(template: Template, hasSerial: boolean): string {
 }
 
 const CONTROLLER = "/devices/pci0000:00/0000:00:14.0";
-const COLD_RUNS = 7;
+const COLD_RUNS = 15;
 /** In-process timing: interleaved rounds, runs a round per task, warm-up runs a task. */
 const ROUNDS = 10;
 const PER_ROUND = 25;
@@ -358,25 +361,55 @@ async function inner(): Promise<void> {
   process.stdout.write(JSON.stringify(results));
 }
 
-/** Medians of tasks timed in interleaved rounds (A B A B …), so a busy spell hits them alike. */
+interface Timings {
+  /** Each task's median over all its runs. */
+  medians: number[];
+  /** Each task's median in each round (in process) or its time in each run (fresh processes). */
+  byRound: number[][];
+}
+
+/** Tasks timed in interleaved rounds (A B A B …), so a busy spell hits them alike. */
 async function timeInterleaved(
   tasks: (() => Promise<unknown>)[],
   rounds: number,
   perRound: number,
   warmup: number,
-): Promise<number[]> {
+): Promise<Timings> {
   for (const task of tasks) for (let index = 0; index < warmup; index++) await task();
   const samples: number[][] = tasks.map(() => []);
+  const byRound: number[][] = tasks.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [at, task] of tasks.entries()) {
+      const roundSamples: number[] = [];
       for (let index = 0; index < perRound; index++) {
         const started = performance.now();
         await task();
-        samples[at]?.push(performance.now() - started);
+        roundSamples.push(performance.now() - started);
       }
+      samples[at]?.push(...roundSamples);
+      byRound[at]?.push(median(roundSamples));
     }
   }
-  return samples.map(median);
+  return { medians: samples.map(median), byRound };
+}
+
+/**
+ * "N % of before" as the median of the rounds' own ratios (each round's two medians were taken
+ * minutes, not seconds, apart at most), with the lowest and highest: on a shared machine that is
+ * steadier than the ratio of two overall medians, and the range says how noisy the run was.
+ */
+function percentOfBefore(
+  timings: Timings,
+  task: number,
+  before: number | undefined,
+  unit = "rounds",
+): string {
+  if (before === undefined) return "";
+  const ours = timings.byRound[task] ?? [];
+  const theirs = timings.byRound[before] ?? [];
+  const ratios = ours.map((ms, round) => (ms / (theirs[round] ?? Number.NaN)) * 100);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return `; ${median(ratios).toFixed(0)} % of before (${unit} ${sorted[0]?.toFixed(0)}–${sorted.at(-1)?.toFixed(0)} %)`;
 }
 
 type ProbeFactory = typeof createLinuxUsbProbe;
@@ -386,7 +419,7 @@ type ProbeFactory = typeof createLinuxUsbProbe;
  * yet optimised). Loading the module is not counted. Median of `runs` processes a module,
  * alternating between the modules so a busy spell hits them alike.
  */
-function timeColdScans(modules: string[], root: string, runs: number): number[] {
+function timeColdScans(modules: string[], root: string, runs: number): Timings {
   const script = [
     "const probe = await import(process.argv[1]);",
     'const { performance } = await import("node:perf_hooks");',
@@ -406,10 +439,10 @@ function timeColdScans(modules: string[], root: string, runs: number): number[] 
       samples[at]?.push(ms);
     }
   }
-  return samples.map(median);
+  return { medians: samples.map(median), byRound: samples };
 }
 
-/** The probe as it was at `ref`: that commit's probes/ folder, extracted next to the recording. */
+/** The probe as it was at `ref`: that commit's probes/ folder and package.json, extracted next to the recording. */
 async function baselineProbe(
   ref: string,
   scratch: string,
@@ -421,7 +454,10 @@ async function baselineProbe(
   if (!commit) throw new Error(`--baseline ${ref}: not a commit in ${repo}`);
   const target = join(scratch, "baseline");
   await mkdir(target, { recursive: true });
-  const archive = spawnSync("git", ["-C", repo, "archive", commit, "probes"], {
+  // With its package.json: without one ("type": "module") Node detects each .ts file's module
+  // syntax, and that probe's one scan in a fresh process measured about 12 % slower than the same
+  // code beside a package.json, which flattered the probe being compared.
+  const archive = spawnSync("git", ["-C", repo, "archive", commit, "probes", "package.json"], {
     maxBuffer: 64 * 1024 * 1024,
   });
   const untar = spawnSync("tar", ["-x", "-C", target], { input: archive.stdout });
@@ -463,21 +499,16 @@ async function main(): Promise<void> {
         () => old250.snapshot(),
       );
     }
-    const [inProcess = 0, inProcess250 = 0, first250 = 0, baseline30, baseline250] = await timeInterleaved(
-      tasks,
-      ROUNDS,
-      PER_ROUND,
-      WARMUP,
-    );
-    const ofBefore = (ms: number) =>
-      baseline250 === undefined ? "" : `; ${((ms / baseline250) * 100).toFixed(0)} % of before`;
-    const [cold250 = 0, coldBaseline250] = timeColdScans(
+    const timings = await timeInterleaved(tasks, ROUNDS, PER_ROUND, WARMUP);
+    const [inProcess = 0, inProcess250 = 0, first250 = 0, baseline30, baseline250] = timings.medians;
+    const ofBefore = (task: number) => percentOfBefore(timings, task, baseline ? 4 : undefined);
+    const coldTimings = timeColdScans(
       [join(import.meta.dirname, "../probes/linux/usb-sysfs.ts"), ...(baseline ? [baseline.module] : [])],
       tree250,
       COLD_RUNS,
     );
-    const ofColdBefore = (ms: number) =>
-      coldBaseline250 === undefined ? "" : `; ${((ms / coldBaseline250) * 100).toFixed(0)} % of before`;
+    const [cold250 = 0, coldBaseline250] = coldTimings.medians;
+    const ofColdBefore = () => percentOfBefore(coldTimings, 0, baseline ? 1 : undefined, "pairs");
 
     const innerRun = spawnSync(
       "umockdev-run",
@@ -505,13 +536,13 @@ async function main(): Promise<void> {
         "eca linux-sysfs probe, in process, 250-device tree, every scan after the first (the daemon)",
         devices250,
         format(inProcess250),
-        `${ratio(inProcess250)}${ofBefore(inProcess250)}`,
+        `${ratio(inProcess250)}${ofBefore(1)}`,
       ],
       [
         "the same, first scan of a new probe (`eca scan`)",
         devices250,
         format(first250),
-        `${ratio(first250)}${ofBefore(first250)}`,
+        `${ratio(first250)}${ofBefore(2)}`,
       ],
       ...(baseline
         ? [[`the same at ${baseline.commit} (before)`, devices250, format(baseline250), ratio(baseline250)]]
@@ -520,7 +551,7 @@ async function main(): Promise<void> {
         "the same, the one scan of a fresh process (cold code, as `eca scan` runs it)",
         devices250,
         format(cold250),
-        `${ratio(cold250)}${ofColdBefore(cold250)}`,
+        `${ratio(cold250)}${ofColdBefore()}`,
       ],
       ...(baseline
         ? [
@@ -558,7 +589,7 @@ async function main(): Promise<void> {
     ].join("\n");
     const notes = [
       `Recording: 30 USB devices (2 root hubs, 3 hubs, 25 devices with 1–4 interfaces each), generated by bench/usb-scan.bench.ts.`,
-      `Medians: eca in process over ${ROUNDS * PER_ROUND} runs after ${WARMUP} warm-up runs, in ${ROUNDS} interleaved rounds of ${PER_ROUND} per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; a fresh process over ${COLD_RUNS} processes a probe, alternating, the module's loading not counted; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
+      `Medians: eca in process over ${ROUNDS * PER_ROUND} runs after ${WARMUP} warm-up runs, in ${ROUNDS} interleaved rounds of ${PER_ROUND} per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; a fresh process over ${COLD_RUNS} processes a probe, alternating, the module's loading not counted; "% of before" is the median of the ratios of each round's medians (in process) or of each pair of processes (fresh), with their range; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
       "The recordings have each device's binary `descriptors` (as the kernel and umockdev-record give it), so the probe takes ids, classes, bMaxPower and interface classes from it; the individual attributes are there too, as on a real machine.",
       `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}.`,
       "eca's count includes Type-C ports (none here); lsusb's counts `Bus … Device …` lines.",

@@ -6,10 +6,12 @@ import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { benchRecording } from "../bench/usb-scan.bench.ts";
 import { writeCapture } from "../probes/capture/capture.ts";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { parseDescriptors } from "../probes/linux/usb-sysfs-descriptors.ts";
 import type { UsbObservation } from "../probes/types.ts";
+import { umockdevToTree } from "./tools/umockdev-to-tree.ts";
 
 const scratch = await mkdtemp(join(tmpdir(), "eca-usb-descriptors-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -125,6 +127,16 @@ describe("sysfs descriptors", () => {
     await rm(join(captured, "idVendor"));
     await rm(join(captured, "idProduct"));
     expect(await scanStick(directory)).toEqual(await scanStick(root));
+  });
+
+  it("a replayed capture of the bench tree is the same scan (capture copies every file a first scan reads)", async () => {
+    const root = join(scratch, "bench-30");
+    await umockdevToTree(benchRecording(), root);
+    const directory = join(scratch, "capture-of-bench-30");
+    await writeCapture({ directory, platform: "linux", root });
+    const live = await createLinuxUsbProbe({ root }).snapshot();
+    expect(live.observations).toHaveLength(30);
+    expect(await createLinuxUsbProbe({ root: directory }).snapshot()).toEqual(live);
   });
 
   it("a truncated descriptors file falls back to the attributes, with a warning", async () => {
@@ -252,5 +264,99 @@ describe("what a first scan reads", () => {
     expect((await scanStick(root)).removable).toBeUndefined();
     await writeFile(join(directory, "removable"), "fixed\n");
     expect(await scanStick(root)).toMatchObject({ connectType: "unknown", removable: "fixed" });
+  });
+});
+
+/** A device directory at `path` under sys/devices, linked from sys/bus/usb/devices as `name`. */
+async function makeDevice(
+  root: string,
+  path: string,
+  files: Record<string, string | Buffer>,
+): Promise<string> {
+  const directory = join(root, "sys/devices/pci0000:00/0000:00:14.0", path);
+  await mkdir(directory, { recursive: true });
+  for (const [file, value] of Object.entries(files)) await writeFile(join(directory, file), value);
+  const devices = join(root, "sys/bus/usb/devices");
+  await mkdir(devices, { recursive: true });
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  await symlink(`../../../devices/pci0000:00/0000:00:14.0/${path}`, join(devices, name));
+  return directory;
+}
+
+/** A child of hub 2-1 on `port`, behind a port whose connect_type is unknown (an external hub's). */
+async function makeHubChild(root: string, port: number, removable: string): Promise<void> {
+  const name = `2-1.${port}`;
+  const directory = await makeDevice(root, `usb2/2-1/${name}`, {
+    descriptors: STICK,
+    speed: "480\n",
+    removable: `${removable}\n`,
+  });
+  const portDirectory = join(root, `sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/2-1-port${port}`);
+  await mkdir(portDirectory, { recursive: true });
+  await writeFile(join(portDirectory, "connect_type"), "unknown\n");
+  await symlink(`../2-1:1.0/2-1-port${port}`, join(directory, "port"));
+}
+
+describe("what a first scan knows without reading", () => {
+  // Each test writes a `removable` or `interface` file a kernel would not have made: what the scan
+  // reports shows whether it read the file.
+  it("a root hub's removable is unknown, unread (the kernel sets nothing else for a device without a parent)", async () => {
+    const root = join(scratch, "root-hub-removable");
+    await makeDevice(root, "usb2", { descriptors: STICK, speed: "5000\n", removable: "fixed\n" });
+    expect(await scanStick(root)).toMatchObject({ portPath: "usb2", removable: "unknown" });
+  });
+
+  it("a root hub without a usable descriptors file has its removable read, as before", async () => {
+    const root = join(scratch, "root-hub-no-descriptors");
+    await makeDevice(root, "usb2", {
+      descriptors: STICK.subarray(0, 10),
+      speed: "5000\n",
+      removable: "fixed\n",
+    });
+    expect(await scanStick(root)).toMatchObject({ portPath: "usb2", removable: "fixed" });
+  });
+
+  it("behind unknown ports, one child of a hub that reads unknown makes its siblings unknown, unread (the hub is not compound)", async () => {
+    const root = join(scratch, "simple-hub");
+    await makeDevice(root, "usb2/2-1", { descriptors: STICK, speed: "480\n", removable: "removable\n" });
+    await makeHubChild(root, 1, "unknown");
+    await makeHubChild(root, 2, "removable");
+    const observations = (await createLinuxUsbProbe({ root }).snapshot()).observations as UsbObservation[];
+    const removable = Object.fromEntries(observations.map((o) => [o.portPath, o.removable]));
+    expect(removable).toEqual({ "2-1": "removable", "2-1.1": "unknown", "2-1.2": "unknown" });
+  });
+
+  it("a child of a compound hub (removable or fixed behind an unknown port) leaves its siblings read one by one", async () => {
+    const root = join(scratch, "compound-hub");
+    await makeDevice(root, "usb2/2-1", { descriptors: STICK, speed: "480\n", removable: "removable\n" });
+    await makeHubChild(root, 1, "fixed");
+    await makeHubChild(root, 2, "removable");
+    await makeHubChild(root, 3, "unknown");
+    const observations = (await createLinuxUsbProbe({ root }).snapshot()).observations as UsbObservation[];
+    const removable = Object.fromEntries(observations.map((o) => [o.portPath, o.removable]));
+    expect(removable).toEqual({
+      "2-1": "removable",
+      "2-1.1": "fixed",
+      "2-1.2": "removable",
+      "2-1.3": "unknown",
+    });
+  });
+
+  it("a vendor-specific interface whose descriptors have no iInterface has no name read (the kernel makes no `interface`)", async () => {
+    const vendorSpecific = Buffer.from(STICK);
+    vendorSpecific[32] = 0xff; // bInterfaceClass of interface 0
+    const named = Buffer.from(vendorSpecific);
+    named[35] = 4; // its iInterface
+    for (const [label, descriptors, name] of [
+      ["unnamed", vendorSpecific, undefined],
+      ["named", named, "MTP"],
+    ] as const) {
+      const root = join(scratch, `interface-${label}`);
+      const directory = await makeStick(root, { descriptors });
+      await writeFile(join(directory, "2-1:1.0", "interface"), "MTP\n");
+      expect((await scanStick(root)).interfaces).toEqual([
+        { class: "ff", subclass: "06", protocol: "50", ...(name ? { name } : {}) },
+      ]);
+    }
   });
 });

@@ -13,7 +13,12 @@
 // device descriptor all make the whole file "garbled" (collection then reads the attributes, with a
 // warning), never a partial answer.
 
-import type { RawAttribute, RawUsbInterface, UeventIdentity } from "./usb-sysfs-parse.ts";
+import {
+  interfaceAddress,
+  type RawAttribute,
+  type RawUsbInterface,
+  type UeventIdentity,
+} from "./usb-sysfs-parse.ts";
 
 /** USB 2.0 §9.4 Table 9-5. */
 const DEVICE = 1;
@@ -27,6 +32,8 @@ export interface DescriptorInterface {
   class: number;
   subclass: number;
   protocol: number;
+  /** iInterface: 0 means no name (and sysfs no `interface` attribute). */
+  nameIndex: number;
 }
 
 export interface DescriptorConfiguration {
@@ -93,6 +100,7 @@ export function parseDescriptors(bytes: Uint8Array): UsbDescriptors | { problem:
         class: bytes[at + 5] ?? 0,
         subclass: bytes[at + 6] ?? 0,
         protocol: bytes[at + 7] ?? 0,
+        nameIndex: bytes[at + 8] ?? 0,
       });
     }
     at += length;
@@ -101,7 +109,9 @@ export function parseDescriptors(bytes: Uint8Array): UsbDescriptors | { problem:
 }
 
 const HEX2 = Array.from({ length: 256 }, (_, value) => value.toString(16).padStart(2, "0"));
-const hex2 = (value: number) => ({ text: HEX2[value] as string });
+/** Each byte's attribute as sysfs prints it, made once: a scan needs eight or so a device. */
+const HEX2_ATTRIBUTES: readonly RawAttribute[] = HEX2.map((text) => Object.freeze({ text }));
+const hex2 = (value: number) => HEX2_ATTRIBUTES[value] as RawAttribute;
 const hex4 = (value: number) => ({ text: `${HEX2[value >> 8]}${HEX2[value & 0xff]}` });
 
 /** The five identity attributes, as sysfs would print them. */
@@ -115,12 +125,6 @@ export function identityFromDescriptors(parsed: UsbDescriptors): UeventIdentity 
   };
 }
 
-/** "1-2:1.0" → { configuration: 1, number: 0 }. */
-function interfaceAddress(name: string): { configuration: number; number: number } | undefined {
-  const match = /:(\d+)\.(\d+)$/.exec(name);
-  return match ? { configuration: Number(match[1]), number: Number(match[2]) } : undefined;
-}
-
 /** The configuration the kernel has active, known from the interface directories' names. */
 export function activeConfiguration(
   parsed: UsbDescriptors,
@@ -130,6 +134,19 @@ export function activeConfiguration(
   return first ? parsed.configurations.find((c) => c.value === first.configuration) : undefined;
 }
 
+/** An interface directory's class, subclass and protocol, and whether the kernel can have named it. */
+export type DescribedInterface = Pick<
+  RawUsbInterface,
+  "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"
+> & {
+  /**
+   * False when no alternate setting of the interface has an iInterface: the kernel then makes no
+   * `interface` attribute (drivers/usb/core/sysfs.c usb_create_sysfs_intf_files creates it only for
+   * the current setting's cached string, and usb_cache_string gives none for index 0).
+   */
+  named: boolean;
+};
+
 /**
  * An interface directory's class, subclass and protocol (of its first alternate setting, which is
  * what the kernel shows unless a driver selected another), or undefined when the descriptors do
@@ -138,18 +155,22 @@ export function activeConfiguration(
 export function interfaceClassFromDescriptors(
   configuration: DescriptorConfiguration | undefined,
   name: string,
-): Pick<RawUsbInterface, "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"> | undefined {
+): DescribedInterface | undefined {
   const address = interfaceAddress(name);
   if (!configuration || !address || address.configuration !== configuration.value) return undefined;
   let found: DescriptorInterface | undefined;
+  let named = false;
   for (const entry of configuration.interfaces) {
-    if (entry.number === address.number && (!found || entry.alternate < found.alternate)) found = entry;
+    if (entry.number !== address.number) continue;
+    if (entry.nameIndex !== 0) named = true;
+    if (!found || entry.alternate < found.alternate) found = entry;
   }
   if (!found) return undefined;
   return {
     bInterfaceClass: hex2(found.class),
     bInterfaceSubClass: hex2(found.subclass),
     bInterfaceProtocol: hex2(found.protocol),
+    named,
   };
 }
 

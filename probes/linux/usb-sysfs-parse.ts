@@ -44,19 +44,65 @@ export interface RawUsbDevice {
 /** Interface classes whose iInterface string helps classification (MTP says so only by name). */
 export const INTERFACE_NAME_CLASSES: ReadonlySet<string> = new Set(["06", "ff"]);
 
-const DEVICE_NAME = /^(?:usb(\d+)|(\d+)-(\d+(?:\.\d+)*))$/;
-const INTERFACE_NAME = /^(\d+)-(\d+(?:\.\d+)*):(\d+)\.(\d+)$/;
+// Names are parsed by hand, not by regular expression: a scan parses every name in
+// /sys/bus/usb/devices, and each device's more than once. The grammar is the kernel's (usb.c
+// usb_alloc_dev: "usb<bus>" for a root hub, "<bus>-<port>[.<port>…]" below it; an interface is
+// "<device>:<configuration>.<number>", with "<bus>-0" for a root hub's). Digits are ASCII 0-9.
+
+/** The index after the run of ASCII digits starting at `at` (`at` itself if there is none). */
+function digitsEnd(text: string, at: number): number {
+  let end = at;
+  for (let code = text.charCodeAt(end); code >= 48 && code <= 57; code = text.charCodeAt(++end));
+  return end;
+}
+
+/** Whether `text` from `at` to `end` is digits, then "." and digits, any number of times. */
+function isDottedDigits(text: string, at: number, end: number): boolean {
+  for (let position = at; ; position++) {
+    const digits = digitsEnd(text, position);
+    if (digits === position || digits > end) return false;
+    if (digits === end) return true;
+    if (text.charCodeAt(digits) !== 46) return false;
+    position = digits;
+  }
+}
 
 /** "1-2.3" → { bus: 1, ports: [2, 3] }; "usb1" → { bus: 1, ports: [] }; anything else → undefined. */
 export function parseDeviceName(name: string): { bus: number; ports: number[] } | undefined {
-  const match = DEVICE_NAME.exec(name);
-  if (!match) return undefined;
-  if (match[1] !== undefined) return { bus: Number(match[1]), ports: [] };
-  return { bus: Number(match[2]), ports: (match[3] ?? "").split(".").map(Number) };
+  if (name.startsWith("usb")) {
+    const end = digitsEnd(name, 3);
+    return end > 3 && end === name.length ? { bus: Number(name.slice(3)), ports: [] } : undefined;
+  }
+  const dash = digitsEnd(name, 0);
+  if (dash === 0 || name.charCodeAt(dash) !== 45 || !isDottedDigits(name, dash + 1, name.length))
+    return undefined;
+  return {
+    bus: Number(name.slice(0, dash)),
+    ports: name
+      .slice(dash + 1)
+      .split(".")
+      .map(Number),
+  };
 }
 
 export function isUsbDeviceName(name: string): boolean {
-  return DEVICE_NAME.test(name);
+  if (name.startsWith("usb")) {
+    const end = digitsEnd(name, 3);
+    return end > 3 && end === name.length;
+  }
+  const dash = digitsEnd(name, 0);
+  return dash > 0 && name.charCodeAt(dash) === 45 && isDottedDigits(name, dash + 1, name.length);
+}
+
+/** "1-2:1.10" → { configuration: 1, number: 10 }: the address after the last ":", or undefined. */
+export function interfaceAddress(name: string): { configuration: number; number: number } | undefined {
+  const colon = name.lastIndexOf(":");
+  if (colon === -1) return undefined;
+  const dot = digitsEnd(name, colon + 1);
+  if (dot === colon + 1 || name.charCodeAt(dot) !== 46) return undefined;
+  const end = digitsEnd(name, dot + 1);
+  if (end === dot + 1 || end !== name.length) return undefined;
+  return { configuration: Number(name.slice(colon + 1, dot)), number: Number(name.slice(dot + 1)) };
 }
 
 /**
@@ -64,14 +110,18 @@ export function isUsbDeviceName(name: string): boolean {
  * "1-0:1.0" → "usb1". Undefined for names that are not interfaces.
  */
 export function interfaceOwner(name: string): string | undefined {
-  const match = INTERFACE_NAME.exec(name);
-  if (!match) return undefined;
-  return match[2] === "0" ? `usb${match[1]}` : `${match[1]}-${match[2]}`;
+  const colon = name.indexOf(":");
+  const dash = digitsEnd(name, 0);
+  if (colon === -1 || dash === 0 || name.charCodeAt(dash) !== 45) return undefined;
+  if (name.lastIndexOf(":") !== colon || !isDottedDigits(name, dash + 1, colon) || !interfaceAddress(name))
+    return undefined;
+  const ports = name.slice(dash + 1, colon);
+  return ports === "0" ? `usb${name.slice(0, dash)}` : name.slice(0, colon);
 }
 
 /** The hub port path a device is plugged into: "1-2.3" → "1-2", "1-2" → "usb1"; a root hub → undefined. */
 export function parentPortPath(name: string): string | undefined {
-  if (name.startsWith("usb") || !DEVICE_NAME.test(name)) return undefined;
+  if (name.startsWith("usb") || !isUsbDeviceName(name)) return undefined;
   const dot = name.lastIndexOf(".");
   return dot === -1 ? `usb${name.slice(0, name.indexOf("-"))}` : name.slice(0, dot);
 }
@@ -191,6 +241,15 @@ function textOf(
   return text.slice(0, text.endsWith("\r\n") ? -2 : -1);
 }
 
+function isHex(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    const letter = code | 0x20; // A-F → a-f
+    if (!((code >= 48 && code <= 57) || (letter >= 97 && letter <= 102 && code >= 65))) return false;
+  }
+  return true;
+}
+
 function hexAttribute(
   raw: RawAttribute,
   attribute: string,
@@ -200,10 +259,15 @@ function hexAttribute(
   const text = textOf(raw, attribute, warnings, true);
   if (text === undefined) return undefined;
   const trimmed = text.trim();
-  if (trimmed.length === digits && /^[0-9a-fA-F]+$/.test(trimmed)) return trimmed.toLowerCase();
+  if (trimmed.length === digits && isHex(trimmed)) return trimmed.toLowerCase();
   warnings.add(`${attribute}: ${JSON.stringify(abbreviate(text))} is not ${digits} hex digits`);
   return undefined;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same, every one (replace resets lastIndex)
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 /** A descriptor string (manufacturer, product, serial, interface name), cleaned for display. */
 function stringAttribute(raw: RawAttribute, attribute: string, warnings: Warnings): string | undefined {
@@ -214,11 +278,9 @@ function stringAttribute(raw: RawAttribute, attribute: string, warnings: Warning
     warnings.add(`${attribute}: contains bytes that are not valid UTF-8`);
   }
   // Control characters would garble reports and logs; a NUL usually means a truncated read.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  const controls = /[\u0000-\u001f\u007f]/g;
-  if (controls.test(cleaned)) {
+  if (CONTROL.test(cleaned)) {
     warnings.add(`${attribute}: contains control characters`);
-    cleaned = cleaned.replace(controls, "");
+    cleaned = cleaned.replace(CONTROLS, "");
   }
   cleaned = cleaned.trim();
   if (cleaned.length === 0) {
@@ -372,15 +434,26 @@ export function sortPortPaths(names: string[]): string[] {
   return names.sort((a, b) => comparePortKeys(a, b, parsed.get(a), parsed.get(b)));
 }
 
-const INTERFACE_ADDRESS = /:(\d+)\.(\d+)$/;
-
 /** By configuration, then interface number ("1-2:1.10" after "1-2:1.9"); names that are not addresses by text. */
 function sortInterfaces(interfaces: RawUsbInterface[]): RawUsbInterface[] {
   if (interfaces.length < 2) return interfaces;
-  const keyed = interfaces.map((raw) => ({ raw, address: INTERFACE_ADDRESS.exec(raw.name) }));
-  keyed.sort(({ raw: a, address: left }, { raw: b, address: right }) => {
+  const keyed = interfaces.map((raw) => ({ raw, address: interfaceAddress(raw.name) }));
+  const compare = (
+    { raw: a, address: left }: (typeof keyed)[number],
+    { raw: b, address: right }: (typeof keyed)[number],
+  ) => {
     if (!left || !right) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-    return Number(left[1]) - Number(right[1]) || Number(left[2]) - Number(right[2]);
-  });
+    return left.configuration - right.configuration || left.number - right.number;
+  };
+  // The kernel lists them in order, as a rule: then there is nothing to sort.
+  let sorted = true;
+  for (let index = 1; sorted && index < keyed.length; index++) {
+    const previous = keyed[index - 1] as (typeof keyed)[number];
+    const current = keyed[index] as (typeof keyed)[number];
+    sorted =
+      previous.address !== undefined && current.address !== undefined && compare(previous, current) <= 0;
+  }
+  if (sorted) return interfaces;
+  keyed.sort(compare);
   return keyed.map((entry) => entry.raw);
 }

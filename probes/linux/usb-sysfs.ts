@@ -17,6 +17,7 @@ import {
 import { collectTypecPorts } from "./typec.ts";
 import {
   activeConfiguration,
+  type DescribedInterface,
   identityFromDescriptors,
   interfaceClassFromDescriptors,
   maxPowerFromDescriptors,
@@ -51,35 +52,44 @@ const NO_STRING: RawAttribute = Object.freeze({ missing: true });
 // Fewer reads is what makes a scan fast (each is an open, a read and a close). A device's binary
 // `descriptors` file holds its ids, classes, string indices, bMaxPower and every interface's class:
 // one read instead of a `uevent` (or five identity attributes), a `bMaxPower` and a `modalias` per
-// interface, and a string attribute is not even opened when its index says the device has none.
-// What the file lacks is still read: the strings, speed, the port's connect_type, and removable
-// where connect_type does not decide it.
+// interface, and a string attribute (or an interface's name) is not even opened when its index
+// says the device has none. What the file lacks is still read: the strings, speed, the port's
+// connect_type, and removable where nothing known decides it (collectRemovable).
 // Without the file (a recorded tree that lacks it) the attributes are read as before; with a file
 // that cannot be trusted (truncated, garbled) too, and the device says so in a warning. Paths are
 // joined by concatenation, not path.join (whose normalising showed in profiles): every part is a
 // directory entry's name or a fixed relative path, and the base directory is joined once.
 
-type InterfaceClasses = Pick<
-  RawUsbInterface,
-  "bInterfaceClass" | "bInterfaceSubClass" | "bInterfaceProtocol"
->;
-
 function collectInterface(
   devicesDirectory: string,
   name: string,
-  fromDescriptors: InterfaceClasses | undefined,
+  fromDescriptors: DescribedInterface | undefined,
 ): RawUsbInterface {
   const directory = `${devicesDirectory}/${name}/`;
-  const classes = fromDescriptors ??
-    interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
+  let raw: RawUsbInterface;
+  if (fromDescriptors) {
+    raw = {
+      name,
+      bInterfaceClass: fromDescriptors.bInterfaceClass,
+      bInterfaceSubClass: fromDescriptors.bInterfaceSubClass,
+      bInterfaceProtocol: fromDescriptors.bInterfaceProtocol,
+    };
+  } else {
+    const classes = interfaceClassFromModalias(readAttribute(`${directory}modalias`)) ?? {
       bInterfaceClass: readAttribute(`${directory}bInterfaceClass`),
       bInterfaceSubClass: readAttribute(`${directory}bInterfaceSubClass`),
       bInterfaceProtocol: readAttribute(`${directory}bInterfaceProtocol`),
     };
-  const raw: RawUsbInterface = { name, ...classes };
-  // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the rest.
-  const interfaceClass = classes.bInterfaceClass;
-  if ("text" in interfaceClass && INTERFACE_NAME_CLASSES.has(interfaceClass.text.trim().toLowerCase())) {
+    raw = { name, ...classes };
+  }
+  // Only vendor-specific and still-image interfaces need their name (to recognise MTP): skip the
+  // rest, and those the descriptors say have none.
+  const interfaceClass = raw.bInterfaceClass;
+  if (
+    "text" in interfaceClass &&
+    fromDescriptors?.named !== false &&
+    INTERFACE_NAME_CLASSES.has(interfaceClass.text.trim().toLowerCase())
+  ) {
     raw.interface = readAttribute(`${directory}interface`);
   }
   return raw;
@@ -122,6 +132,48 @@ function removableFromConnectType(connectType: RawAttribute | undefined): RawAtt
     : undefined;
 }
 
+const UNKNOWN_REMOVABLE: RawAttribute = Object.freeze({ text: "unknown\n" });
+
+function isUnknown(attribute: RawAttribute | undefined): boolean {
+  return attribute !== undefined && "text" in attribute && attribute.text.trim() === "unknown";
+}
+
+/**
+ * Hubs a scan has learnt are not compound. Behind a port whose connect_type is unknown the kernel
+ * takes `removable` from the hub descriptor (hub.c set_usb_port_removable): a hub without
+ * HUB_CHAR_COMPOUND in wHubCharacteristics leaves it unknown, a compound hub says removable or
+ * fixed for each port. So once one child of a hub behind an unknown port reads "unknown", the hub
+ * is not compound and its other children behind unknown ports are unknown too, unread. The hub
+ * descriptor itself is not in sysfs, so the first child is always read.
+ */
+type SimpleHubs = Set<string>;
+
+/**
+ * `removable` as the kernel set it, read only where nothing already known decides it: the port's
+ * connect_type (above); a root hub, which has no parent port and which the kernel leaves unknown
+ * (set_usb_port_removable returns after DEVICE_REMOVABLE_UNKNOWN; before Linux 5.15 it was not
+ * called for root hubs and usb_device.removable stayed USB_DEVICE_REMOVABLE_UNKNOWN, since 3.2 where
+ * the attribute appeared); a sibling of
+ * an unknown child of a hub that is not compound (SimpleHubs). The last two only for a device whose
+ * `descriptors` could be used, a tree the kernel wrote: without it the attribute is read as before.
+ */
+function collectRemovable(
+  directory: string,
+  parent: string | undefined,
+  connectType: RawAttribute | undefined,
+  kernelTree: boolean,
+  simpleHubs: SimpleHubs,
+): RawAttribute {
+  const fromPort = removableFromConnectType(connectType);
+  if (fromPort) return fromPort;
+  const behindUnknownPort = parent !== undefined && isUnknown(connectType);
+  if (kernelTree && (parent === undefined || (behindUnknownPort && simpleHubs.has(parent))))
+    return UNKNOWN_REMOVABLE;
+  const read = readAttribute(`${directory}removable`);
+  if (kernelTree && behindUnknownPort && isUnknown(read)) simpleHubs.add(parent);
+  return read;
+}
+
 /** The device's `descriptors`, parsed, or undefined (with a note when the file is there but unusable). */
 function parseRead(
   read: ReturnType<typeof readBinaryAttribute>,
@@ -158,8 +210,10 @@ function collectDevice(
   devicesDirectory: string,
   { directory, read }: DeviceLocation,
   name: string,
+  parent: string | undefined,
   interfaceNames: string[],
   cache: DeviceCache | undefined,
+  simpleHubs: SimpleHubs,
 ): RawUsbDevice {
   let key: string | undefined;
   if (cache && "bytes" in read && read.bytes.length > 0) {
@@ -186,7 +240,7 @@ function collectDevice(
   const connectType = name.startsWith("usb")
     ? undefined
     : collectConnectType(devicesDirectory, directory, name);
-  const removable = removableFromConnectType(connectType) ?? readAttribute(`${directory}removable`);
+  const removable = collectRemovable(directory, parent, connectType, descriptors !== undefined, simpleHubs);
   const interfaces = interfaceNames.map((interfaceName) => {
     const fromDescriptors = interfaceClassFromDescriptors(configuration, interfaceName);
     if (descriptors && !fromDescriptors)
@@ -307,6 +361,7 @@ export async function collectUsbDevices(root: string, cache?: DeviceCache): Prom
   // Sorted, a hub comes before what is plugged into it, so its directory is known by then.
   const deviceNames = sortPortPaths([...devices.keys()]);
   const directories = new Map<string, string>();
+  const simpleHubs: SimpleHubs = new Set();
   const collected = deviceNames.map((name) => {
     const parent = parentPortPath(name);
     const location = locateDevice(
@@ -316,7 +371,15 @@ export async function collectUsbDevices(root: string, cache?: DeviceCache): Prom
       parent === undefined ? undefined : directories.get(parent),
     );
     directories.set(name, location.directory);
-    return collectDevice(devicesDirectory, location, name, interfacesByDevice.get(name) ?? [], cache);
+    return collectDevice(
+      devicesDirectory,
+      location,
+      name,
+      parent,
+      interfacesByDevice.get(name) ?? [],
+      cache,
+      simpleHubs,
+    );
   });
   if (cache) {
     const present = new Set(deviceNames);
