@@ -38,6 +38,7 @@ import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { hostFactsFrom } from "./host-facts.ts";
+import { createIdleCollector } from "./idle-collect.ts";
 import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { authenticatesStatus, serveStatus } from "./status-socket.ts";
@@ -190,9 +191,11 @@ async function start(
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
   let storageProblem: string | null = null;
+  const idleCollector = createIdleCollector();
   started.push(async () => {
     stopped = true;
     clearTimeout(debounce);
+    idleCollector.stop();
     await scanning?.catch(() => undefined);
   });
 
@@ -274,6 +277,8 @@ async function start(
     lastScan = { ...scanTiming(now, began, trigger), unavailable: snapshot.unavailable };
     noteStorage(outbox.check());
     deliverer?.nudge();
+    // Judged, so something changed (or it is the first scan): collect once things are quiet again.
+    idleCollector.activity();
     return report;
   }
 
@@ -434,6 +439,7 @@ async function start(
     async stop() {
       stopped = true;
       clearTimeout(debounce);
+      idleCollector.stop();
       clearInterval(pollTimer);
       clearInterval(heartbeatTimer);
       await scanning?.catch(() => undefined);
