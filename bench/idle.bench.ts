@@ -463,7 +463,7 @@ try {
     const report = [
       "# Idle agent beside a bare Node and usbguard-daemon, and memory after churn",
       "",
-      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch} --events ${events} --event-batch ${eventBatch}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch} --events ${events} --event-batch ${eventBatch}${(values.against ?? []).map((other) => ` --against ${other}`).join("")}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
       "",
       `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all sampled together once a second (RSS: median of the samples).`,
       "",
