@@ -109,6 +109,9 @@ async function start(
   started: (() => Promise<void> | void)[],
 ): Promise<RunningDaemon> {
   const startedAt = new Date();
+  // Start-up, judged scans and delivered batches are activity; quiet after them, one collection.
+  const idleCollector = createIdleCollector();
+  started.push(() => idleCollector.stop());
   const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
   const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
   const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
@@ -171,7 +174,13 @@ async function start(
     });
     // Every enqueue here is followed by a nudge, so the deliverer's idle look for events it was not
     // told about is a backstop: once a minute, not every 5 s (an idle agent should stay asleep).
-    deliverer = startDeliverer({ outbox, sink, logger, idlePollMs: DELIVERER_IDLE_POLL_MS });
+    deliverer = startDeliverer({
+      outbox,
+      sink,
+      logger,
+      idlePollMs: DELIVERER_IDLE_POLL_MS,
+      onDelivered: () => idleCollector.activity(),
+    });
     const running = deliverer;
     started.push(() => running.stop());
   } else {
@@ -191,11 +200,9 @@ async function start(
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
   let storageProblem: string | null = null;
-  const idleCollector = createIdleCollector();
   started.push(async () => {
     stopped = true;
     clearTimeout(debounce);
-    idleCollector.stop();
     await scanning?.catch(() => undefined);
   });
 

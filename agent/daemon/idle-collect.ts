@@ -1,14 +1,15 @@
 // One thorough garbage collection once the daemon's work has settled: after start-up (policy,
-// configuration, the first scan, the first delivery) and after a burst of changes. V8 collects an
-// idle process that stopped allocating no further than its allocation limits made it, so the
-// garbage of start-up stays in old-generation pages it never gives back; a "last-resort" collection
-// (V8's CollectAllAvailableGarbage: full collections until nothing more is freed, compacting, then
-// empty pages returned to the system) brings the idle daemon 2.2 MB lower, for ~30 ms of CPU
-// (bench/idle.bench.ts, BENCHMARKS.md Footprint).
+// configuration, the first scan, the first delivery), after a burst of changes and after a
+// delivery (a heartbeat's too). V8 collects a process that stopped allocating no further than its
+// allocation limits made it, so start-up's garbage stays in old-generation pages for minutes; a
+// "last-resort" collection (V8's CollectAllAvailableGarbage: full collections until nothing more is
+// freed, compacting, empty pages returned to the system) brings the idle daemon 2.2 MB lower in
+// its first minutes and 0.6-1.4 MB after three, when V8 has partly caught up by itself, for ~30 ms
+// of CPU (bench/idle.bench.ts, BENCHMARKS.md Footprint).
 //
 // It needs V8's gc() (`--expose-gc` in the executable's execArgv, packaging/build-sea.ts): without
 // it (`node agent/bin/eca.ts run`, tests) this does nothing. Polls that find nothing new are not
-// activity, so an idle daemon collects once and then never again until something changes.
+// activity, so an idle daemon collects once and then not again until something changes.
 
 /** Quiet this long after the last change, then collect. */
 export const IDLE_COLLECT_DELAY_MS = 5_000;
