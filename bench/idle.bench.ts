@@ -467,6 +467,14 @@ try {
       "",
       `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all sampled together once a second (RSS: median of the samples).`,
       "",
+      `Every agent runs under the systemd unit's environment (packaging/linux/eca.service: ${Object.entries(
+        unitEnvironment(),
+      )
+        .map(([name, value]) => `${name}=${value}`)
+        .join(
+          ", ",
+        )}); ECA_LOG_LEVEL=error here); the bare node without it (MALLOC_MMAP_THRESHOLD_ leaves a bare node's idle RSS where it is).`,
+      "",
       "| what runs | idle RSS | vs bare node | idle CPU, one core | wake-ups (quarter-seconds with any thread running) | context switches |",
       "| --- | ---: | ---: | ---: | ---: | ---: |",
       ...rows(),
