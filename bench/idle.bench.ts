@@ -21,7 +21,9 @@
 // once allocation stops).
 //
 // Usage: npx node bench/idle.bench.ts [--binary dist/eca] [--seconds 30] [--settle 15] [--cycles 1000] [--batch 250]
-//          [--events 10000] [--event-batch 1000]
+//          [--events 10000] [--event-batch 1000] [--against other/eca ...]
+// (--against: another build idling beside the agent in the same window, on its own copy of the
+// laptop; sampled like the others, left out of the churn)
 // (--cycles 0: the idle part alone, printed, not written)
 // Writes bench/results/idle.md.
 
@@ -59,6 +61,7 @@ const { values } = parseArgs({
     events: { type: "string", default: "10000" },
     "event-batch": { type: "string", default: "1000" },
     settle: { type: "string", default: "15" },
+    against: { type: "string", multiple: true },
   },
 });
 const seconds = Number(values.seconds);
@@ -210,35 +213,6 @@ const receiver = await startReceiver({ pki, requireClientCert: true });
 const bluez = await startMockBluez();
 try {
   await populateBluez(bluez);
-  const root = join(dir, "root");
-  cpSync(join(repo, "examples/laptop-with-phone-and-stick"), root, {
-    recursive: true,
-    verbatimSymlinks: true,
-  });
-  mkdirSync(join(root, "dev/bus/usb/001"), { recursive: true });
-  const socket = join(dir, "eca.sock");
-  const configFile = join(dir, "config.yaml");
-  // The default configuration: only what says where things are (no pollIntervalSeconds).
-  writeFileSync(
-    configFile,
-    [
-      "endpoint:",
-      `  url: ${receiver.url}`,
-      `  caFile: ${pki.caFile}`,
-      `  certFile: ${pki.clientCertFile}`,
-      `  keyFile: ${pki.clientKeyFile}`,
-      `stateDir: ${join(dir, "state")}`,
-      `socketPath: ${socket}`,
-      `root: ${root}`,
-      "backends: [linux-sysfs, bluez-dbus, bluez-store]",
-      "",
-    ].join("\n"),
-  );
-  const [command, args] = values.binary
-    ? [resolve(values.binary), ["run", "--config", configFile]]
-    : [process.execPath, [join(repo, "agent/bin/eca.ts"), "run", "--config", configFile]];
-  dropFromPageCache(realpathSync(command));
-  dropFromPageCache(process.execPath);
   // The daemon as shipped: the systemd unit's Environment= lines (glibc's fixed mmap threshold).
   const env = {
     ...process.env,
@@ -246,8 +220,48 @@ try {
     ECA_LOG_LEVEL: "error",
     DBUS_SYSTEM_BUS_ADDRESS: bluez.address,
   };
-  const agent = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"], env });
-  children.push(agent);
+  /** An agent on its own copy of the recorded laptop, state and socket, delivering to the receiver. */
+  function startAgent(binary: string | undefined, name: string) {
+    const home = join(dir, name);
+    const root = join(home, "root");
+    cpSync(join(repo, "examples/laptop-with-phone-and-stick"), root, {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    mkdirSync(join(root, "dev/bus/usb/001"), { recursive: true });
+    const socket = join(home, "eca.sock");
+    const configFile = join(home, "config.yaml");
+    // The default configuration: only what says where things are (no pollIntervalSeconds).
+    writeFileSync(
+      configFile,
+      [
+        "endpoint:",
+        `  url: ${receiver.url}`,
+        `  caFile: ${pki.caFile}`,
+        `  certFile: ${pki.clientCertFile}`,
+        `  keyFile: ${pki.clientKeyFile}`,
+        `stateDir: ${join(home, "state")}`,
+        `socketPath: ${socket}`,
+        `root: ${root}`,
+        "backends: [linux-sysfs, bluez-dbus, bluez-store]",
+        "",
+      ].join("\n"),
+    );
+    const [command, args] = binary
+      ? [resolve(binary), ["run", "--config", configFile]]
+      : [process.execPath, [join(repo, "agent/bin/eca.ts"), "run", "--config", configFile]];
+    dropFromPageCache(realpathSync(command));
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"], env });
+    children.push(child);
+    return { root, socket, child };
+  }
+  dropFromPageCache(process.execPath);
+  const { root, socket, child: agent } = startAgent(values.binary, "agent");
+  // Other builds beside it in the same window (--against), idle only: a cut measured side by side.
+  const others = (values.against ?? []).map((binary, i) => ({
+    binary,
+    ...startAgent(binary, `against-${i}`),
+  }));
   const bare = spawn(process.execPath, ["-e", "setTimeout(() => {}, 2 ** 31 - 1)"], { stdio: "ignore" });
   children.push(bare);
 
@@ -289,9 +303,11 @@ try {
     }
   } else usbguardNote.push("usbguard-daemon not installed (apt-get install usbguard)");
 
-  for (let i = 0; i < 200; i++) {
-    if ((await requestStatus(socket, 200)).running) break;
-    await sleep(50);
+  for (const waited of [socket, ...others.map((other) => other.socket)]) {
+    for (let i = 0; i < 200; i++) {
+      if ((await requestStatus(waited, 200)).running) break;
+      await sleep(50);
+    }
   }
   // Past start-up work, the first delivery and the garbage collections that follow them (V8's
   // memory reducer collects a few times in the seconds after allocation stops): the steady idle.
@@ -302,6 +318,10 @@ try {
       pid: agent.pid as number,
     },
     { label: "bare node (`node -e` idling)", pid: bare.pid as number },
+    ...others.map((other) => ({
+      label: `eca run (${other.binary}), beside it`,
+      pid: other.child.pid as number,
+    })),
     ...(usbguardPid ? [{ label: "usbguard-daemon (under umockdev-run)", pid: usbguardPid }] : []),
   ].map((t) => {
     const wake0 = wakeUps(t.pid);
@@ -443,9 +463,17 @@ try {
     const report = [
       "# Idle agent beside a bare Node and usbguard-daemon, and memory after churn",
       "",
-      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch} --events ${events} --event-batch ${eventBatch}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
+      `\`npx node bench/idle.bench.ts${values.binary ? ` --binary ${values.binary}` : ""} --seconds ${seconds} --settle ${values.settle} --cycles ${cycles} --batch ${batch} --events ${events} --event-batch ${eventBatch}${(values.against ?? []).map((other) => ` --against ${other}`).join("")}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}-${process.arch}.`,
       "",
-      `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all three sampled together once a second (RSS: median of the samples).`,
+      `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all sampled together once a second (RSS: median of the samples).`,
+      "",
+      `Every agent runs under the systemd unit's environment (packaging/linux/eca.service: ${Object.entries(
+        unitEnvironment(),
+      )
+        .map(([name, value]) => `${name}=${value}`)
+        .join(
+          ", ",
+        )}); ECA_LOG_LEVEL=error here); the bare node without it (MALLOC_MMAP_THRESHOLD_ leaves a bare node's idle RSS where it is).`,
       "",
       "| what runs | idle RSS | vs bare node | idle CPU, one core | wake-ups (quarter-seconds with any thread running) | context switches |",
       "| --- | ---: | ---: | ---: | ---: | ---: |",

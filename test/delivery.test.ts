@@ -7,7 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Deliverer, startDeliverer } from "../agent/delivery/deliverer.ts";
-import { createHttpSink, type EndpointConfig, type HttpSink } from "../agent/delivery/http-sink.ts";
+import {
+  createHttpSink,
+  type EndpointConfig,
+  GZIP_THRESHOLD_BYTES,
+  type HttpSink,
+} from "../agent/delivery/http-sink.ts";
 import { silentLogger } from "../agent/log.ts";
 import { type NewEvent, type Outbox, openOutbox } from "../agent/outbox/outbox.ts";
 import { startConnectProxy } from "./helpers/connect-proxy.ts";
@@ -175,6 +180,28 @@ describe("delivery over mutual TLS", () => {
     for (const event of events) expect(acknowledged.has(event.uid)).toBe(true);
     expect(acknowledged.has(huge.uid)).toBe(false);
     expect(outbox.stats()).toMatchObject({ depth: 0, deadLetters: 1 });
+  });
+
+  it("sends a start-up-sized batch uncompressed, so the idle daemon never loads node:zlib", async () => {
+    // 18 events of ~3.5 KiB (what a daemon sends when it starts) stay under GZIP_THRESHOLD_BYTES.
+    receiver = await startReceiver({ pki });
+    const events = enqueue(18, 3500);
+    const delivered: number[] = [];
+    deliverer = startDeliverer({
+      outbox,
+      sink: sink(),
+      logger,
+      retry: fastRetry,
+      idlePollMs: 50,
+      // The daemon's idle collection counts each accepted batch as activity.
+      onDelivered: (count) => delivered.push(count),
+    });
+    await deliverer.drained();
+    expectAllDelivered(events);
+    expect(delivered).toEqual([18]);
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]?.wireBytes).toBeLessThan(GZIP_THRESHOLD_BYTES);
+    expect(receiver.requests[0]?.headers["content-encoding"]).toBeUndefined();
   });
 
   it("dead-letters a batch the endpoint rejects with 400, and carries on", async () => {

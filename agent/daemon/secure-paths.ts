@@ -8,8 +8,8 @@
 // it has not checked. (The same rules as OpenSSH's StrictModes and sudo's secure_path checks.)
 
 import { closeSync, constants, fchmodSync, lstatSync, openSync, type Stats } from "node:fs";
-import { lstat, mkdir, open, realpath, unlink } from "node:fs/promises";
 import { dirname, join, parse, resolve } from "node:path";
+import { lstat, mkdir, open, realpath, unlink } from "./async-fs.ts";
 
 /** A path the agent must not use as it is, with what to do about it. */
 export class InsecurePathError extends Error {

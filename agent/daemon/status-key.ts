@@ -6,9 +6,9 @@
 
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { lstat, open, rm } from "./async-fs.ts";
 import { type AclTool, aclProblem, icaclsTool, restrictCommand } from "./windows-acl.ts";
 
 export const STATUS_KEY_FILE = "status.key";

@@ -8,11 +8,11 @@
 // first is retried until it is free.
 
 import { randomBytes } from "node:crypto";
-import { chmod, lchown, lstat, readFile } from "node:fs/promises";
 import { createConnection, Server, type Socket } from "node:net";
 import type { StatusChannelHealth } from "../events/ocsf.ts";
 import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
+import { chmod, lchown, lstat, readFile } from "./async-fs.ts";
 import { InsecurePathError, secureSocketDir } from "./secure-paths.ts";
 import { MAX_STATUS_BYTES, requestAuthenticated, type ServerKey, serveAuthenticated } from "./status-auth.ts";
 import {

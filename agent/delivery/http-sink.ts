@@ -38,7 +38,7 @@ export interface EndpointConfig {
   keyFile?: string;
   /** Whole-request timeout. Default 30 s. */
   timeoutMs?: number;
-  /** Bodies larger than this are gzip-encoded. Default 4 KiB. */
+  /** Bodies larger than this are gzip-encoded. Default 64 KiB (GZIP_THRESHOLD_BYTES). */
   gzipThresholdBytes?: number;
   /** Splunk HEC: index, source, sourcetype and the indexer acknowledgement timing (splunk-hec.ts). */
   hec?: HecConfig;
@@ -73,7 +73,14 @@ interface Credentials {
 // `eca scan`, never pay for them; an https endpoint loads only `node:https`.
 const httpsModule = () => process.getBuiltinModule("node:https") as typeof https;
 const httpModule = () => process.getBuiltinModule("node:http") as typeof http;
-// node:zlib too (~2 MB of RSS): only a body over the gzip threshold needs it.
+// node:zlib too: only a body over the gzip threshold needs it. Loading it loads fifteen built-in
+// modules (Node 26's zlib brings its zip archive modules), 0.9 MB of the idle daemon's RSS for the
+// rest of its life (bench/idle.bench.ts, BENCHMARKS.md Footprint). So the threshold is 64 KiB,
+// about 18 OCSF events of ~3.5 KiB: what a laptop sends when the daemon starts (7 events, 24 KiB,
+// on the bench's recorded laptop) and the events of a day go uncompressed, some KiB more upload
+// each time; a backlog after an outage or a burst of attaches is still compressed (a full batch of
+// 500 events is ~1.7 MB of JSON).
+export const GZIP_THRESHOLD_BYTES = 64 * 1024;
 let gzipPromise: ((data: Buffer) => Promise<Buffer>) | undefined;
 const gzip = (data: Buffer) => {
   gzipPromise ??= promisify((process.getBuiltinModule("node:zlib") as typeof zlib).gzip);
@@ -88,7 +95,7 @@ export function createHttpSink(config: EndpointConfig, options: HttpSinkOptions)
   if (config.format === "syslog") throw new Error("format syslog needs the syslog sink (create-sink.ts)");
   const format: WireFormat = config.format ?? "ocsf";
   const timeoutMs = config.timeoutMs ?? 30_000;
-  const gzipThreshold = config.gzipThresholdBytes ?? 4096;
+  const gzipThreshold = config.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES;
   const files = [config.tokenFile, config.caFile, config.certFile, config.keyFile].filter(
     (file): file is string => file !== undefined,
   );

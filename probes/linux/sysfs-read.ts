@@ -10,9 +10,21 @@
 // So: list directories with opendir only, learn types from Dirents, never stat. opendirSync and
 // readlinkSync end in the same libc calls (opendir/readdir, readlink) and are intercepted too.
 
-import { closeSync, constants, opendirSync, openSync, readlinkSync, readSync } from "node:fs";
-import { opendir } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  opendir as opendirCallback,
+  opendirSync,
+  openSync,
+  readlinkSync,
+  readSync,
+} from "node:fs";
+import { promisify } from "node:util";
 import type { RawAttribute } from "./usb-sysfs-parse.ts";
+
+// The same opendir(3) as fs.promises.opendir, without loading node:fs/promises (and the nine
+// built-in modules it brings) into the daemon: agent/daemon/async-fs.ts.
+const opendir = promisify(opendirCallback);
 
 export interface DirectoryEntry {
   name: string;
