@@ -40,7 +40,6 @@ import type { ScanReport } from "../report.ts";
 import { collect, judgeSnapshot, openProbes } from "../scan.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { hostFactsFrom } from "./host-facts.ts";
-import { createIdleCollector } from "./idle-collect.ts";
 import { openPolicySource, type PolicySource, policySourceOptions } from "./policy-source.ts";
 import { checkStateFiles, secureAgentPaths } from "./secure-paths.ts";
 import { authenticatesStatus, serveStatus, statusChannelHealth } from "./status-socket.ts";
@@ -111,9 +110,6 @@ async function start(
   started: (() => Promise<void> | void)[],
 ): Promise<RunningDaemon> {
   const startedAt = new Date();
-  // Start-up, judged scans and delivered batches are activity; quiet after them, one collection.
-  const idleCollector = createIdleCollector();
-  started.push(() => idleCollector.stop());
   const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
   const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
   const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
@@ -181,7 +177,6 @@ async function start(
       sink,
       logger,
       idlePollMs: DELIVERER_IDLE_POLL_MS,
-      onDelivered: () => idleCollector.activity(),
     });
     const running = deliverer;
     started.push(() => running.stop());
@@ -289,8 +284,6 @@ async function start(
     lastScan = scanTiming(now, began, trigger, snapshot);
     noteStorage(outbox.check());
     deliverer?.nudge();
-    // Judged, so something changed (or it is the first scan): collect once things are quiet again.
-    idleCollector.activity();
     return report;
   }
 
@@ -468,7 +461,6 @@ async function start(
     async stop() {
       stopped = true;
       clearTimeout(debounce);
-      idleCollector.stop();
       clearInterval(pollTimer);
       clearInterval(heartbeatTimer);
       await scanning?.catch(() => undefined);

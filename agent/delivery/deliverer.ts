@@ -36,8 +36,6 @@ export interface DelivererOptions {
   stopGraceMs?: number;
   now?: () => number;
   random?: () => number;
-  /** After each batch the endpoint accepted (the daemon's idle collection counts it as activity). */
-  onDelivered?: (events: number) => void;
 }
 
 export interface DelivererState {
@@ -160,7 +158,6 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
         outbox.ack(seqs);
         state.lastDeliveryAt = now();
         state.deliveredSinceStart += batch.length;
-        options.onDelivered?.(batch.length);
         state.consecutiveFailures = 0;
         state.nextAttemptAt = null;
         // A delivery that works again is no longer failing: `eca status` must not keep the old error.
