@@ -442,6 +442,85 @@ function timeColdScans(modules: string[], root: string, runs: number): Timings {
   return { medians: samples.map(median), byRound: samples };
 }
 
+// Run by `node -e` with: the probe's bundle, its code cache, a tree. The bundle is compiled exactly
+// as agent/bin/eca-sea.cjs compiles the program (one CommonJS function, vm.Script).
+const COMPILE_BUNDLE = `const fs = require("node:fs"), vm = require("node:vm");
+const [bundle, cache, tree] = process.argv.slice(1);
+const source = "(function (exports, require, module) {" + fs.readFileSync(bundle, "utf8") + "\\n})";
+const options = { filename: bundle };
+if (fs.existsSync(cache)) options.cachedData = fs.readFileSync(cache);
+const script = new vm.Script(source, options);
+if (script.cachedDataRejected) throw new Error(cache + ": code cache rejected");
+const module = { exports: {} };
+script.runInThisContext()(module.exports, require, module);`;
+
+/**
+ * One scan in a fresh process as the single executable runs it: the probe bundled into one
+ * CommonJS script (esbuild) and compiled with a V8 code cache made after a scan of `warmTree` (what
+ * packaging/code-cache.ts does for the whole program with the example laptop), so its functions
+ * start compiled but not optimised. The same for every module compared; loading not counted.
+ */
+async function timeCachedScans(
+  modules: string[],
+  tree: string,
+  warmTree: string,
+  runs: number,
+  scratch: string,
+): Promise<Timings> {
+  const { build } = await import("esbuild");
+  const prepared: { bundle: string; cache: string }[] = [];
+  for (const [at, module] of modules.entries()) {
+    const bundle = join(scratch, `cached-probe-${at}.cjs`);
+    const cache = join(scratch, `cached-probe-${at}.cache`);
+    await build({
+      entryPoints: [module],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node26",
+      outfile: bundle,
+      logLevel: "silent",
+    });
+    const make = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `${COMPILE_BUNDLE}
+module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => { fs.writeFileSync(cache, script.createCachedData()); process.exit(0); });`,
+        bundle,
+        cache,
+        warmTree,
+      ],
+      { encoding: "utf8" },
+    );
+    if (make.status !== 0) throw new Error(`code cache of ${module}: ${make.stderr}`);
+    prepared.push({ bundle, cache });
+  }
+  const samples: number[][] = modules.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    for (const [at, { bundle, cache }] of prepared.entries()) {
+      const child = spawnSync(
+        process.execPath,
+        [
+          "-e",
+          `${COMPILE_BUNDLE}
+const started = performance.now();
+module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => process.stdout.write(String(performance.now() - started)));`,
+          bundle,
+          cache,
+          tree,
+        ],
+        { encoding: "utf8" },
+      );
+      const ms = Number(child.stdout);
+      if (child.status !== 0 || !Number.isFinite(ms))
+        throw new Error(`cached scan of ${bundle}: ${child.stderr}`);
+      samples[at]?.push(ms);
+    }
+  }
+  return { medians: samples.map(median), byRound: samples };
+}
+
 /** The probe as it was at `ref`: that commit's probes/ folder and package.json, extracted next to the recording. */
 async function baselineProbe(
   ref: string,
@@ -509,6 +588,15 @@ async function main(): Promise<void> {
     );
     const [cold250 = 0, coldBaseline250] = coldTimings.medians;
     const ofColdBefore = () => percentOfBefore(coldTimings, 0, baseline ? 1 : undefined, "pairs");
+    const cachedTimings = await timeCachedScans(
+      [join(import.meta.dirname, "../probes/linux/usb-sysfs.ts"), ...(baseline ? [baseline.module] : [])],
+      tree250,
+      join(import.meta.dirname, "../examples/laptop-with-phone-and-stick"),
+      COLD_RUNS,
+      scratch,
+    );
+    const [cached250 = 0, cachedBaseline250] = cachedTimings.medians;
+    const ofCachedBefore = () => percentOfBefore(cachedTimings, 0, baseline ? 1 : undefined, "pairs");
 
     const innerRun = spawnSync(
       "umockdev-run",
@@ -548,7 +636,7 @@ async function main(): Promise<void> {
         ? [[`the same at ${baseline.commit} (before)`, devices250, format(baseline250), ratio(baseline250)]]
         : []),
       [
-        "the same, the one scan of a fresh process (cold code, as `eca scan` runs it)",
+        "the same, the one scan of a fresh process, its code compiled on first call (`node agent/bin/eca.ts scan`)",
         devices250,
         format(cold250),
         `${ratio(cold250)}${ofColdBefore()}`,
@@ -560,6 +648,22 @@ async function main(): Promise<void> {
               devices250,
               format(coldBaseline250),
               ratio(coldBaseline250),
+            ],
+          ]
+        : []),
+      [
+        "the same, the one scan of a fresh process from a build-time code cache (as the executable's `eca scan` runs it)",
+        devices250,
+        format(cached250),
+        `${ratio(cached250)}${ofCachedBefore()}`,
+      ],
+      ...(baseline
+        ? [
+            [
+              `the same at ${baseline.commit} (before)`,
+              devices250,
+              format(cachedBaseline250),
+              ratio(cachedBaseline250),
             ],
           ]
         : []),
@@ -589,7 +693,7 @@ async function main(): Promise<void> {
     ].join("\n");
     const notes = [
       `Recording: 30 USB devices (2 root hubs, 3 hubs, 25 devices with 1–4 interfaces each), generated by bench/usb-scan.bench.ts.`,
-      `Medians: eca in process over ${ROUNDS * PER_ROUND} runs after ${WARMUP} warm-up runs, in ${ROUNDS} interleaved rounds of ${PER_ROUND} per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; a fresh process over ${COLD_RUNS} processes a probe, alternating, the module's loading not counted; "% of before" is the median of the ratios of each round's medians (in process) or of each pair of processes (fresh), with their range; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
+      `Medians: eca in process over ${ROUNDS * PER_ROUND} runs after ${WARMUP} warm-up runs, in ${ROUNDS} interleaved rounds of ${PER_ROUND} per probe and tree${baseline ? ` (the probe at ${baseline.commit} taken from git into the same process)` : ""}; a fresh process over ${COLD_RUNS} processes a probe, alternating, the module's loading (and compiling) not counted, the code-cache rows' cache made by a scan of examples/laptop-with-phone-and-stick as the executable's is; "% of before" is the median of the ratios of each round's medians (in process) or of each pair of processes (fresh), with their range; under umockdev 200 after 50; lsusb and systeminformation over 20 runs after 3.`,
       "The recordings have each device's binary `descriptors` (as the kernel and umockdev-record give it), so the probe takes ids, classes, bMaxPower and interface classes from it; the individual attributes are there too, as on a real machine.",
       `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}.`,
       "eca's count includes Type-C ports (none here); lsusb's counts `Bus … Device …` lines.",

@@ -44,65 +44,28 @@ export interface RawUsbDevice {
 /** Interface classes whose iInterface string helps classification (MTP says so only by name). */
 export const INTERFACE_NAME_CLASSES: ReadonlySet<string> = new Set(["06", "ff"]);
 
-// Names are parsed by hand, not by regular expression: a scan parses every name in
-// /sys/bus/usb/devices, and each device's more than once. The grammar is the kernel's (usb.c
-// usb_alloc_dev: "usb<bus>" for a root hub, "<bus>-<port>[.<port>…]" below it; an interface is
-// "<device>:<configuration>.<number>", with "<bus>-0" for a root hub's). Digits are ASCII 0-9.
-
-/** The index after the run of ASCII digits starting at `at` (`at` itself if there is none). */
-function digitsEnd(text: string, at: number): number {
-  let end = at;
-  for (let code = text.charCodeAt(end); code >= 48 && code <= 57; code = text.charCodeAt(++end));
-  return end;
-}
-
-/** Whether `text` from `at` to `end` is digits, then "." and digits, any number of times. */
-function isDottedDigits(text: string, at: number, end: number): boolean {
-  for (let position = at; ; position++) {
-    const digits = digitsEnd(text, position);
-    if (digits === position || digits > end) return false;
-    if (digits === end) return true;
-    if (text.charCodeAt(digits) !== 46) return false;
-    position = digits;
-  }
-}
+// The kernel's names (usb.c usb_alloc_dev): "usb<bus>" for a root hub, "<bus>-<port>[.<port>…]"
+// below it; an interface is "<device>:<configuration>.<number>", with "<bus>-0" for a root hub's.
+const DEVICE_NAME = /^(?:usb(\d+)|(\d+)-(\d+(?:\.\d+)*))$/;
+const INTERFACE_NAME = /^(\d+)-(\d+(?:\.\d+)*):(\d+)\.(\d+)$/;
+const INTERFACE_ADDRESS = /:(\d+)\.(\d+)$/;
 
 /** "1-2.3" → { bus: 1, ports: [2, 3] }; "usb1" → { bus: 1, ports: [] }; anything else → undefined. */
 export function parseDeviceName(name: string): { bus: number; ports: number[] } | undefined {
-  if (name.startsWith("usb")) {
-    const end = digitsEnd(name, 3);
-    return end > 3 && end === name.length ? { bus: Number(name.slice(3)), ports: [] } : undefined;
-  }
-  const dash = digitsEnd(name, 0);
-  if (dash === 0 || name.charCodeAt(dash) !== 45 || !isDottedDigits(name, dash + 1, name.length))
-    return undefined;
-  return {
-    bus: Number(name.slice(0, dash)),
-    ports: name
-      .slice(dash + 1)
-      .split(".")
-      .map(Number),
-  };
+  const match = DEVICE_NAME.exec(name);
+  if (!match) return undefined;
+  if (match[1] !== undefined) return { bus: Number(match[1]), ports: [] };
+  return { bus: Number(match[2]), ports: (match[3] ?? "").split(".").map(Number) };
 }
 
 export function isUsbDeviceName(name: string): boolean {
-  if (name.startsWith("usb")) {
-    const end = digitsEnd(name, 3);
-    return end > 3 && end === name.length;
-  }
-  const dash = digitsEnd(name, 0);
-  return dash > 0 && name.charCodeAt(dash) === 45 && isDottedDigits(name, dash + 1, name.length);
+  return DEVICE_NAME.test(name);
 }
 
 /** "1-2:1.10" → { configuration: 1, number: 10 }: the address after the last ":", or undefined. */
 export function interfaceAddress(name: string): { configuration: number; number: number } | undefined {
-  const colon = name.lastIndexOf(":");
-  if (colon === -1) return undefined;
-  const dot = digitsEnd(name, colon + 1);
-  if (dot === colon + 1 || name.charCodeAt(dot) !== 46) return undefined;
-  const end = digitsEnd(name, dot + 1);
-  if (end === dot + 1 || end !== name.length) return undefined;
-  return { configuration: Number(name.slice(colon + 1, dot)), number: Number(name.slice(dot + 1)) };
+  const match = INTERFACE_ADDRESS.exec(name);
+  return match ? { configuration: Number(match[1]), number: Number(match[2]) } : undefined;
 }
 
 /**
@@ -110,13 +73,9 @@ export function interfaceAddress(name: string): { configuration: number; number:
  * "1-0:1.0" → "usb1". Undefined for names that are not interfaces.
  */
 export function interfaceOwner(name: string): string | undefined {
-  const colon = name.indexOf(":");
-  const dash = digitsEnd(name, 0);
-  if (colon === -1 || dash === 0 || name.charCodeAt(dash) !== 45) return undefined;
-  if (name.lastIndexOf(":") !== colon || !isDottedDigits(name, dash + 1, colon) || !interfaceAddress(name))
-    return undefined;
-  const ports = name.slice(dash + 1, colon);
-  return ports === "0" ? `usb${name.slice(0, dash)}` : name.slice(0, colon);
+  const match = INTERFACE_NAME.exec(name);
+  if (!match) return undefined;
+  return match[2] === "0" ? `usb${match[1]}` : `${match[1]}-${match[2]}`;
 }
 
 /** The hub port path a device is plugged into: "1-2.3" → "1-2", "1-2" → "usb1"; a root hub → undefined. */
