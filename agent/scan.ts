@@ -1,7 +1,6 @@
 // One scan: probes → observations → classification → verdicts → report. Probes are the only I/O;
 // everything after `collect` is pure, so the daemon and `eca scan` share it.
 
-import { hostname } from "node:os";
 import { evaluate } from "../policy/evaluate.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import { classifyAll } from "../probes/classify/classify.ts";
@@ -11,8 +10,8 @@ import { mergeUsbObservations } from "../probes/merge-usb.ts";
 import type { Probe, ProbeOptions } from "../probes/probe.ts";
 import type { BluetoothObservation, Observation, Snapshot, UsbObservation } from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
+import { localHostname as hostname } from "./events/host-name.ts";
 import { buildReport, type ScanReport, unobservedBuses } from "./report.ts";
-
 import { AGENT_VERSION } from "./version.ts";
 
 export async function openProbes(backends: string[], options: ProbeOptions): Promise<Probe[]> {
