@@ -1,3 +1,4 @@
+import { isoTimestamp } from "../policy/iso-time.ts";
 import type { DeviceVerdict, Evaluation, Finding, LoadedPolicy } from "../policy/types.ts";
 import { backendBuses } from "../probes/create.ts";
 import type { Bus, Snapshot, UnavailableSource } from "../probes/types.ts";
@@ -26,7 +27,7 @@ export function buildReport(
 ): ScanReport {
   return {
     compliant: evaluation.compliant && unobserved.length === 0,
-    scannedAt: context.now.toISOString(),
+    scannedAt: isoTimestamp(context.now),
     host: { hostname: context.hostname },
     agent: { name: "eca", version: context.version },
     policy: {

@@ -8,6 +8,7 @@ import type {
   UsbObservation,
 } from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
+import { isoDay } from "./iso-time.ts";
 import { approvalValidUntil, matchesDevice } from "./match.ts";
 import { RULES } from "./rules.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -375,7 +376,7 @@ export function evaluate(
   now: Date,
   context: EvaluationContext = {},
 ): Evaluation {
-  const today = now.toISOString().slice(0, 10);
+  const today = isoDay(now);
   const expiringDays = context.expiringDays ?? DEFAULT_EXPIRING_DAYS;
   const verdicts: DeviceVerdict[] = [];
   const findings: Finding[] = [];

@@ -6,6 +6,7 @@ import {
   parseDocument,
   readDocumentBytes,
 } from "./document.ts";
+import { isoDay } from "./iso-time.ts";
 import schemaJson from "./policy.schema.json" with { type: "json" };
 import { checkAgainstSchema, isIsoDate, type JsonSchema } from "./schema-check.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -27,7 +28,7 @@ export function policyTime(text: string): number {
 /** Checks that need more than the schema: dates that contradict each other or lie in the future. */
 function checkApprovalDates(policy: Policy, now: Date): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
-  const today = now.toISOString().slice(0, 10);
+  const today = isoDay(now);
   for (const field of ["issuedAt", "expiresAt"] as const) {
     const value = policy[field];
     if (value !== undefined && (Number.isNaN(policyTime(value)) || !isIsoDate(value.slice(0, 10)))) {
