@@ -80,12 +80,20 @@ export async function scanOnce(
   try {
     // The laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own);
     // not read when no approval is scoped, as it takes commands to read on macOS and Windows.
+    // host-facts.ts (and the host identity modules it brings) is evaluated only then (~0.15 ms).
     const scoped = policy.policy.approvals.some((approval) => approval.hosts !== undefined);
-    const { readHostFacts } = await import("./daemon/host-facts.ts");
     const applied =
       policy.context || !scoped
         ? policy
-        : { ...policy, context: { host: host !== undefined ? { hostname: host } : await readHostFacts() } };
+        : {
+            ...policy,
+            context: {
+              host:
+                host !== undefined
+                  ? { hostname: host }
+                  : await (await import("./daemon/host-facts.ts")).readHostFacts(),
+            },
+          };
     return judgeSnapshot(await collect(probes), applied, new Date(), host ?? hostname(), backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
