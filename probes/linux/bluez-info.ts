@@ -21,9 +21,9 @@ export interface BluezInfo {
 /** Garbled lines reported one by one, then counted: a garbage file must not flood the report. */
 const MAX_LINE_WARNINGS = 10;
 
-// The checks below are written as character tests, not regular expressions: V8 compiles each regular
-// expression on its first use (~20-40 µs), and a one-shot `eca scan` parses a handful of these files
-// once. test/bluez-info-checks.test.ts holds them to the expressions they replace.
+// The group and number checks are character tests, not regular expressions: V8 compiles each regular
+// expression on its first use (~20-40 µs), and a one-shot `eca scan` runs each of them a few times a
+// file on a handful of files. test/bluez-info-checks.test.ts holds them to the expressions they replace.
 
 /** A `[group]` line (trimmed): /^\[([^\]]+)\]$/, the name, or undefined. */
 export function groupName(line: string): string | undefined {
@@ -33,28 +33,24 @@ export function groupName(line: string): string | undefined {
 }
 
 const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
-const isHexDigit = (code: number, upper: boolean) =>
-  isDigit(code) || (code >= 0x61 && code <= 0x66) || (upper && code >= 0x41 && code <= 0x46);
+const isHexDigit = (code: number) =>
+  isDigit(code) || (code >= 0x61 && code <= 0x66) || (code >= 0x41 && code <= 0x46);
 
 /** From `start` on, at least one character and all of them digits: /^\d+$/, or with hex /^[0-9a-f]+$/i. */
 function allDigits(value: string, start: number, hex: boolean): boolean {
   if (value.length <= start) return false;
   for (let i = start; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (!(hex ? isHexDigit(code, true) : isDigit(code))) return false;
+    if (!(hex ? isHexDigit(code) : isDigit(code))) return false;
   }
   return true;
 }
 
-/** /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ (lower case only). */
-export function isLowerCaseUuid(text: string): boolean {
-  if (text.length !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const code = text.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23 ? code !== 0x2d : !isHexDigit(code, false)) return false;
-  }
-  return true;
-}
+/**
+ * A service UUID as BlueZ writes it. This one stays a regular expression: a store lists dozens of
+ * them, and checked character by character in V8's interpreter they cost more than its compiling.
+ */
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type IniGroups = Map<string, Map<string, string>>;
 
@@ -144,7 +140,7 @@ export function parseBluezInfo(text: string): BluezInfo {
   for (const uuid of (general.get("Services") ?? general.get("Profiles") ?? "").split(";")) {
     const trimmed = uuid.trim().toLowerCase();
     if (trimmed === "") continue;
-    if (isLowerCaseUuid(trimmed)) info.uuids.push(trimmed);
+    if (uuidPattern.test(trimmed)) info.uuids.push(trimmed);
     else warnings.push(`Services holds "${uuid.trim()}", which is not a UUID`);
   }
   info.technologies = (general.get("SupportedTechnologies") ?? "").split(";").filter((t) => t.trim() !== "");
