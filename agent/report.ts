@@ -22,7 +22,7 @@ export function buildReport(
   evaluation: Evaluation,
   policy: LoadedPolicy,
   unavailable: Snapshot["unavailable"],
-  context: { hostname: string; version: string; now: Date },
+  context: { hostname: string; version: string; now: Date | number },
   unobserved: Bus[] = [],
 ): ScanReport {
   return {

@@ -52,7 +52,8 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
 export function judgeSnapshot(
   snapshot: Snapshot,
   policy: LoadedPolicy,
-  now: Date,
+  /** A Date, or a time value: a one-shot scan passes Date.now() and makes no Date (policy/iso-time.ts). */
+  now: Date | number,
   host: string = hostname(),
   backends: readonly string[] = [],
 ): ScanReport {
@@ -94,7 +95,7 @@ export async function scanOnce(
                   : await (await import("./daemon/host-facts.ts")).readHostFacts(),
             },
           };
-    return judgeSnapshot(await collect(probes), applied, new Date(), host ?? hostname(), backends);
+    return judgeSnapshot(await collect(probes), applied, Date.now(), host ?? hostname(), backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

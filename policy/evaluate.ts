@@ -373,7 +373,8 @@ export function isWarning(rule: RuleId): boolean {
 export function evaluate(
   devices: ClassifiedDevice[],
   policy: Policy,
-  now: Date,
+  /** A Date or its time value (Date.now()): only the UTC day is read. */
+  now: Date | number,
   context: EvaluationContext = {},
 ): Evaluation {
   const today = isoDay(now);

@@ -97,7 +97,8 @@ export async function readPolicyBytes(file: string, hint: string): Promise<Buffe
 }
 
 /** Loads a policy file (YAML or JSON), or the built-in policy when no file is given. */
-export async function loadPolicy(file: string | undefined, now: Date = new Date()): Promise<LoadedPolicy> {
+export async function loadPolicy(file: string | undefined, now?: Date): Promise<LoadedPolicy> {
+  // No Date is made for the built-in policy: a scan's first costs ~0.15 ms (policy/iso-time.ts).
   if (!file) return builtInPolicy();
   const read = await readPolicyBytes(
     file,
@@ -107,7 +108,7 @@ export async function loadPolicy(file: string | undefined, now: Date = new Date(
   // source checks its signature against trusted keys, `eca policy verify` does on demand.
   const asText = read.toString("utf8");
   const text = looksLikeBundle(asText) ? parseBundle(asText, file).bytes : read;
-  return policyFromText(text, file, now);
+  return policyFromText(text, file, now ?? new Date());
 }
 
 /** A policy from the exact text of its file; the digest is of those bytes. */
