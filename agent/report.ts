@@ -1,3 +1,4 @@
+import { isoTimestamp } from "../policy/iso-time.ts";
 import type { DeviceVerdict, Evaluation, Finding, LoadedPolicy } from "../policy/types.ts";
 import { backendBuses } from "../probes/create.ts";
 import type { Bus, Snapshot, UnavailableSource } from "../probes/types.ts";
@@ -21,12 +22,12 @@ export function buildReport(
   evaluation: Evaluation,
   policy: LoadedPolicy,
   unavailable: Snapshot["unavailable"],
-  context: { hostname: string; version: string; now: Date },
+  context: { hostname: string; version: string; now: Date | number },
   unobserved: Bus[] = [],
 ): ScanReport {
   return {
     compliant: evaluation.compliant && unobserved.length === 0,
-    scannedAt: context.now.toISOString(),
+    scannedAt: isoTimestamp(context.now),
     host: { hostname: context.hostname },
     agent: { name: "eca", version: context.version },
     policy: {

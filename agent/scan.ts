@@ -1,7 +1,6 @@
 // One scan: probes → observations → classification → verdicts → report. Probes are the only I/O;
 // everything after `collect` is pure, so the daemon and `eca scan` share it.
 
-import { hostname } from "node:os";
 import { evaluate } from "../policy/evaluate.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import { classifyAll } from "../probes/classify/classify.ts";
@@ -11,8 +10,8 @@ import { mergeUsbObservations } from "../probes/merge-usb.ts";
 import type { Probe, ProbeOptions } from "../probes/probe.ts";
 import type { BluetoothObservation, Observation, Snapshot, UsbObservation } from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
+import { localHostname as hostname } from "./events/host-name.ts";
 import { buildReport, type ScanReport, unobservedBuses } from "./report.ts";
-
 import { AGENT_VERSION } from "./version.ts";
 
 export async function openProbes(backends: string[], options: ProbeOptions): Promise<Probe[]> {
@@ -53,7 +52,8 @@ export async function collect(probes: Probe[]): Promise<Snapshot> {
 export function judgeSnapshot(
   snapshot: Snapshot,
   policy: LoadedPolicy,
-  now: Date,
+  /** A Date, or a time value: a one-shot scan passes Date.now() and makes no Date (policy/iso-time.ts). */
+  now: Date | number,
   host: string = hostname(),
   backends: readonly string[] = [],
 ): ScanReport {
@@ -81,13 +81,21 @@ export async function scanOnce(
   try {
     // The laptop's identity, for approvals scoped to hosts (the daemon's policy source adds its own);
     // not read when no approval is scoped, as it takes commands to read on macOS and Windows.
+    // host-facts.ts (and the host identity modules it brings) is evaluated only then (~0.15 ms).
     const scoped = policy.policy.approvals.some((approval) => approval.hosts !== undefined);
-    const { readHostFacts } = await import("./daemon/host-facts.ts");
     const applied =
       policy.context || !scoped
         ? policy
-        : { ...policy, context: { host: host !== undefined ? { hostname: host } : await readHostFacts() } };
-    return judgeSnapshot(await collect(probes), applied, new Date(), host ?? hostname(), backends);
+        : {
+            ...policy,
+            context: {
+              host:
+                host !== undefined
+                  ? { hostname: host }
+                  : await (await import("./daemon/host-facts.ts")).readHostFacts(),
+            },
+          };
+    return judgeSnapshot(await collect(probes), applied, Date.now(), host ?? hostname(), backends);
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
   }

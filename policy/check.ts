@@ -3,7 +3,6 @@
 
 import { DocumentError, type DocumentProblem } from "./document.ts";
 import { DEFAULT_EXPIRING_DAYS } from "./evaluate.ts";
-import { lintPolicy } from "./lint.ts";
 import { loadPolicy } from "./load.ts";
 import type { LoadedPolicy } from "./types.ts";
 
@@ -23,6 +22,9 @@ export async function checkPolicyFile(
   expiringDays = DEFAULT_EXPIRING_DAYS,
 ): Promise<{ loaded: LoadedPolicy; warnings: DocumentProblem[] }> {
   const loaded = await loadPolicy(file, now);
+  // Imported here, not above: lint.ts brings the Bluetooth tables (bluetooth-data.ts), and every
+  // command's modules are evaluated when the program is, so a scan made them before it needed them.
+  const { lintPolicy } = await import("./lint.ts");
   const lint = lintPolicy(loaded.policy, now, expiringDays);
   if (lint.errors.length > 0) throw new PolicyCheckError(file, lint.errors, lint.warnings);
   return { loaded, warnings: lint.warnings };

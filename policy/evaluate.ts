@@ -8,6 +8,7 @@ import type {
   UsbObservation,
 } from "../probes/types.ts";
 import { isPowerObservation } from "../probes/types.ts";
+import { isoDay } from "./iso-time.ts";
 import { approvalValidUntil, matchesDevice } from "./match.ts";
 import { RULES } from "./rules.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -372,10 +373,11 @@ export function isWarning(rule: RuleId): boolean {
 export function evaluate(
   devices: ClassifiedDevice[],
   policy: Policy,
-  now: Date,
+  /** A Date or its time value (Date.now()): only the UTC day is read. */
+  now: Date | number,
   context: EvaluationContext = {},
 ): Evaluation {
-  const today = now.toISOString().slice(0, 10);
+  const today = isoDay(now);
   const expiringDays = context.expiringDays ?? DEFAULT_EXPIRING_DAYS;
   const verdicts: DeviceVerdict[] = [];
   const findings: Finding[] = [];

@@ -1,3 +1,4 @@
+import { isoDay } from "./iso-time.ts";
 import type { DeviceMatch, DeviceRef } from "./types.ts";
 
 // Fields whose values are hex or addresses: compared without regard to case.
@@ -20,6 +21,6 @@ export function approvalValidUntil(approvedOn: string, months: number, expiresOn
   const targetMonth = month - 1 + months;
   // Clamp to the month's last day: 2025-01-31 + 1 month is 2025-02-28, not 2025-03-03.
   const lastDay = new Date(Date.UTC(year, targetMonth + 1, 0)).getUTCDate();
-  const until = new Date(Date.UTC(year, targetMonth, Math.min(day, lastDay))).toISOString().slice(0, 10);
+  const until = isoDay(new Date(Date.UTC(year, targetMonth, Math.min(day, lastDay))));
   return expiresOn && expiresOn < until ? expiresOn : until;
 }

@@ -5,6 +5,7 @@
 // $ref), plus an "x-hint" keyword carrying the fix in words.
 
 import type { DocumentProblem } from "./document.ts";
+import { isoDay } from "./iso-time.ts";
 
 export interface JsonSchema {
   type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
@@ -45,7 +46,7 @@ function joinPath(base: string, key: string | number): string {
 export function isIsoDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+  return !Number.isNaN(date.getTime()) && isoDay(date) === text;
 }
 
 function typeMatches(type: NonNullable<JsonSchema["type"]>, value: unknown): boolean {

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkPolicyFile, renderWarning } from "../policy/check.ts";
-import { DEFAULT_POLICY } from "../policy/default-policy.ts";
+import { DEFAULT_POLICY, DEFAULT_POLICY_DIGEST } from "../policy/default-policy.ts";
 import { DocumentError } from "../policy/document.ts";
-import { loadPolicy } from "../policy/load.ts";
+import { loadPolicy, policyFromDocument, policyFromText } from "../policy/load.ts";
+import { sha256Hex } from "../policy/sha256.ts";
 
 const corpus = join(import.meta.dirname, "fixtures/policies");
 const now = new Date("2026-11-22T12:00:00Z");
@@ -30,6 +31,24 @@ describe("good policies load", () => {
     const loaded = await loadPolicy(undefined, now);
     expect(loaded.source).toBe("built-in");
     expect(loaded.policy).toEqual(DEFAULT_POLICY);
+  });
+
+  // builtInPolicy() neither hashes nor checks the built-in policy at start: these prove, once, what
+  // it would have found.
+  it("gives the built-in policy the digest of its JSON (DEFAULT_POLICY_DIGEST is up to date)", async () => {
+    const digest = sha256Hex(JSON.stringify(DEFAULT_POLICY));
+    expect(
+      DEFAULT_POLICY_DIGEST,
+      `set DEFAULT_POLICY_DIGEST in policy/default-policy.ts to "${digest}"`,
+    ).toBe(digest);
+    expect((await loadPolicy(undefined, now)).digest).toBe(digest);
+  });
+
+  it("the built-in policy passes the schema and the date checks a policy file must", async () => {
+    expect(policyFromDocument(structuredClone(DEFAULT_POLICY), "built-in", now)).toEqual(DEFAULT_POLICY);
+    const asFile = await policyFromText(JSON.stringify(DEFAULT_POLICY), "built-in.json", now);
+    expect(asFile.policy).toEqual(DEFAULT_POLICY);
+    expect(asFile.digest).toBe(DEFAULT_POLICY_DIGEST);
   });
 });
 

@@ -413,36 +413,84 @@ export const mixedAutomotiveOuis: ReadonlyMap<string, string> = new Map([
   ["94:B2:CC", "PIONEER CORPORATION"],
 ]);
 
+/** A head unit's default name, and how every name it matches begins. */
+export interface HeadUnitNamePattern {
+  /**
+   * How every name the pattern matches begins, lower-cased (the literal text after its `^`). A name
+   * beginning with none of them is not tested: V8 compiles a regular expression when it is first
+   * used, ~40 µs each, and a one-shot scan paid that for all of them on its first named device.
+   */
+  starts: readonly string[];
+  pattern: RegExp;
+  label: string;
+}
+
 /**
  * Default Bluetooth names of car head units. These come from carmakers' owner's manuals and
  * support pages as commonly reported (e.g. Volkswagen "MY VW nnnn", Audi "Audi MMI nnnn", BMW
  * "BMW nnnnn", FCA "Uconnect", Ford "SYNC", Bosch-built units "CAR MULTIMEDIA"); the owner can rename
  * the car, so a name only ever gives medium confidence. Anchored to avoid matching "Toyota fan club".
  */
-export const headUnitNamePatterns: readonly { pattern: RegExp; label: string }[] = [
-  { pattern: /^MY ?(VW|VOLKSWAGEN|SKODA|SEAT|CUPRA)\b/i, label: "Volkswagen group head unit" },
-  { pattern: /^Audi ?(MMI|UTS|Q\d|A\d)\b/i, label: "Audi MMI" },
-  { pattern: /^BMW \d{4,6}$/i, label: "BMW head unit" },
-  { pattern: /^MINI \d{4,6}$/i, label: "MINI head unit" },
-  { pattern: /^(MB Bluetooth|Mercedes-Benz|Mercedes Benz|COMAND|MBUX)\b/i, label: "Mercedes-Benz head unit" },
-  { pattern: /^(Toyota|Lexus)\b/i, label: "Toyota/Lexus head unit" },
-  { pattern: /^Uconnect\b/i, label: "FCA Uconnect" },
-  { pattern: /^(Ford )?SYNC( \d+)?$|^Ford Audio\b/i, label: "Ford SYNC" },
-  { pattern: /^CAR ?MULTIMEDIA\b/i, label: "Bosch car multimedia" },
-  { pattern: /^(HondaLink|Honda ?(HFL|HFT|Audio))\b/i, label: "Honda head unit" },
-  { pattern: /^(Hyundai|Kia|Genesis)( ?Motors)?\b/i, label: "Hyundai/Kia head unit" },
-  { pattern: /^(Nissan|Infiniti) ?(Connect|Bluetooth)?\b/i, label: "Nissan head unit" },
-  { pattern: /^Mazda\b/i, label: "Mazda head unit" },
-  { pattern: /^(Subaru|STARLINK)\b/i, label: "Subaru head unit" },
-  { pattern: /^(Volvo|Polestar)\b/i, label: "Volvo head unit" },
-  { pattern: /^Porsche ?(PCM|Communication)\b|^PCM ?\d/i, label: "Porsche PCM" },
-  { pattern: /^Tesla Model ?[3SXY]\b/i, label: "Tesla" },
-  { pattern: /^(Renault|R-Link|MEDIA-NAV|Dacia)\b/i, label: "Renault/Dacia head unit" },
-  { pattern: /^(Peugeot|Citroen|Citroën|Opel|Vauxhall|DS Auto)\b/i, label: "Stellantis head unit" },
-  { pattern: /^(Chevrolet|Chevy|GMC|Buick|Cadillac|MyLink)\b/i, label: "GM head unit" },
-  { pattern: /^(Jeep|Chrysler|Dodge|Fiat|Alfa Romeo)\b/i, label: "FCA head unit" },
-  { pattern: /^(Land Rover|Jaguar|InControl)\b/i, label: "JLR head unit" },
-  { pattern: /^(Car ?Kit|CarKit|Car Audio|Car Stereo|Car BT|CAR-BT)\b/i, label: "car kit" },
+export const headUnitNamePatterns: readonly HeadUnitNamePattern[] = [
+  {
+    starts: ["my"],
+    pattern: /^MY ?(VW|VOLKSWAGEN|SKODA|SEAT|CUPRA)\b/i,
+    label: "Volkswagen group head unit",
+  },
+  { starts: ["audi"], pattern: /^Audi ?(MMI|UTS|Q\d|A\d)\b/i, label: "Audi MMI" },
+  { starts: ["bmw "], pattern: /^BMW \d{4,6}$/i, label: "BMW head unit" },
+  { starts: ["mini "], pattern: /^MINI \d{4,6}$/i, label: "MINI head unit" },
+  {
+    starts: ["mb bluetooth", "mercedes", "comand", "mbux"],
+    pattern: /^(MB Bluetooth|Mercedes-Benz|Mercedes Benz|COMAND|MBUX)\b/i,
+    label: "Mercedes-Benz head unit",
+  },
+  { starts: ["toyota", "lexus"], pattern: /^(Toyota|Lexus)\b/i, label: "Toyota/Lexus head unit" },
+  { starts: ["uconnect"], pattern: /^Uconnect\b/i, label: "FCA Uconnect" },
+  { starts: ["ford ", "sync"], pattern: /^(Ford )?SYNC( \d+)?$|^Ford Audio\b/i, label: "Ford SYNC" },
+  { starts: ["car"], pattern: /^CAR ?MULTIMEDIA\b/i, label: "Bosch car multimedia" },
+  { starts: ["honda"], pattern: /^(HondaLink|Honda ?(HFL|HFT|Audio))\b/i, label: "Honda head unit" },
+  {
+    starts: ["hyundai", "kia", "genesis"],
+    pattern: /^(Hyundai|Kia|Genesis)( ?Motors)?\b/i,
+    label: "Hyundai/Kia head unit",
+  },
+  {
+    starts: ["nissan", "infiniti"],
+    pattern: /^(Nissan|Infiniti) ?(Connect|Bluetooth)?\b/i,
+    label: "Nissan head unit",
+  },
+  { starts: ["mazda"], pattern: /^Mazda\b/i, label: "Mazda head unit" },
+  { starts: ["subaru", "starlink"], pattern: /^(Subaru|STARLINK)\b/i, label: "Subaru head unit" },
+  { starts: ["volvo", "polestar"], pattern: /^(Volvo|Polestar)\b/i, label: "Volvo head unit" },
+  { starts: ["porsche", "pcm"], pattern: /^Porsche ?(PCM|Communication)\b|^PCM ?\d/i, label: "Porsche PCM" },
+  { starts: ["tesla model"], pattern: /^Tesla Model ?[3SXY]\b/i, label: "Tesla" },
+  {
+    starts: ["renault", "r-link", "media-nav", "dacia"],
+    pattern: /^(Renault|R-Link|MEDIA-NAV|Dacia)\b/i,
+    label: "Renault/Dacia head unit",
+  },
+  {
+    starts: ["peugeot", "citroen", "citroën", "opel", "vauxhall", "ds auto"],
+    pattern: /^(Peugeot|Citroen|Citroën|Opel|Vauxhall|DS Auto)\b/i,
+    label: "Stellantis head unit",
+  },
+  {
+    starts: ["chevrolet", "chevy", "gmc", "buick", "cadillac", "mylink"],
+    pattern: /^(Chevrolet|Chevy|GMC|Buick|Cadillac|MyLink)\b/i,
+    label: "GM head unit",
+  },
+  {
+    starts: ["jeep", "chrysler", "dodge", "fiat", "alfa romeo"],
+    pattern: /^(Jeep|Chrysler|Dodge|Fiat|Alfa Romeo)\b/i,
+    label: "FCA head unit",
+  },
+  {
+    starts: ["land rover", "jaguar", "incontrol"],
+    pattern: /^(Land Rover|Jaguar|InControl)\b/i,
+    label: "JLR head unit",
+  },
+  { starts: ["car"], pattern: /^(Car ?Kit|CarKit|Car Audio|Car Stereo|Car BT|CAR-BT)\b/i, label: "car kit" },
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -137,7 +137,15 @@ export function lookUpOui(
   return undefined;
 }
 
-/** The head-unit naming convention a name follows, if any. */
+/**
+ * The head-unit naming convention a name follows, if any: the first pattern that matches, tested only
+ * when the name begins as that pattern's names do (a headset's or a phone's compiles none of them).
+ */
 export function matchHeadUnitName(name: string): string | undefined {
-  return headUnitNamePatterns.find(({ pattern }) => pattern.test(name.trim()))?.label;
+  const trimmed = name.trim();
+  const lower = trimmed.toLowerCase();
+  for (const { starts, pattern, label } of headUnitNamePatterns) {
+    if (starts.some((start) => lower.startsWith(start)) && pattern.test(trimmed)) return label;
+  }
+  return undefined;
 }

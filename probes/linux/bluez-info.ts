@@ -21,6 +21,37 @@ export interface BluezInfo {
 /** Garbled lines reported one by one, then counted: a garbage file must not flood the report. */
 const MAX_LINE_WARNINGS = 10;
 
+// The group and number checks are character tests, not regular expressions: V8 compiles each regular
+// expression on its first use (~20-40 µs), and a one-shot `eca scan` runs each of them a few times a
+// file on a handful of files. test/bluez-info-checks.test.ts holds them to the expressions they replace.
+
+/** A `[group]` line (trimmed): /^\[([^\]]+)\]$/, the name, or undefined. */
+export function groupName(line: string): string | undefined {
+  if (line.length < 3 || line[0] !== "[" || line[line.length - 1] !== "]") return undefined;
+  const name = line.slice(1, -1);
+  return name.includes("]") ? undefined : name;
+}
+
+const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
+const isHexDigit = (code: number) =>
+  isDigit(code) || (code >= 0x61 && code <= 0x66) || (code >= 0x41 && code <= 0x46);
+
+/** From `start` on, at least one character and all of them digits: /^\d+$/, or with hex /^[0-9a-f]+$/i. */
+function allDigits(value: string, start: number, hex: boolean): boolean {
+  if (value.length <= start) return false;
+  for (let i = start; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (!(hex ? isHexDigit(code) : isDigit(code))) return false;
+  }
+  return true;
+}
+
+/**
+ * A service UUID as BlueZ writes it. This one stays a regular expression: a store lists dozens of
+ * them, and checked character by character in V8's interpreter they cost more than its compiling.
+ */
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export type IniGroups = Map<string, Map<string, string>>;
 
 /** Splits INI text into groups of key=value; reports lines that are neither. */
@@ -29,12 +60,12 @@ export function parseIni(text: string): { groups: IniGroups; warnings: string[] 
   const warnings: string[] = [];
   let current: Map<string, string> | undefined;
   let skipped = 0;
-  text.split(/\r?\n/).forEach((raw, index) => {
+  // Lines end in \n or \r\n: the trim takes the \r.
+  text.split("\n").forEach((raw, index) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
-    const group = /^\[([^\]]+)\]$/.exec(line);
-    if (group) {
-      const name = group[1] as string;
+    const name = groupName(line);
+    if (name !== undefined) {
       current = groups.get(name) ?? new Map();
       groups.set(name, current);
       return;
@@ -53,13 +84,17 @@ export function parseIni(text: string): { groups: IniGroups; warnings: string[] 
   return { groups, warnings };
 }
 
-function parseNumber(value: string | undefined): number | undefined {
+/** A number written 0x… (/^0x[0-9a-f]+$/i) or in decimal (/^\d+$/); anything else is undefined. */
+export function parseNumber(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
-  const number = /^0x[0-9a-f]+$/i.test(value)
-    ? Number.parseInt(value, 16)
-    : /^\d+$/.test(value)
-      ? Number(value)
-      : NaN;
+  const number =
+    value.startsWith("0x") || value.startsWith("0X")
+      ? allDigits(value, 2, true)
+        ? Number.parseInt(value, 16)
+        : NaN
+      : allDigits(value, 0, false)
+        ? Number(value)
+        : NaN;
   return Number.isNaN(number) ? undefined : number;
 }
 
@@ -105,8 +140,7 @@ export function parseBluezInfo(text: string): BluezInfo {
   for (const uuid of (general.get("Services") ?? general.get("Profiles") ?? "").split(";")) {
     const trimmed = uuid.trim().toLowerCase();
     if (trimmed === "") continue;
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(trimmed))
-      info.uuids.push(trimmed);
+    if (uuidPattern.test(trimmed)) info.uuids.push(trimmed);
     else warnings.push(`Services holds "${uuid.trim()}", which is not a UUID`);
   }
   info.technologies = (general.get("SupportedTechnologies") ?? "").split(";").filter((t) => t.trim() !== "");
