@@ -18,8 +18,6 @@ const CODE_CACHE = "";
 const DAEMON_V8_FLAGS = [];
 
 const args = process.argv.slice(2);
-/** The commands that end the process themselves once done (below). */
-const ONE_SHOT = new Set(["scan", "status"]);
 if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Straight to the file descriptor: making process.stdout costs more than the rest of this.
   try {
@@ -40,36 +38,6 @@ if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] =
   // The bundle is one CommonJS module; `require` here gives built-in modules only (everything else
   // is bundled, and the executable must never pick up a node_modules lying next to it).
   const dirname = require("node:path").dirname(process.execPath);
-  // A scan or a status ends the process once it is done, as process.exit() does, without Node's
-  // orderly teardown of the environment and the heap: ~5 ms of a 45 ms scan (BENCHMARKS.md,
-  // Footprint). Only while neither process.stdout nor process.stderr was made: what goes through
-  // them (a pipe that was full, an error message) may still be waiting to be written, and then the
-  // process ends as Node ends it. A command's report goes straight to fd 1 (agent/cli/stdout.ts).
-  const streamsMade = ONE_SHOT.has(args[0]) ? watchStreams() : undefined;
   script.runInThisContext()(module.exports, require, module, process.execPath, dirname);
-  if (typeof module.exports.main === "function") {
-    const done = module.exports.main();
-    if (streamsMade) done.then(() => streamsMade() || process.exit());
-  }
-}
-
-/** Whether process.stdout or process.stderr has been made since: each is made on first use. */
-function watchStreams() {
-  let made = false;
-  for (const name of ["stdout", "stderr"]) {
-    const descriptor = Object.getOwnPropertyDescriptor(process, name);
-    const get = descriptor?.get;
-    if (!descriptor || !get) {
-      made = true;
-      continue;
-    }
-    Object.defineProperty(process, name, {
-      ...descriptor,
-      get() {
-        made = true;
-        return get.call(this);
-      },
-    });
-  }
-  return () => made;
+  if (typeof module.exports.main === "function") module.exports.main();
 }
