@@ -149,6 +149,15 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     expect(result.stderr).toContain("fix:");
   });
 
+  it("a scan's error goes to stderr whole, naming the file and the fix, with exit 2 and nothing on stdout", () => {
+    const result = run(eca, ["scan", "--policy", join(runDir, "no-such-policy.yaml")]);
+    expect(result.stderr).toBe(
+      `eca: ${join(runDir, "no-such-policy.yaml")} is not valid:\n  - is missing (fix: check the path, or leave --policy out to use the built-in policy)\n`,
+    );
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(2);
+  });
+
   it("eca scan --json on an empty root prints one JSON report (exit 3: nothing could be checked)", () => {
     const result = run(eca, ["scan", "--json", "--root", join(runDir, "empty-root")]);
     if (result.status === 2 && built.missingModules.length > 0) {
