@@ -5,16 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { groupName, parseBluezInfo, parseNumber } from "../probes/linux/bluez-info.ts";
-
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from "./helpers/mulberry32.ts";
 
 function strings(alphabet: string, count: number, maxLength: number, seed: number): string[] {
   const next = random(seed);

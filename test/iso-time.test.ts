@@ -3,17 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { isoDay, isoTimestamp } from "../policy/iso-time.ts";
-
-/** A seeded generator (mulberry32), so a failure can be run again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from "./helpers/mulberry32.ts";
 
 const same = (date: Date) => {
   const text = date.toISOString();
