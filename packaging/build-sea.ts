@@ -621,8 +621,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
 /**
  * Escapes what esbuild leaves outside ASCII (it does in regular expression literals: "Citroën" in a
  * head unit pattern, "°" in systeminformation). One such character made V8 hold the whole bundle
- * as a two-byte string: twice its size (2.6 MB for 1.3 MB) in every process's heap, and in the
- * snapshot. `\uXXXX` means
+ * as a two-byte string: twice its size (2.6 MB for 1.3 MB) in every process's heap. `\uXXXX` means
  * the same character in a string, a template, a regular expression (with or without the u flag: a
  * surrogate pair is one code point there) and an identifier.
  */

@@ -172,12 +172,7 @@ async function start(
     });
     // Every enqueue here is followed by a nudge, so the deliverer's idle look for events it was not
     // told about is a backstop: once a minute, not every 5 s (an idle agent should stay asleep).
-    deliverer = startDeliverer({
-      outbox,
-      sink,
-      logger,
-      idlePollMs: DELIVERER_IDLE_POLL_MS,
-    });
+    deliverer = startDeliverer({ outbox, sink, logger, idlePollMs: DELIVERER_IDLE_POLL_MS });
     const running = deliverer;
     started.push(() => running.stop());
   } else {

@@ -200,14 +200,7 @@ function textOf(
   return text.slice(0, text.endsWith("\r\n") ? -2 : -1);
 }
 
-function isHex(text: string): boolean {
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    const letter = code | 0x20; // A-F → a-f
-    if (!((code >= 48 && code <= 57) || (letter >= 97 && letter <= 102 && code >= 65))) return false;
-  }
-  return true;
-}
+const HEX_DIGITS = /^[0-9a-fA-F]+$/;
 
 function hexAttribute(
   raw: RawAttribute,
@@ -218,14 +211,12 @@ function hexAttribute(
   const text = textOf(raw, attribute, warnings, true);
   if (text === undefined) return undefined;
   const trimmed = text.trim();
-  if (trimmed.length === digits && isHex(trimmed)) return trimmed.toLowerCase();
+  if (trimmed.length === digits && HEX_DIGITS.test(trimmed)) return trimmed.toLowerCase();
   warnings.add(`${attribute}: ${JSON.stringify(abbreviate(text))} is not ${digits} hex digits`);
   return undefined;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the same, every one (replace resets lastIndex)
 const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 /** A descriptor string (manufacturer, product, serial, interface name), cleaned for display. */
@@ -237,9 +228,10 @@ function stringAttribute(raw: RawAttribute, attribute: string, warnings: Warning
     warnings.add(`${attribute}: contains bytes that are not valid UTF-8`);
   }
   // Control characters would garble reports and logs; a NUL usually means a truncated read.
-  if (CONTROL.test(cleaned)) {
+  const withoutControls = cleaned.replace(CONTROLS, "");
+  if (withoutControls !== cleaned) {
     warnings.add(`${attribute}: contains control characters`);
-    cleaned = cleaned.replace(CONTROLS, "");
+    cleaned = withoutControls;
   }
   cleaned = cleaned.trim();
   if (cleaned.length === 0) {
@@ -397,22 +389,9 @@ export function sortPortPaths(names: string[]): string[] {
 function sortInterfaces(interfaces: RawUsbInterface[]): RawUsbInterface[] {
   if (interfaces.length < 2) return interfaces;
   const keyed = interfaces.map((raw) => ({ raw, address: interfaceAddress(raw.name) }));
-  const compare = (
-    { raw: a, address: left }: (typeof keyed)[number],
-    { raw: b, address: right }: (typeof keyed)[number],
-  ) => {
+  keyed.sort(({ raw: a, address: left }, { raw: b, address: right }) => {
     if (!left || !right) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     return left.configuration - right.configuration || left.number - right.number;
-  };
-  // The kernel lists them in order, as a rule: then there is nothing to sort.
-  let sorted = true;
-  for (let index = 1; sorted && index < keyed.length; index++) {
-    const previous = keyed[index - 1] as (typeof keyed)[number];
-    const current = keyed[index] as (typeof keyed)[number];
-    sorted =
-      previous.address !== undefined && current.address !== undefined && compare(previous, current) <= 0;
-  }
-  if (sorted) return interfaces;
-  keyed.sort(compare);
+  });
   return keyed.map((entry) => entry.raw);
 }
