@@ -29,10 +29,11 @@ import {
   serveStatus,
   statusChannelHealth,
 } from "../agent/daemon/status-socket.ts";
-import type { DaemonStatus, StatusChannel } from "../agent/daemon/status-types.ts";
+import type { StatusChannel } from "../agent/daemon/status-types.ts";
 import type { AclTool } from "../agent/daemon/windows-acl.ts";
 import type { StatusChannelHealth } from "../agent/events/ocsf.ts";
 import { createLogger, silentLogger } from "../agent/log.ts";
+import { daemonStatus } from "./helpers/daemon-status.ts";
 
 const work = mkdtempSync(join(tmpdir(), "eca-status-auth-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -43,18 +44,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const STATUS = {
-  running: true,
-  version: "test",
-  pid: 1,
-  startedAt: "2026-01-01T00:00:00.000Z",
-  uptimeSeconds: 1,
-  compliant: true,
-  policy: { id: "p", version: "1", source: "built-in", digest: "d" },
-  devices: [],
-  findings: [],
-  delivery: { outboxDepth: 0, pausedForAuth: false, deadLetters: 0, droppedEvents: 0 },
-} as DaemonStatus;
+const STATUS = daemonStatus();
 
 function paths(): { stateDir: string; socketPath: string } {
   const dir = join(work, `case-${++serial}`);

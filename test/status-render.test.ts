@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { renderStatus } from "../agent/cli/status-command.ts";
 import type { DaemonStatus } from "../agent/daemon/status-types.ts";
+import { daemonStatus } from "./helpers/daemon-status.ts";
 
 function status(delivery: Partial<DaemonStatus["delivery"]>): DaemonStatus {
-  return {
-    running: true,
-    version: "0.1.0",
-    pid: 1,
-    startedAt: "2026-12-01T00:00:00.000Z",
-    uptimeSeconds: 60,
-    compliant: true,
-    policy: { id: "p", version: "1", source: "built-in", digest: "d" },
-    devices: [],
-    findings: [],
-    delivery: { outboxDepth: 0, pausedForAuth: false, deadLetters: 0, droppedEvents: 0, ...delivery },
-  };
+  return daemonStatus({ version: "0.1.0" }, delivery);
 }
 
 describe("eca status in words", () => {

@@ -20,20 +20,14 @@ import {
   requestAuthenticated,
 } from "../../agent/daemon/status-auth.ts";
 import { requestStatus, serveStatus } from "../../agent/daemon/status-socket.ts";
-import type { DaemonStatus } from "../../agent/daemon/status-types.ts";
 import { silentLogger } from "../../agent/log.ts";
+import { daemonStatus } from "../helpers/daemon-status.ts";
 import { forBudget, fuzzBudgetMs, type Random, seededRandom } from "./random.ts";
 
 const work = mkdtempSync(join(tmpdir(), "eca-fuzz-status-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const STATUS = {
-  running: true,
-  version: "fuzz",
-  devices: [],
-  findings: [],
-  delivery: { outboxDepth: 0, pausedForAuth: false, deadLetters: 0, droppedEvents: 0 },
-} as unknown as DaemonStatus;
+const STATUS = daemonStatus({ version: "fuzz" });
 
 function validLines(): string[] {
   const n = () => randomBytes(NONCE_BYTES);
