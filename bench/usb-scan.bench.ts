@@ -427,15 +427,24 @@ function timeColdScans(modules: string[], root: string, runs: number): Timings {
     "await probe.createLinuxUsbProbe({ root: process.argv[2] }).snapshot();",
     "process.stdout.write(String(performance.now() - started));",
   ].join("\n");
-  const samples: number[][] = modules.map(() => []);
+  return timeFreshProcesses(
+    modules.map((module) => ["--input-type=module", "-e", script, module, root]),
+    runs,
+  );
+}
+
+/**
+ * Runs `node <args>` for each entry of `argvs`, `runs` times, alternating between them so a busy
+ * spell hits them alike; each prints the milliseconds it measured. Their medians and every sample.
+ */
+function timeFreshProcesses(argvs: string[][], runs: number): Timings {
+  const samples: number[][] = argvs.map(() => []);
   for (let run = 0; run < runs; run++) {
-    for (const [at, module] of modules.entries()) {
-      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script, module, root], {
-        encoding: "utf8",
-      });
+    for (const [at, argv] of argvs.entries()) {
+      const child = spawnSync(process.execPath, argv, { encoding: "utf8" });
       const ms = Number(child.stdout);
       if (child.status !== 0 || !Number.isFinite(ms))
-        throw new Error(`cold scan of ${module}: ${child.stderr}`);
+        throw new Error(`a fresh scan (node ${argv.slice(-3).join(" ")}): ${child.stderr}`);
       samples[at]?.push(ms);
     }
   }
@@ -496,29 +505,13 @@ module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => { fs.wr
     if (make.status !== 0) throw new Error(`code cache of ${module}: ${make.stderr}`);
     prepared.push({ bundle, cache });
   }
-  const samples: number[][] = modules.map(() => []);
-  for (let run = 0; run < runs; run++) {
-    for (const [at, { bundle, cache }] of prepared.entries()) {
-      const child = spawnSync(
-        process.execPath,
-        [
-          "-e",
-          `${COMPILE_BUNDLE}
+  const scan = `${COMPILE_BUNDLE}
 const started = performance.now();
-module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => process.stdout.write(String(performance.now() - started)));`,
-          bundle,
-          cache,
-          tree,
-        ],
-        { encoding: "utf8" },
-      );
-      const ms = Number(child.stdout);
-      if (child.status !== 0 || !Number.isFinite(ms))
-        throw new Error(`cached scan of ${bundle}: ${child.stderr}`);
-      samples[at]?.push(ms);
-    }
-  }
-  return { medians: samples.map(median), byRound: samples };
+module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => process.stdout.write(String(performance.now() - started)));`;
+  return timeFreshProcesses(
+    prepared.map(({ bundle, cache }) => ["-e", scan, bundle, cache, tree]),
+    runs,
+  );
 }
 
 /** The probe as it was at `ref`: that commit's probes/ folder and package.json, extracted next to the recording. */
@@ -615,11 +608,12 @@ async function main(): Promise<void> {
 
     const format = (ms: number | undefined) => (ms === undefined ? "n/a" : `${ms.toFixed(2)} ms`);
     const ratio = (ms: number | undefined) => (ms === undefined ? "n/a" : `${(ms / inProcess).toFixed(0)}×`);
+    /** The row of the probe at the baseline commit, beside the one before it. */
+    const before = (count: number, ms: number | undefined) =>
+      baseline ? [[`the same at ${baseline.commit} (before)`, count, format(ms), ratio(ms)]] : [];
     const rows = [
       ["eca linux-sysfs probe, in process, `root` = tree", devices, format(inProcess), "1×"],
-      ...(baseline
-        ? [[`the same at ${baseline.commit} (before)`, devices, format(baseline30), ratio(baseline30)]]
-        : []),
+      ...before(devices, baseline30),
       [
         "eca linux-sysfs probe, in process, 250-device tree, every scan after the first (the daemon)",
         devices250,
@@ -632,41 +626,21 @@ async function main(): Promise<void> {
         format(first250),
         `${ratio(first250)}${ofBefore(2)}`,
       ],
-      ...(baseline
-        ? [[`the same at ${baseline.commit} (before)`, devices250, format(baseline250), ratio(baseline250)]]
-        : []),
+      ...before(devices250, baseline250),
       [
         "the same, the one scan of a fresh process, its code compiled on first call (`node agent/bin/eca.ts scan`)",
         devices250,
         format(cold250),
         `${ratio(cold250)}${ofColdBefore()}`,
       ],
-      ...(baseline
-        ? [
-            [
-              `the same at ${baseline.commit} (before)`,
-              devices250,
-              format(coldBaseline250),
-              ratio(coldBaseline250),
-            ],
-          ]
-        : []),
+      ...before(devices250, coldBaseline250),
       [
         "the same, the one scan of a fresh process from a build-time code cache (as the executable's `eca scan` runs it)",
         devices250,
         format(cached250),
         `${ratio(cached250)}${ofCachedBefore()}`,
       ],
-      ...(baseline
-        ? [
-            [
-              `the same at ${baseline.commit} (before)`,
-              devices250,
-              format(cachedBaseline250),
-              ratio(cachedBaseline250),
-            ],
-          ]
-        : []),
+      ...before(devices250, cachedBaseline250),
       [
         "eca linux-sysfs probe, in process, under umockdev-run",
         innerResults?.probeDevices,
