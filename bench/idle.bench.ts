@@ -44,7 +44,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { requestStatus } from "../agent/daemon/status-socket.ts";
-import { createTestPki, startReceiver } from "../test/helpers/https-receiver.ts";
+import { createTestPki, endpointConfigLines, startReceiver } from "../test/helpers/https-receiver.ts";
 import { startMockBluez } from "../test/helpers/mock-bluez.ts";
 import { cpuSeconds, dropFromPageCache, populateBluez, statusField } from "./daemon.bench.ts";
 import { benchRecording } from "./usb-scan.bench.ts";
@@ -235,11 +235,7 @@ try {
     writeFileSync(
       configFile,
       [
-        "endpoint:",
-        `  url: ${receiver.url}`,
-        `  caFile: ${pki.caFile}`,
-        `  certFile: ${pki.clientCertFile}`,
-        `  keyFile: ${pki.clientKeyFile}`,
+        ...endpointConfigLines(pki, [`url: ${receiver.url}`]),
         `stateDir: ${join(home, "state")}`,
         `socketPath: ${socket}`,
         `root: ${root}`,

@@ -10,6 +10,7 @@ import { usbStick } from "./helpers/devices.ts";
 import { type ForkedEca, forkEca, runEca } from "./helpers/eca-cli.ts";
 import {
   createTestPki,
+  endpointConfigLines,
   type Receiver,
   startReceiver,
   type TestPki,
@@ -79,11 +80,7 @@ describe("eca run", () => {
     writeFileSync(
       configFile,
       [
-        `endpoint:`,
-        `  url: ${receiver.url}`,
-        `  caFile: ${pki.caFile}`,
-        `  certFile: ${pki.clientCertFile}`,
-        `  keyFile: ${pki.clientKeyFile}`,
+        ...endpointConfigLines(pki, [`url: ${receiver.url}`]),
         `stateDir: ${join(dir, "state")}`,
         `socketPath: ${socket}`,
         `pollIntervalSeconds: 1`,

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usbStick } from "./helpers/devices.ts";
 import { forkEca, runEca } from "./helpers/eca-cli.ts";
-import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
+import {
+  createTestPki,
+  endpointConfigLines,
+  type Receiver,
+  startReceiver,
+  type TestPki,
+} from "./helpers/https-receiver.ts";
 import { loadOcsfSchema, validateOcsfEvent } from "./helpers/ocsf-validator.ts";
 import { rsyslogAvailable, startRsyslog } from "./helpers/rsyslog-receiver.ts";
 import { until } from "./helpers/until.ts";
@@ -49,11 +55,7 @@ describe("eca run with the events configuration", () => {
     writeFileSync(
       file,
       [
-        "endpoint:",
-        ...endpoint.map((line) => `  ${line}`),
-        `  caFile: ${pki.caFile}`,
-        `  certFile: ${pki.clientCertFile}`,
-        `  keyFile: ${pki.clientKeyFile}`,
+        ...endpointConfigLines(pki, endpoint),
         `stateDir: ${join(dir, `${name}-state`)}`,
         `socketPath: ${join(dir, `${name}.sock`)}`,
         "pollIntervalSeconds: 1",

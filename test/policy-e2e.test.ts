@@ -7,7 +7,13 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEca as eca, type ForkedEca, forkEca } from "./helpers/eca-cli.ts";
-import { createTestPki, type Receiver, startReceiver, type TestPki } from "./helpers/https-receiver.ts";
+import {
+  createTestPki,
+  endpointConfigLines,
+  type Receiver,
+  startReceiver,
+  type TestPki,
+} from "./helpers/https-receiver.ts";
 import { startPolicyServer } from "./helpers/policy-server.ts";
 import { bundleText, makeKey, policyText, writeSigned } from "./helpers/policy-signing.ts";
 import { until } from "./helpers/until.ts";
@@ -258,11 +264,7 @@ describe("eca run with trusted keys", () => {
     writeFileSync(
       config,
       [
-        "endpoint:",
-        `  url: ${receiver.url}`,
-        `  caFile: ${pki.caFile}`,
-        `  certFile: ${pki.clientCertFile}`,
-        `  keyFile: ${pki.clientKeyFile}`,
+        ...endpointConfigLines(pki, [`url: ${receiver.url}`]),
         `stateDir: ${join(run, "state")}`,
         `socketPath: ${join(run, "eca.sock")}`,
         "pollIntervalSeconds: 1",

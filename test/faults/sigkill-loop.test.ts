@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   createTestPki,
+  endpointConfigLines,
   type Receiver,
   startReceiver,
   type TestPki,
@@ -57,11 +58,7 @@ it(`SIGKILL at random moments loses nothing and reopens nothing (seed ${SEED})`,
   writeFileSync(
     configFile,
     [
-      "endpoint:",
-      `  url: ${receiver.url}`,
-      `  caFile: ${pki.caFile}`,
-      `  certFile: ${pki.clientCertFile}`,
-      `  keyFile: ${pki.clientKeyFile}`,
+      ...endpointConfigLines(pki, [`url: ${receiver.url}`]),
       `stateDir: ${join(dir, "state")}`,
       `socketPath: ${join(dir, "eca.sock")}`,
       "pollIntervalSeconds: 1",

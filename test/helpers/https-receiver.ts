@@ -22,6 +22,20 @@ export interface TestPki {
   cleanup(): void;
 }
 
+/**
+ * The `endpoint:` block of an agent's YAML configuration, one line each: `settings` (`url: …` and
+ * any other `key: value`), then mutual TLS from `pki`.
+ */
+export function endpointConfigLines(pki: TestPki, settings: string[]): string[] {
+  return [
+    "endpoint:",
+    ...settings.map((line) => `  ${line}`),
+    `  caFile: ${pki.caFile}`,
+    `  certFile: ${pki.clientCertFile}`,
+    `  keyFile: ${pki.clientKeyFile}`,
+  ];
+}
+
 export function createTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "eca-pki-"));
   const file = (name: string) => join(dir, name);
