@@ -213,9 +213,12 @@ const receiver = await startReceiver({ pki, requireClientCert: true });
 const bluez = await startMockBluez();
 try {
   await populateBluez(bluez);
-  // The daemon as shipped: the systemd unit's Environment= lines (glibc's fixed mmap threshold).
+  // The daemon as shipped: a systemd service's environment, which is not the shell's (PATH and the
+  // unit's Environment= lines: glibc's fixed mmap threshold). This machine's shell has
+  // NODE_EXTRA_CA_CERTS and SSL_CERT_FILE, which a service never gets: Node would load and parse
+  // those certificate files too, 1-2 MB a laptop does not spend.
   const env = {
-    ...process.env,
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
     ...unitEnvironment(),
     ECA_LOG_LEVEL: "error",
     DBUS_SYSTEM_BUS_ADDRESS: bluez.address,
@@ -463,7 +466,7 @@ try {
       "",
       `Idle window: ${window.toFixed(0)} s, from ${values.settle} s after the agent answered on its socket; all sampled together once a second (RSS: median of the samples).`,
       "",
-      `Every agent runs under the systemd unit's environment (packaging/linux/eca.service: ${Object.entries(
+      `Every agent runs under a service's environment: PATH and the systemd unit's Environment= lines, not the shell's (packaging/linux/eca.service: ${Object.entries(
         unitEnvironment(),
       )
         .map(([name, value]) => `${name}=${value}`)

@@ -108,8 +108,18 @@ export interface BuildOptions {
  *   `eca --version` 0.83-0.86x against 0.98-1.00x (30 interleaved rounds, twice). The daemon is the
  *   same or better: idle RSS 65.1 vs 65.3 MB, 500 cycles in 3.7 vs 5.3 s (attach of 250 to their
  *   findings queued: median 330 vs 317 ms, worst 372 vs 400 ms), idle CPU 0.018 vs 0.022 %.
+ * - --use-openssl-ca: loading node:tls no longer parses Node's ~120 bundled root certificates on
+ *   a thread, kept for the process's life (1.3 MB of the idle daemon, side by side), when the
+ *   configured caFile replaces them anyway. A connection without a caFile is given the same list
+ *   explicitly (agent/delivery/tls-files.ts defaultCaCertificates), so what it trusts is unchanged:
+ *   the flag only changes where Node's *implicit* default comes from, which eca never uses.
  */
-export const EXEC_ARGV = ["--max-semi-space-size=1", "--single-threaded-gc", "--v8-pool-size=1"];
+export const EXEC_ARGV = [
+  "--max-semi-space-size=1",
+  "--single-threaded-gc",
+  "--v8-pool-size=1",
+  "--use-openssl-ca",
+];
 
 /**
  * V8 flags `eca run` alone sets, before the program is compiled (agent/bin/eca-sea.cjs), measured

@@ -7,6 +7,7 @@
 // device (a link to /dev/zero) named in the configuration is refused instead of blocking the
 // daemon or being read for ever, and a file past the bound is refused instead of read whole.
 
+import type * as tls from "node:tls";
 import { readBoundedFile } from "../bounded-read.ts";
 
 export interface TlsFiles {
@@ -46,15 +47,41 @@ export function readTokenFile(path: string): string {
   return readConfiguredFile("token file", path, MAX_TOKEN_BYTES).toString("utf8").trim();
 }
 
+/**
+ * What a connection without a caFile trusts: Node's bundled Mozilla list and NODE_EXTRA_CA_CERTS,
+ * which is Node's own default, given explicitly. The executable runs with --use-openssl-ca
+ * (packaging/build-sea.ts EXEC_ARGV) so that loading node:tls does not parse the ~120 bundled
+ * certificates at start for a daemon whose caFile replaces them; without this list a connection
+ * would trust OpenSSL's store instead (/etc/ssl/certs), which is another set.
+ */
+export function defaultCaCertificates(): string[] {
+  const { getCACertificates } = tlsModule();
+  return [...getCACertificates("bundled"), ...getCACertificates("extra")];
+}
+
+const tlsModule = () => process.getBuiltinModule("node:tls") as typeof tls;
+
+// Parsing the default list takes ~6 ms: made once, for the connections that have neither a caFile
+// nor a client certificate (a collector with a public certificate); the others parse their files.
+let defaultContext: tls.SecureContext | undefined;
+
 /** Throws a ConfiguredFileError when a named file cannot be read; the caller says which setting. */
 export function tlsOptionsFromFiles(files: TlsFiles): {
-  ca?: Buffer;
+  ca?: Buffer | string[];
   cert?: Buffer;
   key?: Buffer;
+  secureContext?: tls.SecureContext;
   rejectUnauthorized: true;
 } {
+  if (files.caFile === undefined && files.certFile === undefined && files.keyFile === undefined) {
+    defaultContext ??= tlsModule().createSecureContext({ ca: defaultCaCertificates() });
+    return { secureContext: defaultContext, rejectUnauthorized: true };
+  }
   return {
-    ...(files.caFile !== undefined ? { ca: readConfiguredFile("CA file", files.caFile, MAX_PEM_BYTES) } : {}),
+    ca:
+      files.caFile !== undefined
+        ? readConfiguredFile("CA file", files.caFile, MAX_PEM_BYTES)
+        : defaultCaCertificates(),
     ...(files.certFile !== undefined
       ? { cert: readConfiguredFile("certificate file", files.certFile, MAX_PEM_BYTES) }
       : {}),
