@@ -217,6 +217,23 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     expect([0, 1, 3]).toContain(result.status);
     expect(typeof (JSON.parse(result.stdout) as { compliant: unknown }).compliant).toBe("boolean");
   });
+
+  it("npm packages kept out of the bundle (LIBRARY_PACKAGES) are not in it, and the executable loads each from its own asset on first use", () => {
+    // The run above built and ran them: libusb and the HCI socket there, systeminformation here.
+    const result = run(eca, [
+      "scan",
+      "--json",
+      "--backend",
+      "systeminformation",
+      "libusb",
+      "--root",
+      join(runDir, "empty-root"),
+    ]);
+    expect(result.signal).toBeNull();
+    const report = JSON.parse(result.stdout) as { unavailable: { source: string; reason: string }[] };
+    expect(report.unavailable.filter((u) => /could not load|not installed/.test(u.reason))).toEqual([]);
+    expect(built.bundleBytes).toBeLessThan(700 * 1024);
+  });
 });
 
 // The executable's main script (agent/bin/eca-sea.cjs) compiles and runs the bundle from a SEA

@@ -9,13 +9,14 @@
 // under other flags, so the daemon compiles from source, lazily: it keeps the bytecode of what it
 // runs, not of everything a scan ran at build time.
 //
-// build-sea.ts fills in the four constants below (each line replaced whole, or the build fails).
+// build-sea.ts fills in the five constants below (each line replaced whole, or the build fails).
 "use strict";
 
 const VERSION = "";
 const BUNDLE = "eca.bundle.cjs";
 const CODE_CACHE = "";
 const DAEMON_V8_FLAGS = [];
+const LIBRARIES = {};
 
 const args = process.argv.slice(2);
 if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
@@ -35,9 +36,24 @@ if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] =
   if (CODE_CACHE !== "" && !daemon) options.cachedData = new Uint8Array(sea.getRawAsset(CODE_CACHE));
   const script = new vm.Script(sea.getAsset(BUNDLE, "utf8"), options);
   const module = { exports: {} };
-  // The bundle is one CommonJS module; `require` here gives built-in modules only (everything else
-  // is bundled, and the executable must never pick up a node_modules lying next to it).
   const dirname = require("node:path").dirname(process.execPath);
-  script.runInThisContext()(module.exports, require, module, process.execPath, dirname);
+  // The bundle is one CommonJS module. Its `require` gives built-in modules, and the npm packages
+  // LIBRARIES names (those only a backend that is not a default needs, kept out of the bundle),
+  // each compiled from its own asset the first time; never a node_modules lying next to the
+  // executable.
+  const libraries = new Map();
+  const load = (id) => {
+    const asset = Object.hasOwn(LIBRARIES, id) ? LIBRARIES[id] : undefined;
+    if (asset === undefined) return require(id);
+    let library = libraries.get(id);
+    if (library === undefined) {
+      library = { exports: {} };
+      libraries.set(id, library);
+      const code = new vm.Script(sea.getAsset(asset, "utf8"), { filename: asset });
+      code.runInThisContext()(library.exports, load, library, process.execPath, dirname);
+    }
+    return library.exports;
+  };
+  script.runInThisContext()(module.exports, load, module, process.execPath, dirname);
   if (typeof module.exports.main === "function") module.exports.main();
 }
