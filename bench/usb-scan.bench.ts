@@ -14,7 +14,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { umockdevToTree } from "../test/tools/umockdev-to-tree.ts";
@@ -185,6 +185,8 @@ function descriptors(template: Template, hasSerial: boolean): string {
 }
 
 const CONTROLLER = "/devices/pci0000:00/0000:00:14.0";
+/** The xHCI controller's root hub in the ACPI namespace (\_SB.PCI0.XHC.RHUB), as sysfs places it. */
+const ACPI_ROOT_HUB_NODE = "/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0A08:00/device:10/device:11";
 const COLD_RUNS = 15;
 /** In-process timing: interleaved rounds, runs a round per task, warm-up runs a task. */
 const ROUNDS = 10;
@@ -197,6 +199,8 @@ const WARMUP = 50;
  */
 export function benchRecording(total = 30): string {
   const blocks: string[] = [];
+  /** The ACPI node of the port each device is plugged into, where firmware describes it. */
+  const acpiNodes = new Map<string, string>();
   let deviceNumber = 1;
   const add = (path: string, name: string, template: Template, removable: string) => {
     const bus = name.startsWith("usb") ? Number(name.slice(3)) : Number(name.split("-")[0]);
@@ -239,16 +243,23 @@ export function benchRecording(total = 30): string {
         : `${parentName}:1.0`;
       const portName = `${parentName}-port${portNumber}`;
       lines.push(`L: port=../${hubInterface}/${portName}`);
-      blocks.push(
-        [
-          `P: ${parentPath}/${hubInterface}/${portName}`,
-          "E: SUBSYSTEM=usb_port",
-          // As the kernel has it: firmware describes the laptop's own ports (and sets `removable`
-          // from that), an external hub's ports are "unknown" (and `removable` says what its
-          // descriptor says).
-          `A: connect_type=${{ fixed: "hardwired", removable: "hotplug" }[removable] ?? "unknown"}`,
-        ].join("\n"),
-      );
+      const portPath = `${parentPath}/${hubInterface}/${portName}`;
+      // As the kernel has it: firmware describes the laptop's own ports (and sets `removable`
+      // from that), an external hub's ports are "unknown" (and `removable` says what its
+      // descriptor says).
+      const connectType = { fixed: "hardwired", removable: "hotplug" }[removable] ?? "unknown";
+      const port = [`P: ${portPath}`, "E: SUBSYSTEM=usb_port", `A: connect_type=${connectType}`];
+      // A port firmware describes has an ACPI companion, linked as `firmware_node` (acpi_bind_one);
+      // a non-root hub's port's node is a child of the node of the port the hub is plugged into
+      // (usb-acpi.c, usb_acpi_get_companion_for_port), as a built-in hub's are in a laptop's DSDT.
+      if (connectType !== "unknown") {
+        const above = acpiNodes.get(parentName) ?? ACPI_ROOT_HUB_NODE;
+        const node = `${above}/device:${(0x20 + acpiNodes.size).toString(16)}`;
+        acpiNodes.set(name, node);
+        blocks.push([`P: ${node}`, "E: SUBSYSTEM=acpi"].join("\n"));
+        port.push(`L: firmware_node=${posix.relative(portPath, node)}`);
+      }
+      blocks.push(port.join("\n"));
     }
     blocks.push(lines.join("\n"));
     const interfacePrefix = name.startsWith("usb") ? `${bus}-0` : name;

@@ -342,6 +342,59 @@ describe("what a first scan knows without reading", () => {
     });
   });
 
+  it("behind a non-root hub, a port without firmware_node is unknown unread, one with it is read, and a hub hanging from an undescribed port has only unknown ports", async () => {
+    const root = join(scratch, "undescribed-ports");
+    const sys = join(root, "sys/devices/pci0000:00/0000:00:14.0");
+    /** The hub port `portName` under `hub` with this connect_type, and firmware_node if described. */
+    const makePort = async (
+      hub: string,
+      hubInterface: string,
+      portName: string,
+      connectType: string,
+      described: boolean,
+    ) => {
+      const directory = join(sys, hub, hubInterface, portName);
+      await mkdir(directory, { recursive: true });
+      await writeFile(join(directory, "connect_type"), `${connectType}\n`);
+      if (described) await mkdir(join(directory, "firmware_node"));
+    };
+    // A hub on a root port firmware describes, with two children and a hub behind the second.
+    // Each port file says "hardwired": what the scan reports shows which of them it read.
+    await makeDevice(root, "usb2", { descriptors: STICK, speed: "5000\n" });
+    await makePort("usb2", "2-0:1.0", "usb2-port1", "hotplug", true);
+    const hub = await makeDevice(root, "usb2/2-1", { descriptors: STICK, speed: "480\n" });
+    await symlink("../2-0:1.0/usb2-port1", join(hub, "port"));
+    for (const [port, described] of [
+      [1, true],
+      [2, false],
+    ] as const) {
+      await makePort("usb2/2-1", "2-1:1.0", `2-1-port${port}`, "hardwired", described);
+      const child = await makeDevice(root, `usb2/2-1/2-1.${port}`, { descriptors: STICK, speed: "480\n" });
+      await symlink(`../2-1:1.0/2-1-port${port}`, join(child, "port"));
+    }
+    await makePort("usb2/2-1/2-1.2", "2-1.2:1.0", "2-1.2-port1", "hardwired", true);
+    const grandchild = await makeDevice(root, "usb2/2-1/2-1.2/2-1.2.1", {
+      descriptors: STICK,
+      speed: "480\n",
+    });
+    await symlink("../2-1.2:1.0/2-1.2-port1", join(grandchild, "port"));
+    const observations = (await createLinuxUsbProbe({ root }).snapshot()).observations as UsbObservation[];
+    const connectTypes = Object.fromEntries(observations.map((o) => [o.portPath, o.connectType]));
+    expect(connectTypes).toEqual({
+      usb2: undefined,
+      "2-1": "hotplug",
+      "2-1.1": "hardwired",
+      "2-1.2": "unknown",
+      "2-1.2.1": "unknown",
+    });
+    // eca capture keeps whether each port has its firmware node, so the replay says the same.
+    const directory = join(scratch, "capture-of-undescribed-ports");
+    await writeCapture({ directory, platform: "linux", root });
+    expect(await createLinuxUsbProbe({ root: directory }).snapshot()).toEqual(
+      await createLinuxUsbProbe({ root }).snapshot(),
+    );
+  });
+
   it("a vendor-specific interface whose descriptors have no iInterface has no name read (the kernel makes no `interface`)", async () => {
     const vendorSpecific = Buffer.from(STICK);
     vendorSpecific[32] = 0xff; // bInterfaceClass of interface 0

@@ -3,8 +3,8 @@
 // What umockdev 0.17's LD_PRELOAD intercepts, found by experiment with Node 26 (see
 // test/usb-umockdev.test.ts, which runs the probe that way):
 // - intercepted: fs.promises.opendir (readdir(3) under the hood), fs.readFile / fs.promises.readFile,
-//   FileHandle reads and openSync/readSync (open(2)), fs.promises.readlink, fs.promises.realpath; Dirent types from
-//   opendir (isSymbolicLink/isDirectory) are right.
+//   FileHandle reads and openSync/readSync (open(2)), fs.promises.readlink, fs.promises.realpath,
+//   existsSync (access(2)); Dirent types from opendir (isSymbolicLink/isDirectory) are right.
 // - NOT intercepted: fs.readdir / fs.promises.readdir (libuv's scandir fails with ENOENT),
 //   fs.stat / fs.lstat (statx goes straight to the kernel: ENOENT).
 // So: list directories with opendir only, learn types from Dirents, never stat. opendirSync and
