@@ -12,10 +12,12 @@
 //        npx node bench/usb-scan.bench.ts --write-recording FILE [--devices N]   (just the recording)
 
 import { spawnSync } from "node:child_process";
+import { closeSync, constants, existsSync, opendirSync, openSync, readSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { performance } from "node:perf_hooks";
+import { observeSysfs, type SysfsOperation } from "../probes/linux/sysfs-read.ts";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { umockdevToTree } from "../test/tools/umockdev-to-tree.ts";
 
@@ -525,6 +527,47 @@ module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => process
   );
 }
 
+type Operation = [SysfsOperation, string];
+
+/** Every file operation of one first scan of `root`, in order (probes/linux/sysfs-read.ts observeSysfs). */
+async function firstScanOperations(root: string): Promise<Operation[]> {
+  const operations: Operation[] = [];
+  const stop = observeSysfs((operation, path) => operations.push([operation, path]));
+  try {
+    await createLinuxUsbProbe({ root }).snapshot();
+  } finally {
+    stop();
+  }
+  return operations;
+}
+
+const bareBuffer = Buffer.allocUnsafe(65_536);
+
+/** The same operations with nothing around them: opendir, open + read + close, access. */
+async function replayOperations(operations: Operation[]): Promise<void> {
+  for (const [operation, path] of operations) {
+    try {
+      if (operation === "read") {
+        const descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+        readSync(descriptor, bareBuffer, 0, 4096, 0);
+        closeSync(descriptor);
+      } else if (operation === "list") {
+        const directory = opendirSync(path, { bufferSize: 128 });
+        while (directory.readSync() !== null);
+        directory.closeSync();
+      } else existsSync(path);
+    } catch {
+      // What failed for the probe fails here too, as cheaply.
+    }
+  }
+}
+
+/** "1,303 reads, 232 existence checks, 3 listings" */
+function describeOperations(operations: Operation[]): string {
+  const count = (kind: SysfsOperation) => operations.filter(([operation]) => operation === kind).length;
+  return `${count("read").toLocaleString("en")} reads, ${count("exists")} existence checks, ${count("list")} listings`;
+}
+
 /** The probe as it was at `ref`: that commit's probes/ folder and package.json, extracted next to the recording. */
 async function baselineProbe(
   ref: string,
@@ -569,7 +612,7 @@ async function main(): Promise<void> {
     const devices = (await probe.snapshot()).observations.length;
     const devices250 = (await probe250.snapshot()).observations.length;
     // "First scan": a new probe each time, so nothing is known from a previous scan (as `eca scan`).
-    const tasks = [
+    const tasks: (() => Promise<unknown>)[] = [
       () => probe.snapshot(),
       () => probe250.snapshot(),
       () => createLinuxUsbProbe({ root: tree250 }).snapshot(),
@@ -582,8 +625,13 @@ async function main(): Promise<void> {
         () => old250.snapshot(),
       );
     }
+    // The floor of a first scan: the file operations it makes (observed), alone in a bare loop.
+    const operations = await firstScanOperations(tree250);
+    tasks.push(() => replayOperations(operations));
     const timings = await timeInterleaved(tasks, ROUNDS, PER_ROUND, WARMUP);
-    const [inProcess = 0, inProcess250 = 0, first250 = 0, baseline30, baseline250] = timings.medians;
+    const [inProcess = 0, inProcess250 = 0, first250 = 0, ...rest] = timings.medians;
+    const [baseline30, baseline250] = baseline ? rest : [];
+    const floor250 = rest.at(-1) ?? 0;
     const ofBefore = (task: number) => percentOfBefore(timings, task, baseline ? 4 : undefined);
     const coldTimings = timeColdScans(
       [join(import.meta.dirname, "../probes/linux/usb-sysfs.ts"), ...(baseline ? [baseline.module] : [])],
@@ -636,6 +684,12 @@ async function main(): Promise<void> {
         devices250,
         format(first250),
         `${ratio(first250)}${ofBefore(2)}`,
+      ],
+      [
+        `its file operations alone, in a bare loop (${describeOperations(operations)})`,
+        devices250,
+        format(floor250),
+        `${ratio(floor250)}${ofBefore(tasks.length - 1)}`,
       ],
       ...before(devices250, baseline250),
       [

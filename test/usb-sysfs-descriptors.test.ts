@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { benchRecording } from "../bench/usb-scan.bench.ts";
 import { writeCapture } from "../probes/capture/capture.ts";
+import { observeSysfs } from "../probes/linux/sysfs-read.ts";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { parseDescriptors } from "../probes/linux/usb-sysfs-descriptors.ts";
 import type { UsbObservation } from "../probes/types.ts";
@@ -209,6 +210,35 @@ describe("what a first scan reads", () => {
     expect(await removable()).toBe("fixed");
     await writeFile(join(directory, "removable"), "unknown\n");
     expect(await removable()).toBe("fixed");
+  });
+
+  it("the bench's 250 devices take the files listed here and no more (each one a report field needs)", async () => {
+    const root = join(scratch, "bench-250");
+    await umockdevToTree(benchRecording(250), root);
+    const counts: Record<string, number> = {};
+    const stop = observeSysfs((operation, path) => {
+      const key = `${operation} ${operation === "list" ? path.slice(root.length + 1) : path.slice(path.lastIndexOf("/") + 1)}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    });
+    try {
+      expect((await createLinuxUsbProbe({ root }).snapshot()).observations).toHaveLength(250);
+    } finally {
+      stop();
+    }
+    expect(counts).toEqual({
+      "list sys/bus/usb/devices": 1, // every device and interface, and which are links
+      "list sys/class/typec": 1, // Type-C ports (none here)
+      "list sys/bus/typec/devices": 1, // where umockdev files them
+      "read descriptors": 250, // ids, classes, string indices, bMaxPower, interfaces and their iInterface
+      "read speed": 250, // speedMbps, and bMaxPower's unit at 5000 Mbit/s and up
+      "read serial": 248, // serial and the observation id; not for an index 0 (the root hubs here)
+      "read product": 202, // product
+      "read manufacturer": 202, // manufacturer
+      "read interface": 72, // interface names of vendor-specific interfaces with an iInterface (MTP)
+      "read connect_type": 49, // ports firmware describes: root ports and the internal hub's
+      "exists firmware_node": 232, // every other port behind a hub: unknown, unread
+      "read removable": 30, // one child per hub behind unknown ports (the rest follow: not compound)
+    });
   });
 
   it("a device whose directory is not inside its hub's is read through its link", async () => {

@@ -2,7 +2,7 @@
 // attribute text to the pure parser. Every path goes through `options.root`, so `--root DIR`
 // reads a recorded tree exactly as umockdev-run presents one at "/".
 
-import { existsSync, type FSWatcher, realpathSync, watch } from "node:fs";
+import { type FSWatcher, realpathSync, watch } from "node:fs";
 import { join } from "node:path";
 import { Probe, type ProbeOptions } from "../probe.ts";
 import type { Observation, Snapshot, SourceName } from "../types.ts";
@@ -10,6 +10,7 @@ import {
   type DirectoryEntry,
   listDirectory,
   listDirectorySync,
+  pathExists,
   readAttribute,
   readBinaryAttribute,
   readLinkTargetSync,
@@ -153,7 +154,7 @@ interface PortKnowledge {
 
 /** Whether firmware describes no port of `hub` (a non-root hub already collected). */
 function hubUndescribed(hub: PortKnowledge): boolean {
-  hub.undescribed ??= hub.portsShown && !existsSync(`${hub.directory}port/firmware_node`);
+  hub.undescribed ??= hub.portsShown && !pathExists(`${hub.directory}port/firmware_node`);
   return hub.undescribed;
 }
 
@@ -299,7 +300,7 @@ function collectDevice(
   else if (hub && hubUndescribed(hub)) {
     connectType = UNKNOWN_CONNECT_TYPE;
     port.portsShown = port.undescribed = true;
-  } else if (hub?.portsShown && kernelTree && !existsSync(`${directory}port/firmware_node`)) {
+  } else if (hub?.portsShown && kernelTree && !pathExists(`${directory}port/firmware_node`)) {
     connectType = UNKNOWN_CONNECT_TYPE;
     port.portsShown = port.undescribed = true;
   } else {
