@@ -137,11 +137,12 @@ const UNKNOWN_CONNECT_TYPE: RawAttribute = Object.freeze({ text: "unknown\n" });
  * theirs only among the ACPI children of the companion of the port the hub hangs from
  * (usb_acpi_get_companion_for_port, and usb_acpi_find_device in 3.x kernels: "the non-root-hub
  * ports' parent is the parent hub port which the hub is connected to"). So behind a non-root hub,
- * a port without `firmware_node` is "unknown" without reading it (an existence check costs about
- * half a read; the laptop's own ports, which firmware usually describes, are simply read), and every port of a hub whose own port has no companion is "unknown" without even
- * that: an external hub or a dock, and everything behind it. Only where the tree shows port devices
- * (the hub's own connect_type read through its `port` link, in a tree whose descriptors could be
- * used: one the kernel wrote), so a recording without them reads as before.
+ * a port without `firmware_node` is "unknown" without reading it (an existence check costs a little
+ * over half a read; the laptop's own ports, which firmware usually describes, are simply read),
+ * and every port of a hub whose own port has no companion is "unknown" without even that: an
+ * external hub or a dock, and everything behind it. Only where the tree shows port devices (the
+ * hub's own connect_type read through its `port` link, in a tree whose descriptors could be used:
+ * one the kernel wrote), so a recording without them reads as before.
  */
 interface PortKnowledge {
   /** Ends in "/". */
