@@ -12,10 +12,12 @@
 //        npx node bench/usb-scan.bench.ts --write-recording FILE [--devices N]   (just the recording)
 
 import { spawnSync } from "node:child_process";
+import { closeSync, constants, existsSync, opendirSync, openSync, readSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { performance } from "node:perf_hooks";
+import { observeSysfs, type SysfsOperation } from "../probes/linux/sysfs-read.ts";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { umockdevToTree } from "../test/tools/umockdev-to-tree.ts";
 
@@ -185,6 +187,8 @@ function descriptors(template: Template, hasSerial: boolean): string {
 }
 
 const CONTROLLER = "/devices/pci0000:00/0000:00:14.0";
+/** The xHCI controller's root hub in the ACPI namespace (\_SB.PCI0.XHC.RHUB), as sysfs places it. */
+const ACPI_ROOT_HUB_NODE = "/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0A08:00/device:10/device:11";
 const COLD_RUNS = 15;
 /** In-process timing: interleaved rounds, runs a round per task, warm-up runs a task. */
 const ROUNDS = 10;
@@ -197,6 +201,8 @@ const WARMUP = 50;
  */
 export function benchRecording(total = 30): string {
   const blocks: string[] = [];
+  /** The ACPI node of the port each device is plugged into, where firmware describes it. */
+  const acpiNodes = new Map<string, string>();
   let deviceNumber = 1;
   const add = (path: string, name: string, template: Template, removable: string) => {
     const bus = name.startsWith("usb") ? Number(name.slice(3)) : Number(name.split("-")[0]);
@@ -239,16 +245,23 @@ export function benchRecording(total = 30): string {
         : `${parentName}:1.0`;
       const portName = `${parentName}-port${portNumber}`;
       lines.push(`L: port=../${hubInterface}/${portName}`);
-      blocks.push(
-        [
-          `P: ${parentPath}/${hubInterface}/${portName}`,
-          "E: SUBSYSTEM=usb_port",
-          // As the kernel has it: firmware describes the laptop's own ports (and sets `removable`
-          // from that), an external hub's ports are "unknown" (and `removable` says what its
-          // descriptor says).
-          `A: connect_type=${{ fixed: "hardwired", removable: "hotplug" }[removable] ?? "unknown"}`,
-        ].join("\n"),
-      );
+      const portPath = `${parentPath}/${hubInterface}/${portName}`;
+      // As the kernel has it: firmware describes the laptop's own ports (and sets `removable`
+      // from that), an external hub's ports are "unknown" (and `removable` says what its
+      // descriptor says).
+      const connectType = { fixed: "hardwired", removable: "hotplug" }[removable] ?? "unknown";
+      const port = [`P: ${portPath}`, "E: SUBSYSTEM=usb_port", `A: connect_type=${connectType}`];
+      // A port firmware describes has an ACPI companion, linked as `firmware_node` (acpi_bind_one);
+      // a non-root hub's port's node is a child of the node of the port the hub is plugged into
+      // (usb-acpi.c, usb_acpi_get_companion_for_port), as a built-in hub's are in a laptop's DSDT.
+      if (connectType !== "unknown") {
+        const above = acpiNodes.get(parentName) ?? ACPI_ROOT_HUB_NODE;
+        const node = `${above}/device:${(0x20 + acpiNodes.size).toString(16)}`;
+        acpiNodes.set(name, node);
+        blocks.push([`P: ${node}`, "E: SUBSYSTEM=acpi"].join("\n"));
+        port.push(`L: firmware_node=${posix.relative(portPath, node)}`);
+      }
+      blocks.push(port.join("\n"));
     }
     blocks.push(lines.join("\n"));
     const interfacePrefix = name.startsWith("usb") ? `${bus}-0` : name;
@@ -514,6 +527,47 @@ module.exports.createLinuxUsbProbe({ root: tree }).snapshot().then(() => process
   );
 }
 
+type Operation = [SysfsOperation, string];
+
+/** Every file operation of one first scan of `root`, in order (probes/linux/sysfs-read.ts observeSysfs). */
+async function firstScanOperations(root: string): Promise<Operation[]> {
+  const operations: Operation[] = [];
+  const stop = observeSysfs((operation, path) => operations.push([operation, path]));
+  try {
+    await createLinuxUsbProbe({ root }).snapshot();
+  } finally {
+    stop();
+  }
+  return operations;
+}
+
+const bareBuffer = Buffer.allocUnsafe(65_536);
+
+/** The same operations with nothing around them: opendir, open + read + close, access. */
+async function replayOperations(operations: Operation[]): Promise<void> {
+  for (const [operation, path] of operations) {
+    try {
+      if (operation === "read") {
+        const descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+        readSync(descriptor, bareBuffer, 0, 4096, 0);
+        closeSync(descriptor);
+      } else if (operation === "list") {
+        const directory = opendirSync(path, { bufferSize: 128 });
+        while (directory.readSync() !== null);
+        directory.closeSync();
+      } else existsSync(path);
+    } catch {
+      // What failed for the probe fails here too, as cheaply.
+    }
+  }
+}
+
+/** "1,303 reads, 232 existence checks, 3 listings" */
+function describeOperations(operations: Operation[]): string {
+  const count = (kind: SysfsOperation) => operations.filter(([operation]) => operation === kind).length;
+  return `${count("read").toLocaleString("en")} reads, ${count("exists")} existence checks, ${count("list")} listings`;
+}
+
 /** The probe as it was at `ref`: that commit's probes/ folder and package.json, extracted next to the recording. */
 async function baselineProbe(
   ref: string,
@@ -558,7 +612,7 @@ async function main(): Promise<void> {
     const devices = (await probe.snapshot()).observations.length;
     const devices250 = (await probe250.snapshot()).observations.length;
     // "First scan": a new probe each time, so nothing is known from a previous scan (as `eca scan`).
-    const tasks = [
+    const tasks: (() => Promise<unknown>)[] = [
       () => probe.snapshot(),
       () => probe250.snapshot(),
       () => createLinuxUsbProbe({ root: tree250 }).snapshot(),
@@ -571,8 +625,13 @@ async function main(): Promise<void> {
         () => old250.snapshot(),
       );
     }
+    // The floor of a first scan: the file operations it makes (observed), alone in a bare loop.
+    const operations = await firstScanOperations(tree250);
+    tasks.push(() => replayOperations(operations));
     const timings = await timeInterleaved(tasks, ROUNDS, PER_ROUND, WARMUP);
-    const [inProcess = 0, inProcess250 = 0, first250 = 0, baseline30, baseline250] = timings.medians;
+    const [inProcess = 0, inProcess250 = 0, first250 = 0, ...rest] = timings.medians;
+    const [baseline30, baseline250] = baseline ? rest : [];
+    const floor250 = rest.at(-1) ?? 0;
     const ofBefore = (task: number) => percentOfBefore(timings, task, baseline ? 4 : undefined);
     const coldTimings = timeColdScans(
       [join(import.meta.dirname, "../probes/linux/usb-sysfs.ts"), ...(baseline ? [baseline.module] : [])],
@@ -625,6 +684,12 @@ async function main(): Promise<void> {
         devices250,
         format(first250),
         `${ratio(first250)}${ofBefore(2)}`,
+      ],
+      [
+        `its file operations alone, in a bare loop (${describeOperations(operations)})`,
+        devices250,
+        format(floor250),
+        `${ratio(floor250)}${ofBefore(tasks.length - 1)}`,
       ],
       ...before(devices250, baseline250),
       [

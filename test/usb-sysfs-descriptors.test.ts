@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { benchRecording } from "../bench/usb-scan.bench.ts";
 import { writeCapture } from "../probes/capture/capture.ts";
+import { observeSysfs } from "../probes/linux/sysfs-read.ts";
 import { createLinuxUsbProbe } from "../probes/linux/usb-sysfs.ts";
 import { parseDescriptors } from "../probes/linux/usb-sysfs-descriptors.ts";
 import type { UsbObservation } from "../probes/types.ts";
@@ -211,6 +212,35 @@ describe("what a first scan reads", () => {
     expect(await removable()).toBe("fixed");
   });
 
+  it("the bench's 250 devices take the files listed here and no more (each one a report field needs)", async () => {
+    const root = join(scratch, "bench-250");
+    await umockdevToTree(benchRecording(250), root);
+    const counts: Record<string, number> = {};
+    const stop = observeSysfs((operation, path) => {
+      const key = `${operation} ${operation === "list" ? path.slice(root.length + 1) : path.slice(path.lastIndexOf("/") + 1)}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    });
+    try {
+      expect((await createLinuxUsbProbe({ root }).snapshot()).observations).toHaveLength(250);
+    } finally {
+      stop();
+    }
+    expect(counts).toEqual({
+      "list sys/bus/usb/devices": 1, // every device and interface, and which are links
+      "list sys/class/typec": 1, // Type-C ports (none here)
+      "list sys/bus/typec/devices": 1, // where umockdev files them
+      "read descriptors": 250, // ids, classes, string indices, bMaxPower, interfaces and their iInterface
+      "read speed": 250, // speedMbps, and bMaxPower's unit at 5000 Mbit/s and up
+      "read serial": 248, // serial and the observation id; not for an index 0 (the root hubs here)
+      "read product": 202, // product
+      "read manufacturer": 202, // manufacturer
+      "read interface": 72, // interface names of vendor-specific interfaces with an iInterface (MTP)
+      "read connect_type": 49, // ports firmware describes: root ports and the internal hub's
+      "exists firmware_node": 232, // every other port behind a hub: unknown, unread
+      "read removable": 30, // one child per hub behind unknown ports (the rest follow: not compound)
+    });
+  });
+
   it("a device whose directory is not inside its hub's is read through its link", async () => {
     const root = join(scratch, "flat");
     await makeStick(root, { descriptors: STICK });
@@ -340,6 +370,59 @@ describe("what a first scan knows without reading", () => {
       "2-1.2": "removable",
       "2-1.3": "unknown",
     });
+  });
+
+  it("behind a non-root hub, a port without firmware_node is unknown unread, one with it is read, and a hub hanging from an undescribed port has only unknown ports", async () => {
+    const root = join(scratch, "undescribed-ports");
+    const sys = join(root, "sys/devices/pci0000:00/0000:00:14.0");
+    /** The hub port `portName` under `hub` with this connect_type, and firmware_node if described. */
+    const makePort = async (
+      hub: string,
+      hubInterface: string,
+      portName: string,
+      connectType: string,
+      described: boolean,
+    ) => {
+      const directory = join(sys, hub, hubInterface, portName);
+      await mkdir(directory, { recursive: true });
+      await writeFile(join(directory, "connect_type"), `${connectType}\n`);
+      if (described) await mkdir(join(directory, "firmware_node"));
+    };
+    // A hub on a root port firmware describes, with two children and a hub behind the second.
+    // Each port file says "hardwired": what the scan reports shows which of them it read.
+    await makeDevice(root, "usb2", { descriptors: STICK, speed: "5000\n" });
+    await makePort("usb2", "2-0:1.0", "usb2-port1", "hotplug", true);
+    const hub = await makeDevice(root, "usb2/2-1", { descriptors: STICK, speed: "480\n" });
+    await symlink("../2-0:1.0/usb2-port1", join(hub, "port"));
+    for (const [port, described] of [
+      [1, true],
+      [2, false],
+    ] as const) {
+      await makePort("usb2/2-1", "2-1:1.0", `2-1-port${port}`, "hardwired", described);
+      const child = await makeDevice(root, `usb2/2-1/2-1.${port}`, { descriptors: STICK, speed: "480\n" });
+      await symlink(`../2-1:1.0/2-1-port${port}`, join(child, "port"));
+    }
+    await makePort("usb2/2-1/2-1.2", "2-1.2:1.0", "2-1.2-port1", "hardwired", true);
+    const grandchild = await makeDevice(root, "usb2/2-1/2-1.2/2-1.2.1", {
+      descriptors: STICK,
+      speed: "480\n",
+    });
+    await symlink("../2-1.2:1.0/2-1.2-port1", join(grandchild, "port"));
+    const observations = (await createLinuxUsbProbe({ root }).snapshot()).observations as UsbObservation[];
+    const connectTypes = Object.fromEntries(observations.map((o) => [o.portPath, o.connectType]));
+    expect(connectTypes).toEqual({
+      usb2: undefined,
+      "2-1": "hotplug",
+      "2-1.1": "hardwired",
+      "2-1.2": "unknown",
+      "2-1.2.1": "unknown",
+    });
+    // eca capture keeps whether each port has its firmware node, so the replay says the same.
+    const directory = join(scratch, "capture-of-undescribed-ports");
+    await writeCapture({ directory, platform: "linux", root });
+    expect(await createLinuxUsbProbe({ root: directory }).snapshot()).toEqual(
+      await createLinuxUsbProbe({ root }).snapshot(),
+    );
   });
 
   it("a vendor-specific interface whose descriptors have no iInterface has no name read (the kernel makes no `interface`)", async () => {

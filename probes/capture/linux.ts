@@ -4,7 +4,7 @@
 // probe reads (typec.ts) and which are kept as links with the same target text.
 // Files are read through sysfs-read.ts, so a capture taken under umockdev-run sees what the probe sees.
 
-import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readBoundedText } from "../../agent/bounded-read.ts";
 import { listDirectorySync, readAttribute, readBinaryAttribute } from "../linux/sysfs-read.ts";
@@ -78,6 +78,10 @@ function captureUsb(root: string, out: string): CaptureSourceEntry {
       // Older kernels have no `port` link: the probe then reads the hub port under the parent hub.
       const fallback = hubPortAttributePath(name, "connect_type");
       if (fallback) copyAttribute(`${from}/${fallback}`, `${to}/${fallback}`);
+      // Whether firmware describes the port: the probe only asks whether the link is there (a
+      // port behind a non-root hub without one is "unknown", unread: usb-sysfs.ts PortKnowledge).
+      if (existsSync(`${from}/${name}/port/firmware_node`))
+        mkdirSync(`${to}/${name}/port/firmware_node`, { recursive: true });
       continue;
     }
     for (const file of INTERFACE_FILES) copyAttribute(`${from}/${name}/${file}`, `${to}/${name}/${file}`);

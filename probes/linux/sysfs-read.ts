@@ -3,8 +3,8 @@
 // What umockdev 0.17's LD_PRELOAD intercepts, found by experiment with Node 26 (see
 // test/usb-umockdev.test.ts, which runs the probe that way):
 // - intercepted: fs.promises.opendir (readdir(3) under the hood), fs.readFile / fs.promises.readFile,
-//   FileHandle reads and openSync/readSync (open(2)), fs.promises.readlink, fs.promises.realpath; Dirent types from
-//   opendir (isSymbolicLink/isDirectory) are right.
+//   FileHandle reads and openSync/readSync (open(2)), fs.promises.readlink, fs.promises.realpath,
+//   existsSync (access(2)); Dirent types from opendir (isSymbolicLink/isDirectory) are right.
 // - NOT intercepted: fs.readdir / fs.promises.readdir (libuv's scandir fails with ENOENT),
 //   fs.stat / fs.lstat (statx goes straight to the kernel: ENOENT).
 // So: list directories with opendir only, learn types from Dirents, never stat. opendirSync and
@@ -13,6 +13,7 @@
 import {
   closeSync,
   constants,
+  existsSync,
   opendir as opendirCallback,
   opendirSync,
   openSync,
@@ -45,6 +46,23 @@ export const MAX_DIRECTORY_ENTRIES = 10_000;
  */
 const readFlags = constants.O_RDONLY | constants.O_NONBLOCK;
 
+/** What a file operation of this module was: a listing, a file read, or an existence check. */
+export type SysfsOperation = "list" | "read" | "exists";
+
+let observer: ((operation: SysfsOperation, path: string) => void) | undefined;
+
+/**
+ * Calls `callback` with every file operation of this module until the returned function is called:
+ * how bench/usb-scan.bench.ts and the tests count what a scan opens. One check of a variable a
+ * call when nobody observes.
+ */
+export function observeSysfs(callback: (operation: SysfsOperation, path: string) => void): () => void {
+  observer = callback;
+  return () => {
+    if (observer === callback) observer = undefined;
+  };
+}
+
 function tooManyEntries(path: string): Error {
   return new Error(`${path} holds more than ${MAX_DIRECTORY_ENTRIES} entries; not read further`);
 }
@@ -54,6 +72,7 @@ function tooManyEntries(path: string): Error {
  * (below) the async opendir's thread-pool round trips (open, read, close) cost more than the listing.
  */
 export function listDirectorySync(path: string): DirectoryEntry[] {
+  observer?.("list", path);
   const directory = opendirSync(path, { bufferSize: 128 });
   const entries: DirectoryEntry[] = [];
   try {
@@ -100,6 +119,7 @@ type ReadFailure = { missing: true } | { error: string };
  * allocates no closure.
  */
 function readOpened<T>(path: string, read: (descriptor: number) => T): T | ReadFailure {
+  observer?.("read", path);
   let descriptor: number | undefined;
   try {
     descriptor = openSync(path, readFlags);
@@ -150,6 +170,12 @@ function readBytes(descriptor: number): { bytes: Uint8Array } {
     read = readSync(descriptor, binaryBuffer, length, binaryBuffer.length - length, length);
   }
   return { bytes: binaryBuffer.subarray(0, length) };
+}
+
+/** Whether `path` exists (access(2), following links): about half the cost of reading a file. */
+export function pathExists(path: string): boolean {
+  observer?.("exists", path);
+  return existsSync(path);
 }
 
 export function readLinkTargetSync(path: string): string | undefined {

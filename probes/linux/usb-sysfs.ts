@@ -10,6 +10,7 @@ import {
   type DirectoryEntry,
   listDirectory,
   listDirectorySync,
+  pathExists,
   readAttribute,
   readBinaryAttribute,
   readLinkTargetSync,
@@ -54,7 +55,8 @@ const NO_STRING: RawAttribute = Object.freeze({ missing: true });
 // one read instead of a `uevent` (or five identity attributes), a `bMaxPower` and a `modalias` per
 // interface, and a string attribute (or an interface's name) is not even opened when its index
 // says the device has none. What the file lacks is still read: the strings, speed, the port's
-// connect_type, and removable where nothing known decides it (collectRemovable).
+// connect_type where firmware can have set it (PortKnowledge), and removable where nothing known
+// decides it (collectRemovable).
 // Without the file (a recorded tree that lacks it) the attributes are read as before; with a file
 // that cannot be trusted (truncated, garbled) too, and the device says so in a warning. Paths are
 // joined by concatenation, not path.join (whose normalising showed in profiles): every part is a
@@ -105,13 +107,56 @@ function readAll<const Names extends readonly string[]>(
   return attributes as Record<Names[number], RawAttribute>;
 }
 
-function collectConnectType(devicesDirectory: string, directory: string, name: string): RawAttribute {
+/** The hub port's connect_type, and whether it was read through the device's `port` link. */
+interface ConnectType {
+  attribute: RawAttribute;
+  viaLink: boolean;
+}
+
+function collectConnectType(devicesDirectory: string, directory: string, name: string): ConnectType {
   // The device's `port` link points at its hub port; older kernels lack the link, so fall back
   // to the port's documented place under the parent hub's interface.
   const viaLink = readAttribute(`${directory}port/connect_type`);
-  if (!("missing" in viaLink)) return viaLink;
+  if (!("missing" in viaLink)) return { attribute: viaLink, viaLink: true };
   const fallback = hubPortAttributePath(name, "connect_type");
-  return fallback ? readAttribute(`${devicesDirectory}/${fallback}`) : viaLink;
+  return {
+    attribute: fallback ? readAttribute(`${devicesDirectory}/${fallback}`) : viaLink,
+    viaLink: false,
+  };
+}
+
+const UNKNOWN_CONNECT_TYPE: RawAttribute = Object.freeze({ text: "unknown\n" });
+
+/**
+ * What a scan knows of the hub port a device is plugged into, for the devices plugged into it.
+ * A port's connect_type comes from its ACPI companion alone (drivers/usb/core/usb-acpi.c,
+ * usb_acpi_find_companion_for_port: from _UPC and _PLD); without one it stays
+ * USB_PORT_CONNECT_TYPE_UNKNOWN, the zero of the kzalloc'd usb_port (port.c), and the device tree
+ * sets none (drivers/usb/core/of.c). A companion shows in sysfs as the port directory's
+ * `firmware_node` link (drivers/acpi/glue.c, acpi_bind_one). And a non-root hub's ports look for
+ * theirs only among the ACPI children of the companion of the port the hub hangs from
+ * (usb_acpi_get_companion_for_port, and usb_acpi_find_device in 3.x kernels: "the non-root-hub
+ * ports' parent is the parent hub port which the hub is connected to"). So behind a non-root hub,
+ * a port without `firmware_node` is "unknown" without reading it (an existence check costs a little
+ * over half a read; the laptop's own ports, which firmware usually describes, are simply read),
+ * and every port of a hub whose own port has no companion is "unknown" without even that: an
+ * external hub or a dock, and everything behind it. Only where the tree shows port devices (the
+ * hub's own connect_type read through its `port` link, in a tree whose descriptors could be used:
+ * one the kernel wrote), so a recording without them reads as before.
+ */
+interface PortKnowledge {
+  /** Ends in "/". */
+  directory: string;
+  /** The tree has hub port devices here: this device's port was read through its link, or is known. */
+  portsShown: boolean;
+  /** The device's own port has no ACPI companion (so neither has any port of it, if it is a hub); undefined until asked. */
+  undescribed: boolean | undefined;
+}
+
+/** Whether firmware describes no port of `hub` (a non-root hub already collected). */
+function hubUndescribed(hub: PortKnowledge): boolean {
+  hub.undescribed ??= hub.portsShown && !pathExists(`${hub.directory}port/firmware_node`);
+  return hub.undescribed;
 }
 
 /**
@@ -197,7 +242,7 @@ function parseRead(
  * reads two files for the device instead of seven. Devices without `descriptors` or `devnum` (most
  * recorded trees) are read whole every time.
  */
-export type DeviceCache = Map<string, { key: string; raw: RawUsbDevice }>;
+export type DeviceCache = Map<string, { key: string; raw: RawUsbDevice; port: PortKnowledge }>;
 
 function hasReadError(raw: RawUsbDevice): boolean {
   const attributes = [raw.serial, raw.manufacturer, raw.product, raw.speed, raw.bMaxPower, raw.removable];
@@ -206,22 +251,33 @@ function hasReadError(raw: RawUsbDevice): boolean {
   return attributes.some((attribute) => "error" in attribute);
 }
 
+/** One scan's state: what it has read of the hubs so far, for the devices behind them. */
+interface ScanState {
+  devicesDirectory: string;
+  cache: DeviceCache | undefined;
+  simpleHubs: SimpleHubs;
+  /** By sysfs name, every device read so far. */
+  ports: Map<string, PortKnowledge>;
+}
+
 function collectDevice(
-  devicesDirectory: string,
+  scan: ScanState,
   { directory, read }: DeviceLocation,
   name: string,
   parent: string | undefined,
   interfaceNames: string[],
-  cache: DeviceCache | undefined,
-  simpleHubs: SimpleHubs,
 ): RawUsbDevice {
+  const { devicesDirectory, cache, simpleHubs } = scan;
   let key: string | undefined;
   if (cache && "bytes" in read && read.bytes.length > 0) {
     const devnum = readAttribute(`${directory}devnum`);
     if ("text" in devnum)
       key = `${devnum.text}\0${interfaceNames.join("\0")}\0${Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length).toString("latin1")}`;
     const known = key !== undefined ? cache.get(name) : undefined;
-    if (known && known.key === key) return known.raw;
+    if (known && known.key === key) {
+      scan.ports.set(name, known.port);
+      return known.raw;
+    }
   }
   const notes: string[] = [];
   const descriptors = parseRead(read, notes);
@@ -237,10 +293,24 @@ function collectDevice(
   const speed = readAttribute(`${directory}speed`);
   const configuration = descriptors ? activeConfiguration(descriptors, interfaceNames) : undefined;
   const bMaxPower = maxPowerFromDescriptors(configuration, speed) ?? readAttribute(`${directory}bMaxPower`);
-  const connectType = name.startsWith("usb")
-    ? undefined
-    : collectConnectType(devicesDirectory, directory, name);
-  const removable = collectRemovable(directory, parent, connectType, descriptors !== undefined, simpleHubs);
+  const kernelTree = descriptors !== undefined;
+  const port: PortKnowledge = { directory, portsShown: false, undescribed: undefined };
+  let connectType: RawAttribute | undefined;
+  const hub = parent === undefined || parent.startsWith("usb") ? undefined : scan.ports.get(parent);
+  if (parent === undefined) connectType = undefined;
+  else if (hub && hubUndescribed(hub)) {
+    connectType = UNKNOWN_CONNECT_TYPE;
+    port.portsShown = port.undescribed = true;
+  } else if (hub?.portsShown && kernelTree && !pathExists(`${directory}port/firmware_node`)) {
+    connectType = UNKNOWN_CONNECT_TYPE;
+    port.portsShown = port.undescribed = true;
+  } else {
+    const read = collectConnectType(devicesDirectory, directory, name);
+    connectType = read.attribute;
+    port.portsShown = kernelTree && read.viaLink && "text" in read.attribute;
+  }
+  scan.ports.set(name, port);
+  const removable = collectRemovable(directory, parent, connectType, kernelTree, simpleHubs);
   const interfaces = interfaceNames.map((interfaceName) => {
     const fromDescriptors = interfaceClassFromDescriptors(configuration, interfaceName);
     if (descriptors && !fromDescriptors)
@@ -267,7 +337,7 @@ function collectDevice(
   if (notes.length > 0) raw.notes = notes;
   if (connectType) raw.connectType = connectType;
   if (cache && key !== undefined && descriptors && notes.length === 0 && !hasReadError(raw))
-    cache.set(name, { key, raw });
+    cache.set(name, { key, raw, port });
   else cache?.delete(name);
   return raw;
 }
@@ -360,26 +430,21 @@ export async function collectUsbDevices(root: string, cache?: DeviceCache): Prom
   }
   // Sorted, a hub comes before what is plugged into it, so its directory is known by then.
   const deviceNames = sortPortPaths([...devices.keys()]);
-  const directories = new Map<string, string>();
-  const simpleHubs: SimpleHubs = new Set();
+  const scan: ScanState = {
+    devicesDirectory,
+    cache,
+    simpleHubs: new Set(),
+    ports: new Map(),
+  };
   const collected = deviceNames.map((name) => {
     const parent = parentPortPath(name);
     const location = locateDevice(
       devicesDirectory,
       physicalDevices,
       devices.get(name) as DirectoryEntry,
-      parent === undefined ? undefined : directories.get(parent),
+      parent === undefined ? undefined : scan.ports.get(parent)?.directory,
     );
-    directories.set(name, location.directory);
-    return collectDevice(
-      devicesDirectory,
-      location,
-      name,
-      parent,
-      interfacesByDevice.get(name) ?? [],
-      cache,
-      simpleHubs,
-    );
+    return collectDevice(scan, location, name, parent, interfacesByDevice.get(name) ?? []);
   });
   if (cache) {
     const present = new Set(deviceNames);
