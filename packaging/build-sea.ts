@@ -4,9 +4,11 @@
 //   node packaging/build-sea.ts [--out-dir /tmp/x] [--allow-missing] [--no-strip] [--no-code-cache]
 //
 // 1. esbuild bundles agent/bin/eca-bundle.ts (and everything it imports, lazily or not) into one
-//    CommonJS file, dist/eca.bundle.cjs, inlining JSON imports and the JavaScript of every npm
-//    dependency. The executable carries it as a SEA asset; its main script is agent/bin/eca-sea.cjs,
-//    which answers `eca --version` at once and otherwise compiles and runs the bundle.
+//    CommonJS file, dist/eca.bundle.cjs, inlining JSON imports and the JavaScript of the npm
+//    dependencies, except the packages only a backend that is not a default loads
+//    (LIBRARY_PACKAGES), each bundled into an asset of its own. The executable carries them as SEA
+//    assets; its main script is agent/bin/eca-sea.cjs, which answers `eca --version` at once and
+//    otherwise compiles and runs the bundle.
 // 2. A build for the machine's own platform also makes a V8 code cache for the bundle
 //    (packaging/code-cache.ts: the bundle evaluated and warmed up by a scan of
 //    examples/laptop-with-phone-and-stick), a second asset, so a scan starts with its code compiled
