@@ -19,12 +19,13 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 /**
  * A SanDisk Ultra stick as the kernel's `descriptors` holds it: device descriptor (0781:5581,
- * class 00, strings 1/2/3), configuration 1 (bMaxPower 112 units), interface 0 08/06/50 with two
- * bulk endpoints. Encoded by hand, field by field (USB 2.0 §9.6), from what `lsusb -v` shows for
- * such a stick; the layout is the kernel's (device descriptor, then the configuration's raw bytes).
+ * class 00, strings 1/2/3, bcdUSB 3.20 as it reports at SuperSpeed), configuration 1 (bMaxPower 112
+ * units: 896 mA at 5000 Mbit/s), interface 0 08/06/50 with two bulk endpoints. Encoded by hand,
+ * field by field (USB 2.0 §9.6), from what `lsusb -v` shows for such a stick; the layout is the
+ * kernel's (device descriptor, then the configuration's raw bytes).
  */
 const STICK = Buffer.from(
-  "12010002000000408107815500010102030109022000010100807009040000020806500007058102000200070502020002" + "00",
+  "12012003000000408107815500010102030109022000010100807009040000020806500007058102000200070502020002" + "00",
   "hex",
 );
 
@@ -115,6 +116,21 @@ describe("sysfs descriptors", () => {
     const observed = await scanStick(root);
     expect(observed.warnings).toBeUndefined();
     expect(observed).toEqual(fromAttributes);
+  });
+
+  it("bMaxPower's unit: 8 mA from the speed at SuperSpeed, 2 mA without reading it below USB 3.0", async () => {
+    const highSpeed = Buffer.from(STICK);
+    highSpeed.writeUInt16LE(0x0210, 2); // bcdUSB 2.10: what a USB 3 stick reports at high speed
+    const root = join(scratch, "usb2-stick");
+    // A speed that would say SuperSpeed: not read, so not believed.
+    await makeStick(root, { descriptors: highSpeed, speed: "5000\n", bMaxPower: "224mA\n" });
+    const observed = await scanStick(root);
+    expect(observed.maxPowerMilliamps).toBe(224);
+    expect(observed.speedMbps).toBeUndefined();
+    expect(observed.warnings).toBeUndefined();
+    const superSpeed = join(scratch, "usb3-stick");
+    await makeStick(superSpeed, { descriptors: STICK });
+    expect(await scanStick(superSpeed)).toMatchObject({ maxPowerMilliamps: 896, speedMbps: 5000 });
   });
 
   it("eca capture copies descriptors, so a replayed capture reads them (it read only the attributes)", async () => {
@@ -230,7 +246,8 @@ describe("what a first scan reads", () => {
       "list sys/class/typec": 1, // Type-C ports (none here)
       "list sys/bus/typec/devices": 1, // where umockdev files them
       "read descriptors": 250, // ids, classes, string indices, bMaxPower, interfaces and their iInterface
-      "read speed": 250, // speedMbps, and bMaxPower's unit at 5000 Mbit/s and up
+      // No speed: it serves bMaxPower's unit alone, at SuperSpeed, and these are all bcdUSB 2.0
+      // (the root hubs, USB 3.0, draw 0 mA).
       "read serial": 248, // serial and the observation id; not for an index 0 (the root hubs here)
       "read product": 202, // product
       "read manufacturer": 202, // manufacturer

@@ -6,7 +6,8 @@
 // the interface, endpoint and class descriptors, as the device sent them (USB 2.0 specification
 // §9.6.1, §9.6.3, §9.6.5). libusb and USBGuard read devices this way: one file instead of one per
 // attribute. It holds the ids, classes, string indices, bMaxPower and every interface's class;
-// it lacks the strings themselves, the speed, `removable` and the hub port's `connect_type`.
+// it lacks the strings themselves, the speed (which bMaxPower needs at SuperSpeed), `removable` and
+// the hub port's `connect_type`.
 //
 // The bytes come from the device, so nothing here trusts them: a descriptor that runs past the end,
 // a length under 2, an interface outside any configuration, and a first descriptor that is not a
@@ -45,6 +46,8 @@ export interface DescriptorConfiguration {
 }
 
 export interface UsbDescriptors {
+  /** bcdUSB: 0x0300 and up for a device that can run at SuperSpeed (USB 3.2 §9.6.1). */
+  usbVersion: number;
   vendorId: number;
   productId: number;
   deviceClass: number;
@@ -66,6 +69,7 @@ export function parseDescriptors(bytes: Uint8Array): UsbDescriptors | { problem:
     return { problem: "does not start with a device descriptor" };
   const le16 = (at: number) => (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8);
   const parsed: UsbDescriptors = {
+    usbVersion: le16(2),
     vendorId: le16(8),
     productId: le16(10),
     deviceClass: bytes[4] ?? 0,
@@ -175,15 +179,27 @@ export function interfaceClassFromDescriptors(
 }
 
 /**
- * `bMaxPower` as sysfs prints it ("500mA"): the kernel's usb_get_max_power multiplies the
- * descriptor's value by 8 at SuperSpeed and faster (5000 Mbit/s and up), else by 2. Undefined when
- * the speed is not known, so collection reads the attribute.
+ * Whether bMaxPower needs the device's speed: the kernel's usb_get_max_power multiplies the
+ * descriptor's value by 8 at SuperSpeed and faster (5000 Mbit/s and up), else by 2. A device whose
+ * bcdUSB is under 3.0 does not run at SuperSpeed (a device there reports 0x0300 or later, USB 3.2
+ * §9.6.1), and zero is zero either way.
+ */
+export function maxPowerNeedsSpeed(parsed: UsbDescriptors, configuration: DescriptorConfiguration): boolean {
+  return configuration.maxPowerUnits > 0 && parsed.usbVersion >= 0x0300;
+}
+
+/**
+ * `bMaxPower` as sysfs prints it ("500mA"), by usb_get_max_power's rule (maxPowerNeedsSpeed).
+ * `speed` is undefined where it is not needed; undefined when it was needed and is not known, so
+ * collection reads the attribute.
  */
 export function maxPowerFromDescriptors(
   configuration: DescriptorConfiguration | undefined,
-  speed: RawAttribute,
+  speed: RawAttribute | undefined,
 ): RawAttribute | undefined {
-  if (!configuration || !("text" in speed)) return undefined;
+  if (!configuration) return undefined;
+  if (speed === undefined) return { text: `${configuration.maxPowerUnits * 2}mA` };
+  if (!("text" in speed)) return undefined;
   const mbps = Number(speed.text.trim());
   if (!Number.isFinite(mbps) || mbps <= 0) return undefined;
   return { text: `${configuration.maxPowerUnits * (mbps >= 5000 ? 8 : 2)}mA` };

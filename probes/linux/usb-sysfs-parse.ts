@@ -31,7 +31,11 @@ export interface RawUsbDevice {
   bDeviceClass: RawAttribute;
   bDeviceSubClass: RawAttribute;
   bDeviceProtocol: RawAttribute;
-  speed: RawAttribute;
+  /**
+   * Absent when collection did not need it: the speed serves bMaxPower alone (no report field,
+   * rule or classification reads speedMbps), and only for a device that can run at SuperSpeed.
+   */
+  speed?: RawAttribute;
   bMaxPower: RawAttribute;
   removable: RawAttribute;
   /** `connect_type` of the hub port the device is plugged into; absent for root hubs. */
@@ -241,7 +245,8 @@ function stringAttribute(raw: RawAttribute, attribute: string, warnings: Warning
   return cleaned;
 }
 
-function speedAttribute(raw: RawAttribute, warnings: Warnings): number | undefined {
+function speedAttribute(raw: RawAttribute | undefined, warnings: Warnings): number | undefined {
+  if (raw === undefined) return undefined;
   const text = textOf(raw, "speed", warnings, true);
   if (text === undefined) return undefined;
   const trimmed = text.trim();

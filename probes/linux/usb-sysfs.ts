@@ -22,6 +22,7 @@ import {
   identityFromDescriptors,
   interfaceClassFromDescriptors,
   maxPowerFromDescriptors,
+  maxPowerNeedsSpeed,
   parseDescriptors,
   type UsbDescriptors,
 } from "./usb-sysfs-descriptors.ts";
@@ -245,7 +246,8 @@ function parseRead(
 export type DeviceCache = Map<string, { key: string; raw: RawUsbDevice; port: PortKnowledge }>;
 
 function hasReadError(raw: RawUsbDevice): boolean {
-  const attributes = [raw.serial, raw.manufacturer, raw.product, raw.speed, raw.bMaxPower, raw.removable];
+  const attributes = [raw.serial, raw.manufacturer, raw.product, raw.bMaxPower, raw.removable];
+  if (raw.speed) attributes.push(raw.speed);
   if (raw.connectType) attributes.push(raw.connectType);
   for (const i of raw.interfaces) if (i.interface) attributes.push(i.interface);
   return attributes.some((attribute) => "error" in attribute);
@@ -290,8 +292,12 @@ function collectDevice(
   const serial = string("serial", descriptors?.serialIndex);
   const manufacturer = string("manufacturer", descriptors?.manufacturerIndex);
   const product = string("product", descriptors?.productIndex);
-  const speed = readAttribute(`${directory}speed`);
   const configuration = descriptors ? activeConfiguration(descriptors, interfaceNames) : undefined;
+  // Read only for bMaxPower at SuperSpeed: nothing else uses the speed (usb-sysfs-descriptors.ts).
+  const speed =
+    descriptors && configuration && !maxPowerNeedsSpeed(descriptors, configuration)
+      ? undefined
+      : readAttribute(`${directory}speed`);
   const bMaxPower = maxPowerFromDescriptors(configuration, speed) ?? readAttribute(`${directory}bMaxPower`);
   const kernelTree = descriptors !== undefined;
   const port: PortKnowledge = { directory, portsShown: false, undescribed: undefined };
@@ -329,11 +335,11 @@ function collectDevice(
     bDeviceClass: identity.bDeviceClass,
     bDeviceSubClass: identity.bDeviceSubClass,
     bDeviceProtocol: identity.bDeviceProtocol,
-    speed,
     bMaxPower,
     removable,
     interfaces,
   };
+  if (speed) raw.speed = speed;
   if (notes.length > 0) raw.notes = notes;
   if (connectType) raw.connectType = connectType;
   if (cache && key !== undefined && descriptors && notes.length === 0 && !hasReadError(raw))
