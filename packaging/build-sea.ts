@@ -5,11 +5,13 @@
 //
 // 1. esbuild bundles agent/bin/eca-bundle.ts (and everything it imports, lazily or not) into one
 //    CommonJS file, dist/eca.bundle.cjs, inlining JSON imports and the JavaScript of every npm
-//    dependency. The executable carries it as a SEA asset; its main script is agent/bin/eca-sea.cjs,
-//    which answers `eca --version` at once and otherwise compiles and runs the bundle.
-// 2. A build for the machine's own platform also makes a V8 code cache for the bundle
+//    dependency, and `eca scan`'s own program, agent/bin/eca-scan-bundle.ts (the scan command
+//    alone), into dist/eca.scan.bundle.cjs. The executable carries both as SEA assets; its main
+//    script is agent/bin/eca-sea.cjs, which answers `eca --version` at once, compiles and runs the
+//    scan bundle for `eca scan` and the whole program's for every other command.
+// 2. A build for the machine's own platform also makes a V8 code cache for each bundle
 //    (packaging/code-cache.ts: the bundle evaluated and warmed up by a scan of
-//    examples/laptop-with-phone-and-stick), a second asset, so a scan starts with its code compiled
+//    examples/laptop-with-phone-and-stick), more assets, so a scan starts with its code compiled
 //    (BENCHMARKS.md, Footprint; bench/results/startup.md).
 // 3. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
 //    for this platform are embedded as SEA assets; their `require("node-gyp-build")(dir)` is replaced
@@ -143,6 +145,8 @@ export interface BuildResult {
   executable: string;
   bytes: number;
   bundleBytes: number;
+  /** `eca scan`'s bundle (agent/bin/eca-scan-bundle.ts), built beside the whole program's for eca's own entry. */
+  scanBundleBytes?: number;
   addons: string[];
   missingModules: string[];
   milliseconds: number;
@@ -442,6 +446,65 @@ function loaderSource(values: Record<string, unknown>): string {
   return text;
 }
 
+/** One program the executable carries: an entry, bundled as `<base>.cjs`. */
+interface ProgramBuild {
+  base: string;
+  entry: string;
+}
+
+interface BundledProgram {
+  /** The asset's name (the script name V8 compiles it under, and stack traces show). */
+  bundleName: string;
+  /** The bundle wrapped as one function (wrapCommonJs): what the executable compiles. */
+  wrapped: string;
+  cacheName: string;
+  bytes: number;
+}
+
+/** Bundles one program with esbuild into outDir, and writes it wrapped as the executable compiles it. */
+async function bundleProgram(
+  program: ProgramBuild,
+  context: { outDir: string; plugins: esbuild.Plugin[]; log: (line: string) => void },
+): Promise<BundledProgram> {
+  const bundleName = `${program.base}.cjs`;
+  const bundle = join(context.outDir, bundleName);
+  const result = await esbuild.build({
+    absWorkingDir: REPO,
+    nodePaths: [join(REPO, "node_modules")],
+    entryPoints: [program.entry],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node26",
+    footer: { js: FOOTER },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
+    // still compiles at start is parsed from a shorter text). keepNames keeps every function's and
+    // class's `name`, which is what V8 prints in a stack trace.
+    minifyIdentifiers: true,
+    keepNames: true,
+    // ASCII only: esbuild escapes strings; asciiOnly escapes what it leaves in regular expressions.
+    charset: "ascii",
+    legalComments: "eof",
+    logLevel: "silent",
+    metafile: true,
+    define: { "process.env.NODE_ENV": '"production"' },
+    plugins: context.plugins,
+  });
+  asciiOnly(bundle);
+  for (const warning of result.warnings) context.log(`esbuild warning: ${warning.text}`);
+  const bytes = statSync(bundle).size;
+  context.log(`bundle ${relative(process.cwd(), bundle)}: ${(bytes / 1024).toFixed(0)} KiB`);
+  // What the executable carries and compiles: the bundle, wrapped, and its code cache.
+  const wrapped = join(context.outDir, `${program.base}.wrapped.cjs`);
+  writeFileSync(wrapped, wrapCommonJs(readFileSync(bundle, "utf8")));
+  const cacheName = `${program.base}.cache`;
+  rmSync(join(context.outDir, cacheName), { force: true });
+  return { bundleName, wrapped, cacheName, bytes };
+}
+
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const outDir = resolve(options.outDir ?? join(REPO, "dist"));
@@ -483,75 +546,58 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   if (platform === "win32") log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
 
   const name = options.name ?? "eca";
-  const bundleName = `${name}.bundle.cjs`;
-  const bundle = join(outDir, bundleName);
   const missingModules: string[] = [];
-  const result = await esbuild.build({
-    absWorkingDir: REPO,
-    nodePaths: [join(REPO, "node_modules")],
-    entryPoints: [resolve(options.entry ?? join(REPO, "agent", "bin", "eca-bundle.ts"))],
-    outfile: bundle,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node26",
-    footer: { js: FOOTER },
-    minifyWhitespace: true,
-    minifySyntax: true,
-    // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
-    // still compiles at start is parsed from a shorter text). keepNames keeps every function's and
-    // class's `name`, which is what V8 prints in a stack trace.
-    minifyIdentifiers: true,
-    keepNames: true,
-    // ASCII only: esbuild escapes strings; asciiOnly escapes what it leaves in regular expressions.
-    charset: "ascii",
-    legalComments: "eof",
-    logLevel: "silent",
-    metafile: true,
-    define: { "process.env.NODE_ENV": '"production"' },
-    plugins: [
-      nativeAddonPlugin(addons, platform, arch),
-      lazyBuiltinsPlugin(),
-      lazyCommanderChildProcessPlugin(),
-      ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
-    ],
-  });
-  asciiOnly(bundle);
-  for (const warning of result.warnings) log(`esbuild warning: ${warning.text}`);
-  for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
-  const bundleBytes = statSync(bundle).size;
-  log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
-  // What the executable carries and compiles: the bundle, wrapped, and its code cache.
-  const wrapped = join(outDir, `${name}.bundle.wrapped.cjs`);
-  writeFileSync(wrapped, wrapCommonJs(readFileSync(bundle, "utf8")));
   const execArgv = options.execArgv ?? EXEC_ARGV;
-  const cacheName = `${name}.bundle.cache`;
-  const cache = join(outDir, cacheName);
-  rmSync(cache, { force: true });
-  if (codeCache) {
-    // Only eca's own bundle is warmed up (another entry may do anything when evaluated).
-    const warmUp =
-      options.entry === undefined
-        ? [resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"))]
-        : [];
-    await runCommand(node, [
-      ...execArgv,
-      ...CODE_CACHE_BUILD_FLAGS,
-      join(REPO, "packaging", "code-cache.ts"),
-      wrapped,
-      bundleName,
-      cache,
-      ...warmUp,
-    ]);
-    log(`code cache ${relative(process.cwd(), cache)}: ${(statSync(cache).size / 1024).toFixed(0)} KiB`);
+  // The whole program, and (for eca's own entry) `eca scan`'s program beside it.
+  const programs: ProgramBuild[] = [
+    { base: `${name}.bundle`, entry: resolve(options.entry ?? join(REPO, "agent", "bin", "eca-bundle.ts")) },
+    ...(options.entry === undefined
+      ? [{ base: `${name}.scan.bundle`, entry: join(REPO, "agent", "bin", "eca-scan-bundle.ts") }]
+      : []),
+  ];
+  const bundled: BundledProgram[] = [];
+  for (const program of programs) {
+    const built = await bundleProgram(program, {
+      outDir,
+      plugins: [
+        nativeAddonPlugin(addons, platform, arch),
+        lazyBuiltinsPlugin(),
+        lazyCommanderChildProcessPlugin(),
+        ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
+      ],
+      log,
+    });
+    if (codeCache) {
+      // Only eca's own bundles are warmed up (another entry may do anything when evaluated).
+      const warmUp =
+        options.entry === undefined
+          ? [resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"))]
+          : [];
+      const cache = join(outDir, built.cacheName);
+      await runCommand(node, [
+        ...execArgv,
+        ...CODE_CACHE_BUILD_FLAGS,
+        join(REPO, "packaging", "code-cache.ts"),
+        built.wrapped,
+        built.bundleName,
+        cache,
+        ...warmUp,
+      ]);
+      log(`code cache ${relative(process.cwd(), cache)}: ${(statSync(cache).size / 1024).toFixed(0)} KiB`);
+    }
+    bundled.push(built);
   }
+  for (const file of new Set(missingModules)) log(`not in the tree yet, left out: ${file}`);
+  const [whole, scan] = bundled as [BundledProgram, BundledProgram | undefined];
   const loader = join(outDir, `${name}.main.cjs`);
   writeFileSync(
     loader,
     loaderSource({
       VERSION: options.entry === undefined ? AGENT_VERSION : "",
-      BUNDLE: bundleName,
-      CODE_CACHE: codeCache ? cacheName : "",
+      BUNDLE: whole.bundleName,
+      CODE_CACHE: codeCache ? whole.cacheName : "",
+      SCAN_BUNDLE: scan?.bundleName ?? "",
+      SCAN_CODE_CACHE: codeCache && scan ? scan.cacheName : "",
       DAEMON_V8_FLAGS: options.daemonV8Flags ?? DAEMON_V8_FLAGS,
     }),
   );
@@ -577,8 +623,12 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   // Relative paths, and --build-sea runs in outDir: the blob records the main script's name, so an
   // absolute one would make two build directories give different bytes.
   const assets: Record<string, string> = {
-    [bundleName]: basename(wrapped),
-    ...(codeCache ? { [cacheName]: cacheName } : {}),
+    ...Object.fromEntries(
+      bundled.flatMap((program) => [
+        [program.bundleName, basename(program.wrapped)],
+        ...(codeCache ? [[program.cacheName, program.cacheName]] : []),
+      ]),
+    ),
     ...Object.fromEntries([...addons].map(([name, file]) => [addonAssetKey(name), file])),
   };
   const config = {
@@ -611,9 +661,10 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   return {
     executable,
     bytes,
-    bundleBytes,
+    bundleBytes: whole.bytes,
+    ...(scan ? { scanBundleBytes: scan.bytes } : {}),
     addons: [...addons.keys()],
-    missingModules,
+    missingModules: [...new Set(missingModules)],
     milliseconds: Math.round(performance.now() - started),
   };
 }
@@ -691,6 +742,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     verbose: true,
   });
   process.stdout.write(
-    `${relative(process.cwd(), built.executable) || built.executable}: ${mebibytes(built.bytes)} (${built.bytes} bytes; bundle ${(built.bundleBytes / 1024).toFixed(0)} KiB; addons: ${built.addons.join(", ") || "none"}) in ${(built.milliseconds / 1000).toFixed(1)} s\n`,
+    `${relative(process.cwd(), built.executable) || built.executable}: ${mebibytes(built.bytes)} (${built.bytes} bytes; bundle ${(built.bundleBytes / 1024).toFixed(0)} KiB${built.scanBundleBytes === undefined ? "" : `, scan's ${(built.scanBundleBytes / 1024).toFixed(0)} KiB`}; addons: ${built.addons.join(", ") || "none"}) in ${(built.milliseconds / 1000).toFixed(1)} s\n`,
   );
 }

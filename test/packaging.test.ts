@@ -71,16 +71,29 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     copyFileSync(built.executable, eca);
     const compile = [
       'const { Script } = require("node:vm"), { readFileSync } = require("node:fs");',
-      "const [bundle, cache] = process.argv.slice(1);",
-      'const script = new Script(readFileSync(bundle, "utf8"), { filename: "eca.bundle.cjs", cachedData: readFileSync(cache) });',
+      "const [bundle, cache, filename] = process.argv.slice(1);",
+      'const script = new Script(readFileSync(bundle, "utf8"), { filename, cachedData: readFileSync(cache) });',
       "process.stdout.write(String(script.cachedDataRejected));",
     ].join("\n");
     const build = join(work, "build");
-    cacheRejected = spawnSync(
-      PINNED_NODE,
-      [...EXEC_ARGV, "-e", compile, join(build, "eca.bundle.wrapped.cjs"), join(build, "eca.bundle.cache")],
-      { encoding: "utf8" },
-    ).stdout;
+    // The whole program's bundle and `eca scan`'s own (agent/bin/eca-scan-bundle.ts).
+    cacheRejected = ["eca.bundle", "eca.scan.bundle"]
+      .map(
+        (base) =>
+          spawnSync(
+            PINNED_NODE,
+            [
+              ...EXEC_ARGV,
+              "-e",
+              compile,
+              join(build, `${base}.wrapped.cjs`),
+              join(build, `${base}.cache`),
+              `${base}.cjs`,
+            ],
+            { encoding: "utf8" },
+          ).stdout,
+      )
+      .join(" ");
     rmSync(join(work, "build"), { recursive: true, force: true });
   }, BUILD_TIMEOUT);
 
@@ -102,8 +115,8 @@ describe.skipIf(skip)("single executable (SEA)", () => {
 
   // V8 rejects a code cache made under other flags, or by another V8, and compiles from source
   // instead: nothing fails, a scan only gets slower, so only this would notice.
-  it("the code cache is accepted by the executable's V8 under the executable's flags", () => {
-    expect(cacheRejected).toBe("false");
+  it("the code caches are accepted by the executable's V8 under the executable's flags", () => {
+    expect(cacheRejected).toBe("false false");
   });
 
   it("eca scan and eca --help into a pipe whose reader has gone end quietly (no EPIPE stack trace)", () => {

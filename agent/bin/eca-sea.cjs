@@ -1,20 +1,24 @@
 // The single executable's main script (packaging/build-sea.ts). Kept this small because every
-// start pays for it: `eca --version` is answered here, without the program; any other command
-// compiles the program, the SEA asset BUNDLE (agent/bin/eca-bundle.ts bundled by esbuild), with the
-// V8 code cache made for it at build time (CODE_CACHE, packaging/code-cache.ts: the code a scan runs,
-// compiled), evaluates it and calls its main().
+// start pays for it: `eca --version` is answered here, without the program; `eca scan` compiles
+// the scan's own program, the SEA asset SCAN_BUNDLE (agent/bin/eca-scan-bundle.ts bundled by
+// esbuild: the scan command alone), any other command the whole program, BUNDLE
+// (agent/bin/eca-bundle.ts), each with the V8 code cache made for it at build time (SCAN_CODE_CACHE,
+// CODE_CACHE; packaging/code-cache.ts: the code a scan runs, compiled), evaluates it and calls its
+// main().
 //
 // `eca run` first sets the daemon's V8 flags (DAEMON_V8_FLAGS): set before the program is compiled,
 // they hold for all of its code. The code cache was made without them, and V8 rejects a cache made
 // under other flags, so the daemon compiles from source, lazily: it keeps the bytecode of what it
 // runs, not of everything a scan ran at build time.
 //
-// build-sea.ts fills in the four constants below (each line replaced whole, or the build fails).
+// build-sea.ts fills in the six constants below (each line replaced whole, or the build fails).
 "use strict";
 
 const VERSION = "";
 const BUNDLE = "eca.bundle.cjs";
 const CODE_CACHE = "";
+const SCAN_BUNDLE = "";
+const SCAN_CODE_CACHE = "";
 const DAEMON_V8_FLAGS = [];
 
 const args = process.argv.slice(2);
@@ -30,10 +34,14 @@ if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] =
   const vm = require("node:vm");
   const daemon = args[0] === "run";
   if (daemon) for (const flag of DAEMON_V8_FLAGS) require("node:v8").setFlagsFromString(flag);
-  const options = { filename: BUNDLE };
+  // `eca scan` from its own program (the same command, without the others' code), where there is one.
+  const scan = SCAN_BUNDLE !== "" && args[0] === "scan";
+  const bundle = scan ? SCAN_BUNDLE : BUNDLE;
+  const cache = scan ? SCAN_CODE_CACHE : CODE_CACHE;
+  const options = { filename: bundle };
   // A view of the executable's own bytes, not a copy.
-  if (CODE_CACHE !== "" && !daemon) options.cachedData = new Uint8Array(sea.getRawAsset(CODE_CACHE));
-  const script = new vm.Script(sea.getAsset(BUNDLE, "utf8"), options);
+  if (cache !== "" && !daemon) options.cachedData = new Uint8Array(sea.getRawAsset(cache));
+  const script = new vm.Script(sea.getAsset(bundle, "utf8"), options);
   const module = { exports: {} };
   // The bundle is one CommonJS module; `require` here gives built-in modules only (everything else
   // is bundled, and the executable must never pick up a node_modules lying next to it).
