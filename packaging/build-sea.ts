@@ -450,6 +450,32 @@ function loaderSource(values: Record<string, unknown>): string {
 interface ProgramBuild {
   base: string;
   entry: string;
+  /** npm packages left out of this bundle: importing one throws (leaveOutPlugin). */
+  leaveOut?: readonly string[];
+}
+
+/**
+ * What `eca scan`'s bundle leaves out: systeminformation, 315 KiB of its 750 KiB, is only ever
+ * loaded by `--backend systeminformation`, and agent/bin/eca-sea.cjs runs a scan that names it
+ * from the whole program's bundle instead (SCAN_BUNDLE_SKIPPED_FOR).
+ */
+export const SCAN_BUNDLE_LEAVES_OUT = ["systeminformation"] as const;
+
+/** Packages a bundle is built without: an import of one throws, naming the package and the bundle. */
+function leaveOutPlugin(packages: readonly string[]): esbuild.Plugin {
+  const filter = new RegExp(
+    `^(${packages.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})$`,
+  );
+  return {
+    name: "eca-leave-out",
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "eca-left-out" }));
+      build.onLoad({ filter: /.*/, namespace: "eca-left-out" }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is not in this bundle of eca (packaging/build-sea.ts)`)});`,
+        loader: "js",
+      }));
+    },
+  };
 }
 
 interface BundledProgram {
@@ -552,7 +578,13 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   const programs: ProgramBuild[] = [
     { base: `${name}.bundle`, entry: resolve(options.entry ?? join(REPO, "agent", "bin", "eca-bundle.ts")) },
     ...(options.entry === undefined
-      ? [{ base: `${name}.scan.bundle`, entry: join(REPO, "agent", "bin", "eca-scan-bundle.ts") }]
+      ? [
+          {
+            base: `${name}.scan.bundle`,
+            entry: join(REPO, "agent", "bin", "eca-scan-bundle.ts"),
+            leaveOut: SCAN_BUNDLE_LEAVES_OUT,
+          },
+        ]
       : []),
   ];
   const bundled: BundledProgram[] = [];
@@ -563,6 +595,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
         nativeAddonPlugin(addons, platform, arch),
         lazyBuiltinsPlugin(),
         lazyCommanderChildProcessPlugin(),
+        ...(program.leaveOut ? [leaveOutPlugin(program.leaveOut)] : []),
         ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
       ],
       log,
@@ -598,6 +631,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
       CODE_CACHE: codeCache ? whole.cacheName : "",
       SCAN_BUNDLE: scan?.bundleName ?? "",
       SCAN_CODE_CACHE: codeCache && scan ? scan.cacheName : "",
+      SCAN_BUNDLE_SKIPPED_FOR: scan ? [...SCAN_BUNDLE_LEAVES_OUT] : [],
       DAEMON_V8_FLAGS: options.daemonV8Flags ?? DAEMON_V8_FLAGS,
     }),
   );

@@ -146,6 +146,15 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     }
   });
 
+  // `eca scan`'s own bundle leaves systeminformation out (SCAN_BUNDLE_LEAVES_OUT): a scan naming that
+  // backend must run from the whole program's bundle, and so get its answer.
+  it("eca scan --backend systeminformation reaches systeminformation (not the scan bundle's stub)", () => {
+    const result = run(eca, ["scan", "--json", "--backend", "systeminformation"]);
+    expect([0, 1, 3], result.stderr).toContain(result.status);
+    const report = JSON.parse(result.stdout) as { unavailable: { reason: string }[] };
+    expect(report.unavailable.map((source) => source.reason).join("\n")).not.toContain("not in this bundle");
+  });
+
   it("eca policy check accepts a good policy (exit 0)", () => {
     const good = copyFixture("test/fixtures/policies/good/full.yaml");
     const result = run(eca, ["policy", "check", good]);

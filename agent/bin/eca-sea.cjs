@@ -11,7 +11,7 @@
 // under other flags, so the daemon compiles from source, lazily: it keeps the bytecode of what it
 // runs, not of everything a scan ran at build time.
 //
-// build-sea.ts fills in the six constants below (each line replaced whole, or the build fails).
+// build-sea.ts fills in the seven constants below (each line replaced whole, or the build fails).
 "use strict";
 
 const VERSION = "";
@@ -19,6 +19,7 @@ const BUNDLE = "eca.bundle.cjs";
 const CODE_CACHE = "";
 const SCAN_BUNDLE = "";
 const SCAN_CODE_CACHE = "";
+const SCAN_BUNDLE_SKIPPED_FOR = [];
 const DAEMON_V8_FLAGS = [];
 
 const args = process.argv.slice(2);
@@ -34,8 +35,12 @@ if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] =
   const vm = require("node:vm");
   const daemon = args[0] === "run";
   if (daemon) for (const flag of DAEMON_V8_FLAGS) require("node:v8").setFlagsFromString(flag);
-  // `eca scan` from its own program (the same command, without the others' code), where there is one.
-  const scan = SCAN_BUNDLE !== "" && args[0] === "scan";
+  // `eca scan` from its own program (the same command, without the others' code), where there is
+  // one, unless it names a backend whose package that bundle leaves out (systeminformation).
+  const scan =
+    SCAN_BUNDLE !== "" &&
+    args[0] === "scan" &&
+    !args.some((arg) => SCAN_BUNDLE_SKIPPED_FOR.some((name) => arg.includes(name)));
   const bundle = scan ? SCAN_BUNDLE : BUNDLE;
   const cache = scan ? SCAN_CODE_CACHE : CODE_CACHE;
   const options = { filename: bundle };
