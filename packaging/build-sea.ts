@@ -452,6 +452,15 @@ interface ProgramBuild {
   entry: string;
   /** npm packages left out of this bundle: importing one throws (leaveOutPlugin). */
   leaveOut?: readonly string[];
+  /**
+   * Local names as written instead of minified ones with keepNames. esbuild's keepNames gives each
+   * function and class its name back with a `__name(fn, "name")` call (Object.defineProperty):
+   * once per declaration when a module is evaluated, and again at every call of a function that
+   * makes a named closure. In `eca scan` those calls cost ~2.5 ms of its 10 ms `main()` (and the
+   * collections of what they allocate); the names as written need none (bench/results/startup.md).
+   * The whole program's bundle stays minified: the daemon keeps its source in its heap.
+   */
+  namesAsWritten?: true;
 }
 
 /**
@@ -506,11 +515,11 @@ async function bundleProgram(
     footer: { js: FOOTER },
     minifyWhitespace: true,
     minifySyntax: true,
-    // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
-    // still compiles at start is parsed from a shorter text). keepNames keeps every function's and
-    // class's `name`, which is what V8 prints in a stack trace.
-    minifyIdentifiers: true,
-    keepNames: true,
+    // Short local names: a 0.9 MB bundle instead of 1.3 MB. keepNames keeps every function's and
+    // class's `name`, which is what V8 prints in a stack trace; a bundle with its names as written
+    // (ProgramBuild.namesAsWritten) has them without it.
+    minifyIdentifiers: program.namesAsWritten !== true,
+    keepNames: program.namesAsWritten !== true,
     // ASCII only: esbuild escapes strings; asciiOnly escapes what it leaves in regular expressions.
     charset: "ascii",
     legalComments: "eof",
@@ -583,6 +592,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
             base: `${name}.scan.bundle`,
             entry: join(REPO, "agent", "bin", "eca-scan-bundle.ts"),
             leaveOut: SCAN_BUNDLE_LEAVES_OUT,
+            namesAsWritten: true as const,
           },
         ]
       : []),
