@@ -450,8 +450,8 @@ function loaderSource(values: Record<string, unknown>): string {
 interface ProgramBuild {
   base: string;
   entry: string;
-  /** npm packages left out of this bundle: importing one throws (leaveOutPlugin). */
-  leaveOut?: readonly string[];
+  /** What this bundle is built without (leaveOutPlugin). */
+  leaveOut?: LeftOut;
   /**
    * Local names as written instead of minified ones with keepNames. esbuild's keepNames gives each
    * function and class its name back with a `__name(fn, "name")` call (Object.defineProperty):
@@ -463,26 +463,64 @@ interface ProgramBuild {
   namesAsWritten?: true;
 }
 
-/**
- * What `eca scan`'s bundle leaves out: systeminformation, 315 KiB of its 750 KiB, is only ever
- * loaded by `--backend systeminformation`, and agent/bin/eca-sea.cjs runs a scan that names it
- * from the whole program's bundle instead (SCAN_BUNDLE_SKIPPED_FOR).
- */
-export const SCAN_BUNDLE_LEAVES_OUT = ["systeminformation"] as const;
+/** npm packages and folders of this repository a bundle is built without: importing one throws. */
+interface LeftOut {
+  packages: readonly string[];
+  /** Relative to the repository, e.g. probes/macos. */
+  folders: readonly string[];
+  /**
+   * What in a command line means it may need something left out: agent/bin/eca-sea.cjs runs a
+   * scan with an argument containing one of these from the whole program's bundle instead.
+   */
+  skippedFor: readonly string[];
+}
 
-/** Packages a bundle is built without: an import of one throws, naming the package and the bundle. */
-function leaveOutPlugin(packages: readonly string[]): esbuild.Plugin {
-  const filter = new RegExp(
-    `^(${packages.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})$`,
-  );
+/** The probes of one platform (their folder), and the prefix of the names of their backends (probes/create.ts). */
+const PLATFORM_PROBES: Partial<Record<NodeJS.Platform, { folder: string; backendPrefix: string }>> = {
+  darwin: { folder: "probes/macos", backendPrefix: "macos-" },
+  win32: { folder: "probes/windows", backendPrefix: "windows-" },
+};
+
+/**
+ * What `eca scan`'s bundle for a platform leaves out, each only ever loaded by a scan whose
+ * arguments say so, which then runs from the whole program's bundle:
+ * - systeminformation (315 KiB of 750): by `--backend systeminformation`;
+ * - the other platforms' probes (~110 KiB, and ~0.9 ms of the code cache's deserialisation on
+ *   linux-x64): by `--backend macos-…`/`windows-…`, or `--capture` (a capture folder is replayed
+ *   with the probes of the platform it was recorded on). The Linux probes stay in every platform's:
+ *   `--root` reads a recorded Linux tree anywhere.
+ */
+export function scanBundleLeavesOut(platform: NodeJS.Platform): LeftOut {
+  const others = Object.entries(PLATFORM_PROBES)
+    .filter(([name]) => name !== platform)
+    .map(([, probes]) => probes as { folder: string; backendPrefix: string });
+  return {
+    packages: ["systeminformation"],
+    folders: others.map((probes) => probes.folder),
+    skippedFor: ["systeminformation", "--capture", ...others.map((probes) => probes.backendPrefix)],
+  };
+}
+
+/** A bundle built without what `leftOut` names: an import of it throws, naming it and the bundle. */
+function leaveOutPlugin(leftOut: LeftOut): esbuild.Plugin {
+  const escaped = leftOut.packages.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+  const packages = new RegExp(`^(${escaped.join("|")})$`);
+  const folders = leftOut.folders.map((folder) => join(REPO, folder) + sep);
+  const thrower = (what: string) => ({
+    contents: `throw new Error(${JSON.stringify(`${what} is not in this bundle of eca (packaging/build-sea.ts)`)});`,
+    loader: "js" as const,
+  });
   return {
     name: "eca-leave-out",
     setup(build) {
-      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "eca-left-out" }));
-      build.onLoad({ filter: /.*/, namespace: "eca-left-out" }, (args) => ({
-        contents: `throw new Error(${JSON.stringify(`${args.path} is not in this bundle of eca (packaging/build-sea.ts)`)});`,
-        loader: "js",
-      }));
+      build.onResolve({ filter: packages }, (args) => ({ path: args.path, namespace: "eca-left-out" }));
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const target = resolve(args.resolveDir, args.path);
+        return folders.some((folder) => target.startsWith(folder))
+          ? { path: relative(REPO, target), namespace: "eca-left-out" }
+          : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: "eca-left-out" }, (args) => thrower(args.path));
     },
   };
 }
@@ -591,7 +629,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
           {
             base: `${name}.scan.bundle`,
             entry: join(REPO, "agent", "bin", "eca-scan-bundle.ts"),
-            leaveOut: SCAN_BUNDLE_LEAVES_OUT,
+            leaveOut: scanBundleLeavesOut(platform),
             namesAsWritten: true as const,
           },
         ]
@@ -641,7 +679,7 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
       CODE_CACHE: codeCache ? whole.cacheName : "",
       SCAN_BUNDLE: scan?.bundleName ?? "",
       SCAN_CODE_CACHE: codeCache && scan ? scan.cacheName : "",
-      SCAN_BUNDLE_SKIPPED_FOR: scan ? [...SCAN_BUNDLE_LEAVES_OUT] : [],
+      SCAN_BUNDLE_SKIPPED_FOR: scan ? [...scanBundleLeavesOut(platform).skippedFor] : [],
       DAEMON_V8_FLAGS: options.daemonV8Flags ?? DAEMON_V8_FLAGS,
     }),
   );

@@ -146,13 +146,26 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     }
   });
 
-  // `eca scan`'s own bundle leaves systeminformation out (SCAN_BUNDLE_LEAVES_OUT): a scan naming that
-  // backend must run from the whole program's bundle, and so get its answer.
+  // `eca scan`'s own bundle leaves out systeminformation and the other platforms' probes
+  // (scanBundleLeavesOut): a scan that may need them must run from the whole program's bundle.
   it("eca scan --backend systeminformation reaches systeminformation (not the scan bundle's stub)", () => {
     const result = run(eca, ["scan", "--json", "--backend", "systeminformation"]);
     expect([0, 1, 3], result.stderr).toContain(result.status);
     const report = JSON.parse(result.stdout) as { unavailable: { reason: string }[] };
     expect(report.unavailable.map((source) => source.reason).join("\n")).not.toContain("not in this bundle");
+  });
+
+  it("eca scan --capture of a Mac and of a Windows laptop replays them with their platform's probes", () => {
+    for (const capture of ["mac-intel-t2-keyboard-hub", "win-lenovo-p52-intel"]) {
+      const folder = join(REPO, "test", "fixtures", "captures", capture);
+      for (const args of [["--capture", folder], [`--capture=${folder}`]]) {
+        const result = run(eca, ["scan", "--json", ...args]);
+        expect([0, 1], `${capture}: ${result.stderr}`).toContain(result.status);
+        const report = JSON.parse(result.stdout) as { devices: unknown[]; unavailable: unknown[] };
+        expect(report.unavailable, capture).toEqual([]);
+        expect(report.devices.length, capture).toBeGreaterThan(0);
+      }
+    }
   });
 
   it("eca policy check accepts a good policy (exit 0)", () => {

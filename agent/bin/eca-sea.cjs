@@ -36,7 +36,9 @@ if (VERSION !== "" && args.length === 1 && (args[0] === "--version" || args[0] =
   const daemon = args[0] === "run";
   if (daemon) for (const flag of DAEMON_V8_FLAGS) require("node:v8").setFlagsFromString(flag);
   // `eca scan` from its own program (the same command, without the others' code), where there is
-  // one, unless it names a backend whose package that bundle leaves out (systeminformation).
+  // one, unless an argument says the scan may need what that bundle leaves out (the
+  // systeminformation backend, another platform's probes, a capture folder: build-sea.ts
+  // scanBundleLeavesOut).
   const scan =
     SCAN_BUNDLE !== "" &&
     args[0] === "scan" &&
