@@ -135,11 +135,20 @@ export const DAEMON_V8_FLAGS = ["--no-opt", "--no-maglev", "--no-sparkplug"];
 /**
  * Flags for the Node that makes the code cache (packaging/code-cache.ts), besides EXEC_ARGV: the
  * cache's bytes followed V8's random seed (three builds, three caches; with a fixed seed, the same
- * bytes), and --predictable ties V8's timer-driven work to allocation instead of the clock. Both
- * are left out of V8's flag hash, so the executable, running without them, accepts the cache;
- * neither reaches a run.
+ * bytes), and --predictable ties V8's timer-driven work to allocation instead of the clock.
+ * --no-concurrent-sparkplug --no-concurrent-recompilation: the baseline and optimising compilers
+ * work on the warm-up's thread, at the same points every time, not on a helper thread that a busy
+ * machine runs later: one build in ~20 on a loaded machine gave a cache one byte apart (a function's
+ * tiering state, which the cache records), and these give the usual bytes every time. All four are
+ * left out of V8's flag hash, so the executable, running without them, accepts the cache; none
+ * reaches a run.
  */
-export const CODE_CACHE_BUILD_FLAGS = ["--random-seed=1", "--predictable"];
+export const CODE_CACHE_BUILD_FLAGS = [
+  "--random-seed=1",
+  "--predictable",
+  "--no-concurrent-sparkplug",
+  "--no-concurrent-recompilation",
+];
 
 export interface BuildResult {
   executable: string;
