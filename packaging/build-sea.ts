@@ -5,13 +5,15 @@
 //
 // 1. esbuild bundles agent/bin/eca-bundle.ts (and everything it imports, lazily or not) into one
 //    CommonJS file, dist/eca.bundle.cjs, inlining JSON imports and the JavaScript of the npm
-//    dependencies, except the packages only a backend that is not a default loads
-//    (LIBRARY_PACKAGES), each bundled into an asset of its own. The executable carries them as SEA
-//    assets; its main script is agent/bin/eca-sea.cjs, which answers `eca --version` at once and
-//    otherwise compiles and runs the bundle.
-// 2. A build for the machine's own platform also makes a V8 code cache for the bundle
+//    dependencies, and `eca scan`'s own program, agent/bin/eca-scan-bundle.ts (the scan command
+//    alone), into dist/eca.scan.bundle.cjs. The packages only a backend that is not a default loads
+//    (LIBRARY_PACKAGES) are in neither: each is bundled into an asset of its own. The executable
+//    carries them all as SEA assets; its main script is agent/bin/eca-sea.cjs, which answers
+//    `eca --version` at once, compiles and runs the scan bundle for `eca scan` and the whole
+//    program's for every other command.
+// 2. A build for the machine's own platform also makes a V8 code cache for each bundle
 //    (packaging/code-cache.ts: the bundle evaluated and warmed up by a scan of
-//    examples/laptop-with-phone-and-stick), a second asset, so a scan starts with its code compiled
+//    examples/laptop-with-phone-and-stick), more assets, so a scan starts with its code compiled
 //    (BENCHMARKS.md, Footprint; bench/results/startup.md).
 // 3. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
 //    for this platform are embedded as SEA assets; their `require("node-gyp-build")(dir)` is replaced
@@ -145,16 +147,27 @@ export const DAEMON_V8_FLAGS = ["--no-opt", "--no-maglev", "--no-sparkplug"];
 /**
  * Flags for the Node that makes the code cache (packaging/code-cache.ts), besides EXEC_ARGV: the
  * cache's bytes followed V8's random seed (three builds, three caches; with a fixed seed, the same
- * bytes), and --predictable ties V8's timer-driven work to allocation instead of the clock. Both
- * are left out of V8's flag hash, so the executable, running without them, accepts the cache;
- * neither reaches a run.
+ * bytes), and --predictable ties V8's timer-driven work to allocation instead of the clock.
+ * --no-concurrent-sparkplug --no-concurrent-recompilation: the baseline and optimising compilers
+ * work on the warm-up's thread, at the same points every time, not on a helper thread that a busy
+ * machine runs later: one build in ~20 on a loaded machine gave a cache one byte apart (a function's
+ * tiering state, which the cache records), and these give the usual bytes every time. All four are
+ * left out of V8's flag hash, so the executable, running without them, accepts the cache; none
+ * reaches a run.
  */
-export const CODE_CACHE_BUILD_FLAGS = ["--random-seed=1", "--predictable"];
+export const CODE_CACHE_BUILD_FLAGS = [
+  "--random-seed=1",
+  "--predictable",
+  "--no-concurrent-sparkplug",
+  "--no-concurrent-recompilation",
+];
 
 export interface BuildResult {
   executable: string;
   bytes: number;
   bundleBytes: number;
+  /** `eca scan`'s bundle (agent/bin/eca-scan-bundle.ts), built beside the whole program's for eca's own entry. */
+  scanBundleBytes?: number;
   addons: string[];
   missingModules: string[];
   milliseconds: number;
@@ -493,6 +506,138 @@ function loaderSource(values: Record<string, unknown>): string {
   return text;
 }
 
+/** One program the executable carries: an entry, bundled as `<base>.cjs`. */
+interface ProgramBuild {
+  base: string;
+  entry: string;
+  /** What this bundle is built without (leaveOutPlugin). */
+  leaveOut?: LeftOut;
+  /**
+   * Local names as written instead of minified ones with keepNames. esbuild's keepNames gives each
+   * function and class its name back with a `__name(fn, "name")` call (Object.defineProperty):
+   * once per declaration when a module is evaluated, and again at every call of a function that
+   * makes a named closure. In `eca scan` those calls cost ~2.5 ms of its 10 ms `main()` (and the
+   * collections of what they allocate); the names as written need none (bench/results/startup.md).
+   * The whole program's bundle stays minified: the daemon keeps its source in its heap.
+   */
+  namesAsWritten?: true;
+}
+
+/** npm packages and folders of this repository a bundle is built without: importing one throws. */
+interface LeftOut {
+  packages: readonly string[];
+  /** Relative to the repository, e.g. probes/macos. */
+  folders: readonly string[];
+  /**
+   * What in a command line means it may need something left out: agent/bin/eca-sea.cjs runs a
+   * scan with an argument containing one of these from the whole program's bundle instead.
+   */
+  skippedFor: readonly string[];
+}
+
+/** The probes of one platform (their folder), and the prefix of the names of their backends (probes/create.ts). */
+const PLATFORM_PROBES: Partial<Record<NodeJS.Platform, { folder: string; backendPrefix: string }>> = {
+  darwin: { folder: "probes/macos", backendPrefix: "macos-" },
+  win32: { folder: "probes/windows", backendPrefix: "windows-" },
+};
+
+/**
+ * What `eca scan`'s bundle for a platform leaves out, each only ever loaded by a scan whose
+ * arguments say so, which then runs from the whole program's bundle:
+ * - systeminformation (315 KiB of 750): by `--backend systeminformation`;
+ * - the other platforms' probes (~110 KiB, and ~0.9 ms of the code cache's deserialisation on
+ *   linux-x64): by `--backend macos-…`/`windows-…`, or `--capture` (a capture folder is replayed
+ *   with the probes of the platform it was recorded on). The Linux probes stay in every platform's:
+ *   `--root` reads a recorded Linux tree anywhere.
+ */
+export function scanBundleLeavesOut(platform: NodeJS.Platform): LeftOut {
+  const others = Object.entries(PLATFORM_PROBES)
+    .filter(([name]) => name !== platform)
+    .map(([, probes]) => probes as { folder: string; backendPrefix: string });
+  return {
+    packages: ["systeminformation"],
+    folders: others.map((probes) => probes.folder),
+    skippedFor: ["systeminformation", "--capture", ...others.map((probes) => probes.backendPrefix)],
+  };
+}
+
+/** A bundle built without what `leftOut` names: an import of it throws, naming it and the bundle. */
+function leaveOutPlugin(leftOut: LeftOut): esbuild.Plugin {
+  const escaped = leftOut.packages.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+  const packages = new RegExp(`^(${escaped.join("|")})$`);
+  const folders = leftOut.folders.map((folder) => join(REPO, folder) + sep);
+  const thrower = (what: string) => ({
+    contents: `throw new Error(${JSON.stringify(`${what} is not in this bundle of eca (packaging/build-sea.ts)`)});`,
+    loader: "js" as const,
+  });
+  return {
+    name: "eca-leave-out",
+    setup(build) {
+      build.onResolve({ filter: packages }, (args) => ({ path: args.path, namespace: "eca-left-out" }));
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const target = resolve(args.resolveDir, args.path);
+        return folders.some((folder) => target.startsWith(folder))
+          ? { path: relative(REPO, target), namespace: "eca-left-out" }
+          : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: "eca-left-out" }, (args) => thrower(args.path));
+    },
+  };
+}
+
+interface BundledProgram {
+  /** The asset's name (the script name V8 compiles it under, and stack traces show). */
+  bundleName: string;
+  /** The bundle wrapped as one function (wrapCommonJs): what the executable compiles. */
+  wrapped: string;
+  cacheName: string;
+  bytes: number;
+}
+
+/** Bundles one program with esbuild into outDir, and writes it wrapped as the executable compiles it. */
+async function bundleProgram(
+  program: ProgramBuild,
+  context: { outDir: string; plugins: esbuild.Plugin[]; log: (line: string) => void },
+): Promise<BundledProgram> {
+  const bundleName = `${program.base}.cjs`;
+  const bundle = join(context.outDir, bundleName);
+  const result = await esbuild.build({
+    absWorkingDir: REPO,
+    nodePaths: [join(REPO, "node_modules")],
+    entryPoints: [program.entry],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node26",
+    footer: { js: FOOTER },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Short local names: a 0.9 MB bundle instead of 1.3 MB. keepNames keeps every function's and
+    // class's `name`, which is what V8 prints in a stack trace; a bundle with its names as written
+    // (ProgramBuild.namesAsWritten) has them without it.
+    minifyIdentifiers: program.namesAsWritten !== true,
+    keepNames: program.namesAsWritten !== true,
+    // ASCII only: esbuild escapes strings; asciiOnly escapes what it leaves in regular expressions.
+    charset: "ascii",
+    legalComments: "eof",
+    logLevel: "silent",
+    metafile: true,
+    define: { "process.env.NODE_ENV": '"production"' },
+    plugins: context.plugins,
+  });
+  asciiOnly(bundle);
+  for (const warning of result.warnings) context.log(`esbuild warning: ${warning.text}`);
+  const bytes = statSync(bundle).size;
+  context.log(`bundle ${relative(process.cwd(), bundle)}: ${(bytes / 1024).toFixed(0)} KiB`);
+  // What the executable carries and compiles: the bundle, wrapped, and its code cache.
+  const wrapped = join(context.outDir, `${program.base}.wrapped.cjs`);
+  writeFileSync(wrapped, wrapCommonJs(readFileSync(bundle, "utf8")));
+  const cacheName = `${program.base}.cache`;
+  rmSync(join(context.outDir, cacheName), { force: true });
+  return { bundleName, wrapped, cacheName, bytes };
+}
+
 export async function buildSea(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const outDir = resolve(options.outDir ?? join(REPO, "dist"));
@@ -534,101 +679,85 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   if (platform === "win32") log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
 
   const name = options.name ?? "eca";
-  const bundleName = `${name}.bundle.cjs`;
-  const bundle = join(outDir, bundleName);
   const missingModules: string[] = [];
-  const shared: esbuild.BuildOptions = {
-    absWorkingDir: REPO,
-    nodePaths: [join(REPO, "node_modules")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node26",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    // Short local names: a 0.9 MB bundle instead of 1.3 MB, and `eca scan` ~5 ms less CPU (what V8
-    // still compiles at start is parsed from a shorter text). keepNames keeps every function's and
-    // class's `name`, which is what V8 prints in a stack trace.
-    minifyIdentifiers: true,
-    keepNames: true,
-    // ASCII only: esbuild escapes strings; asciiOnly escapes what it leaves in regular expressions.
-    charset: "ascii",
-    legalComments: "eof",
-    logLevel: "silent",
-    metafile: true,
-    define: { "process.env.NODE_ENV": '"production"' },
-  };
   const libraries = LIBRARY_PACKAGES.filter((pkg) =>
     existsSync(join(REPO, "node_modules", ...pkg.split("/"))),
   );
-  const result = await esbuild.build({
-    ...shared,
-    entryPoints: [resolve(options.entry ?? join(REPO, "agent", "bin", "eca-bundle.ts"))],
-    outfile: bundle,
-    footer: { js: FOOTER },
-    plugins: [
-      libraryPackagesPlugin(libraries),
-      nativeAddonPlugin(addons, platform, arch),
-      lazyBuiltinsPlugin(),
-      lazyCommanderChildProcessPlugin(),
-      ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
-    ],
-  });
-  asciiOnly(bundle);
-  // Each library package: a CommonJS bundle of its own, wrapped as the loader compiles it.
+  const execArgv = options.execArgv ?? EXEC_ARGV;
+  // The whole program, and (for eca's own entry) `eca scan`'s program beside it.
+  const programs: ProgramBuild[] = [
+    { base: `${name}.bundle`, entry: resolve(options.entry ?? join(REPO, "agent", "bin", "eca-bundle.ts")) },
+    ...(options.entry === undefined
+      ? [
+          {
+            base: `${name}.scan.bundle`,
+            entry: join(REPO, "agent", "bin", "eca-scan-bundle.ts"),
+            leaveOut: scanBundleLeavesOut(platform),
+            namesAsWritten: true as const,
+          },
+        ]
+      : []),
+  ];
+  const bundled: BundledProgram[] = [];
+  for (const program of programs) {
+    const built = await bundleProgram(program, {
+      outDir,
+      plugins: [
+        ...(program.leaveOut ? [leaveOutPlugin(program.leaveOut)] : []),
+        libraryPackagesPlugin(libraries),
+        nativeAddonPlugin(addons, platform, arch),
+        lazyBuiltinsPlugin(),
+        lazyCommanderChildProcessPlugin(),
+        ...(options.allowMissing ? [missingModulePlugin(missingModules)] : []),
+      ],
+      log,
+    });
+    if (codeCache) {
+      // Only eca's own bundles are warmed up (another entry may do anything when evaluated).
+      const warmUp =
+        options.entry === undefined
+          ? [resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"))]
+          : [];
+      const cache = join(outDir, built.cacheName);
+      await runCommand(node, [
+        ...execArgv,
+        ...CODE_CACHE_BUILD_FLAGS,
+        join(REPO, "packaging", "code-cache.ts"),
+        built.wrapped,
+        built.bundleName,
+        cache,
+        ...warmUp,
+      ]);
+      log(`code cache ${relative(process.cwd(), cache)}: ${(statSync(cache).size / 1024).toFixed(0)} KiB`);
+    }
+    bundled.push(built);
+  }
+  // Each library package: a bundle of its own (its entry requires the package), wrapped as the
+  // loader compiles it; no code cache (it runs only where a backend that is not a default runs).
   const libraryFiles = new Map<string, string>();
   for (const pkg of libraries) {
-    const file = join(outDir, `${name}.${pkg.replaceAll("/", "+")}.cjs`);
-    await esbuild.build({
-      ...shared,
-      stdin: {
-        contents: `module.exports = require(${JSON.stringify(pkg)});`,
-        resolveDir: REPO,
-        loader: "js",
-      },
-      outfile: file,
-      plugins: [nativeAddonPlugin(addons, platform, arch), lazyBuiltinsPlugin()],
-    });
-    asciiOnly(file);
-    writeFileSync(file, wrapCommonJs(readFileSync(file, "utf8")));
-    libraryFiles.set(libraryAssetKey(pkg), basename(file));
-    log(`library ${pkg}: ${(statSync(file).size / 1024).toFixed(0)} KiB`);
+    const base = `${name}.${pkg.replaceAll("/", "+")}`;
+    const entry = join(outDir, `${base}.entry.cjs`);
+    writeFileSync(entry, `module.exports = require(${JSON.stringify(pkg)});\n`);
+    const built = await bundleProgram(
+      { base, entry },
+      { outDir, plugins: [nativeAddonPlugin(addons, platform, arch), lazyBuiltinsPlugin()], log },
+    );
+    rmSync(entry);
+    libraryFiles.set(libraryAssetKey(pkg), basename(built.wrapped));
   }
-  for (const warning of result.warnings) log(`esbuild warning: ${warning.text}`);
-  for (const file of missingModules) log(`not in the tree yet, left out: ${file}`);
-  const bundleBytes = statSync(bundle).size;
-  log(`bundle ${relative(process.cwd(), bundle)}: ${(bundleBytes / 1024).toFixed(0)} KiB`);
-  // What the executable carries and compiles: the bundle, wrapped, and its code cache.
-  const wrapped = join(outDir, `${name}.bundle.wrapped.cjs`);
-  writeFileSync(wrapped, wrapCommonJs(readFileSync(bundle, "utf8")));
-  const execArgv = options.execArgv ?? EXEC_ARGV;
-  const cacheName = `${name}.bundle.cache`;
-  const cache = join(outDir, cacheName);
-  rmSync(cache, { force: true });
-  if (codeCache) {
-    // Only eca's own bundle is warmed up (another entry may do anything when evaluated).
-    const warmUp =
-      options.entry === undefined
-        ? [resolve(options.warmUpTree ?? join(REPO, "examples", "laptop-with-phone-and-stick"))]
-        : [];
-    await runCommand(node, [
-      ...execArgv,
-      ...CODE_CACHE_BUILD_FLAGS,
-      join(REPO, "packaging", "code-cache.ts"),
-      wrapped,
-      bundleName,
-      cache,
-      ...warmUp,
-    ]);
-    log(`code cache ${relative(process.cwd(), cache)}: ${(statSync(cache).size / 1024).toFixed(0)} KiB`);
-  }
+  for (const file of new Set(missingModules)) log(`not in the tree yet, left out: ${file}`);
+  const [whole, scan] = bundled as [BundledProgram, BundledProgram | undefined];
   const loader = join(outDir, `${name}.main.cjs`);
   writeFileSync(
     loader,
     loaderSource({
       VERSION: options.entry === undefined ? AGENT_VERSION : "",
-      BUNDLE: bundleName,
-      CODE_CACHE: codeCache ? cacheName : "",
+      BUNDLE: whole.bundleName,
+      CODE_CACHE: codeCache ? whole.cacheName : "",
+      SCAN_BUNDLE: scan?.bundleName ?? "",
+      SCAN_CODE_CACHE: codeCache && scan ? scan.cacheName : "",
+      SCAN_BUNDLE_SKIPPED_FOR: scan ? [...scanBundleLeavesOut(platform).skippedFor] : [],
       DAEMON_V8_FLAGS: options.daemonV8Flags ?? DAEMON_V8_FLAGS,
       LIBRARIES: Object.fromEntries(libraries.map((pkg) => [pkg, libraryAssetKey(pkg)])),
     }),
@@ -655,8 +784,12 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   // Relative paths, and --build-sea runs in outDir: the blob records the main script's name, so an
   // absolute one would make two build directories give different bytes.
   const assets: Record<string, string> = {
-    [bundleName]: basename(wrapped),
-    ...(codeCache ? { [cacheName]: cacheName } : {}),
+    ...Object.fromEntries(
+      bundled.flatMap((program) => [
+        [program.bundleName, basename(program.wrapped)],
+        ...(codeCache ? [[program.cacheName, program.cacheName]] : []),
+      ]),
+    ),
     ...Object.fromEntries(libraryFiles),
     ...Object.fromEntries([...addons].map(([name, file]) => [addonAssetKey(name), file])),
   };
@@ -690,9 +823,10 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   return {
     executable,
     bytes,
-    bundleBytes,
+    bundleBytes: whole.bytes,
+    ...(scan ? { scanBundleBytes: scan.bytes } : {}),
     addons: [...addons.keys()],
-    missingModules,
+    missingModules: [...new Set(missingModules)],
     milliseconds: Math.round(performance.now() - started),
   };
 }
@@ -770,6 +904,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     verbose: true,
   });
   process.stdout.write(
-    `${relative(process.cwd(), built.executable) || built.executable}: ${mebibytes(built.bytes)} (${built.bytes} bytes; bundle ${(built.bundleBytes / 1024).toFixed(0)} KiB; addons: ${built.addons.join(", ") || "none"}) in ${(built.milliseconds / 1000).toFixed(1)} s\n`,
+    `${relative(process.cwd(), built.executable) || built.executable}: ${mebibytes(built.bytes)} (${built.bytes} bytes; bundle ${(built.bundleBytes / 1024).toFixed(0)} KiB${built.scanBundleBytes === undefined ? "" : `, scan's ${(built.scanBundleBytes / 1024).toFixed(0)} KiB`}; addons: ${built.addons.join(", ") || "none"}) in ${(built.milliseconds / 1000).toFixed(1)} s\n`,
   );
 }

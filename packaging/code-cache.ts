@@ -1,6 +1,6 @@
 // Makes the V8 code cache the single executable compiles its program with (build-sea.ts), run as
 //
-//   node <the executable's V8 flags> --random-seed=1 --predictable packaging/code-cache.ts \
+//   node <the executable's V8 flags> <CODE_CACHE_BUILD_FLAGS> packaging/code-cache.ts \
 //     <wrapped bundle> <its script name> <cache out> [<recorded tree to warm up with>]
 //
 // by the Node binary that goes into the executable: V8 accepts a cache only from its own version

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../agent/cli/program.ts";
+import { buildScanProgram } from "../agent/cli/scan-program.ts";
 
 function helpOf(command: Command, prefix = ""): Record<string, string> {
   const path = prefix ? `${prefix} ${command.name()}` : command.name();
@@ -32,5 +33,15 @@ describe("buildProgram with the invoked command only", () => {
     for (const first of [undefined, "help", "--help", "scna", "constructor", "__proto__"]) {
       expect(buildProgram(first).commands.map((command) => command.name())).toEqual(names);
     }
+  });
+});
+
+// The executable runs `eca scan` from a program with the scan command alone (agent/bin/eca-scan-bundle.ts).
+describe("the scan program", () => {
+  it("is the full program as built for `eca scan`: the same commands, the same help", () => {
+    const scan = buildScanProgram();
+    const full = buildProgram("scan");
+    expect(scan.commands.map((command) => command.name())).toEqual(["scan"]);
+    expect(helpOf(scan)).toEqual(helpOf(full));
   });
 });

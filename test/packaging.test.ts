@@ -71,16 +71,29 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     copyFileSync(built.executable, eca);
     const compile = [
       'const { Script } = require("node:vm"), { readFileSync } = require("node:fs");',
-      "const [bundle, cache] = process.argv.slice(1);",
-      'const script = new Script(readFileSync(bundle, "utf8"), { filename: "eca.bundle.cjs", cachedData: readFileSync(cache) });',
+      "const [bundle, cache, filename] = process.argv.slice(1);",
+      'const script = new Script(readFileSync(bundle, "utf8"), { filename, cachedData: readFileSync(cache) });',
       "process.stdout.write(String(script.cachedDataRejected));",
     ].join("\n");
     const build = join(work, "build");
-    cacheRejected = spawnSync(
-      PINNED_NODE,
-      [...EXEC_ARGV, "-e", compile, join(build, "eca.bundle.wrapped.cjs"), join(build, "eca.bundle.cache")],
-      { encoding: "utf8" },
-    ).stdout;
+    // The whole program's bundle and `eca scan`'s own (agent/bin/eca-scan-bundle.ts).
+    cacheRejected = ["eca.bundle", "eca.scan.bundle"]
+      .map(
+        (base) =>
+          spawnSync(
+            PINNED_NODE,
+            [
+              ...EXEC_ARGV,
+              "-e",
+              compile,
+              join(build, `${base}.wrapped.cjs`),
+              join(build, `${base}.cache`),
+              `${base}.cjs`,
+            ],
+            { encoding: "utf8" },
+          ).stdout,
+      )
+      .join(" ");
     rmSync(join(work, "build"), { recursive: true, force: true });
   }, BUILD_TIMEOUT);
 
@@ -102,8 +115,8 @@ describe.skipIf(skip)("single executable (SEA)", () => {
 
   // V8 rejects a code cache made under other flags, or by another V8, and compiles from source
   // instead: nothing fails, a scan only gets slower, so only this would notice.
-  it("the code cache is accepted by the executable's V8 under the executable's flags", () => {
-    expect(cacheRejected).toBe("false");
+  it("the code caches are accepted by the executable's V8 under the executable's flags", () => {
+    expect(cacheRejected).toBe("false false");
   });
 
   it("eca scan and eca --help into a pipe whose reader has gone end quietly (no EPIPE stack trace)", () => {
@@ -130,6 +143,28 @@ describe.skipIf(skip)("single executable (SEA)", () => {
       );
       expect(result.stderr, args.join(" ")).toBe("");
       expect(result.stdout, args.join(" ")).toMatch(/^exit [013]\n$/);
+    }
+  });
+
+  // `eca scan`'s own bundle leaves out systeminformation and the other platforms' probes
+  // (scanBundleLeavesOut): a scan that may need them must run from the whole program's bundle.
+  it("eca scan --backend systeminformation reaches systeminformation (not the scan bundle's stub)", () => {
+    const result = run(eca, ["scan", "--json", "--backend", "systeminformation"]);
+    expect([0, 1, 3], result.stderr).toContain(result.status);
+    const report = JSON.parse(result.stdout) as { unavailable: { reason: string }[] };
+    expect(report.unavailable.map((source) => source.reason).join("\n")).not.toContain("not in this bundle");
+  });
+
+  it("eca scan --capture of a Mac and of a Windows laptop replays them with their platform's probes", () => {
+    for (const capture of ["mac-intel-t2-keyboard-hub", "win-lenovo-p52-intel"]) {
+      const folder = join(REPO, "test", "fixtures", "captures", capture);
+      for (const args of [["--capture", folder], [`--capture=${folder}`]]) {
+        const result = run(eca, ["scan", "--json", ...args]);
+        expect([0, 1], `${capture}: ${result.stderr}`).toContain(result.status);
+        const report = JSON.parse(result.stdout) as { devices: unknown[]; unavailable: unknown[] };
+        expect(report.unavailable, capture).toEqual([]);
+        expect(report.devices.length, capture).toBeGreaterThan(0);
+      }
     }
   });
 

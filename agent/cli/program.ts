@@ -1,23 +1,19 @@
-// The `eca` command line (agent/bin/eca.ts loads it). Exit codes (agent/cli/exit-codes.ts): 0
-// compliant, 1 findings, 2 error (bad input or a failure), 3 could not check (a bus could not be
-// observed at all).
+// The `eca` command line with every command (agent/bin/eca.ts loads it; the executable runs it as
+// agent/bin/eca-bundle.ts for every command but `eca scan`, which has a program of its own:
+// agent/cli/scan-program.ts). The frame, its help and its exit codes: agent/cli/command-line.ts.
 
-import { Command, CommanderError } from "commander";
-import { DocumentError } from "../../policy/document.ts";
-import { redactUrlsIn } from "../text/redact.ts";
-import { AGENT_VERSION } from "../version.ts";
+import type { Command } from "commander";
 import { registerCaptureCommand } from "./capture-command.ts";
+import { buildCommandLine, type Commands, runCommandLine } from "./command-line.ts";
 import { registerConfigCommand } from "./config-command.ts";
-import { EXIT_ERROR, EXIT_HELP } from "./exit-codes.ts";
 import { registerPolicyCommand } from "./policy-command.ts";
 import { registerRunCommand } from "./run-command.ts";
 import { registerScanCommand } from "./scan-command.ts";
 import { registerStatusCommand } from "./status-command.ts";
-import { writeStdout } from "./stdout.ts";
 import { registerUnblockCommand } from "./unblock-command.ts";
 
 /** Each command by name, and the function that adds it to the program. */
-const COMMANDS: Record<string, (program: Command) => void> = {
+const COMMANDS: Commands = {
   scan: registerScanCommand,
   run: registerRunCommand,
   status: registerStatusCommand,
@@ -27,57 +23,11 @@ const COMMANDS: Record<string, (program: Command) => void> = {
   unblock: registerUnblockCommand,
 };
 
-/**
- * The command line. Given the command a run names (`eca scan …`), only that command is added: the
- * others' options and help cost a one-shot command ~1 ms of its start (bench/results/startup.md),
- * and commander dispatches, checks and prints help for a named command the same with or without
- * them. Anything else (`eca`, `eca --help`, `eca help scan`, a misspelt command) gets them all.
- */
+/** The command line: only the invoked command when a run names one (agent/cli/command-line.ts). */
 export function buildProgram(invoked?: string): Command {
-  const program = new Command("eca")
-    .description(
-      "Endpoint Compliance Agent: checks USB and Bluetooth devices against the personal devices guidance",
-    )
-    .version(AGENT_VERSION)
-    .exitOverride()
-    // Help and the version to fd 1 like a scan's report: a closed pipe (`eca --help | head`) ends quietly.
-    .configureOutput({ writeOut: writeStdout })
-    .showHelpAfterError();
-  const only = invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? COMMANDS[invoked] : undefined;
-  for (const register of only ? [only] : Object.values(COMMANDS)) register(program);
-  program.addHelpText(
-    "after",
-    "\nExit codes: 0 compliant (or valid), 1 findings, 2 error, 3 could not check; each command's --help says which it uses.\n",
-  );
-  addExitCodeHelp(program, "");
-  return program;
-}
-
-/** Every command's --help ends with its exit codes, from the one table in exit-codes.ts. */
-function addExitCodeHelp(command: Command, prefix: string): void {
-  for (const sub of command.commands) {
-    const path = prefix ? `${prefix} ${sub.name()}` : sub.name();
-    const help = EXIT_HELP[path];
-    if (help) sub.addHelpText("after", help);
-    addExitCodeHelp(sub, path);
-  }
+  return buildCommandLine(COMMANDS, invoked);
 }
 
 export async function main(): Promise<void> {
-  try {
-    await buildProgram(process.argv[2]).parseAsync(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with exit code 0.
-      process.exitCode = error.exitCode === 0 ? 0 : EXIT_ERROR;
-      return;
-    }
-    if (error instanceof DocumentError) {
-      process.stderr.write(`eca: ${error.message}\n`);
-    } else {
-      // Credentials in a URL named by the error (the endpoint) stay out of the terminal and journal.
-      process.stderr.write(`eca: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}\n`);
-    }
-    process.exitCode = EXIT_ERROR;
-  }
+  await runCommandLine(COMMANDS);
 }
