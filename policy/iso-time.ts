@@ -32,8 +32,15 @@ function civilFromDays(days: number): [year: number, month: number, day: number]
 const FIRST = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
 const LAST = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
-// A number as new Date(number) takes it (TimeClip truncates).
-const timeValue = (time: Date | number) => (typeof time === "number" ? Math.trunc(time) : time.getTime());
+/**
+ * A moment as eca passes it: a Date, or a time value (Date.now()), which makes no Date. The
+ * daemon passes numbers: its first Date would set up V8's date cache with the local time zone,
+ * which maps ~0.6 MB of ICU's zone data into a process that only ever prints UTC.
+ */
+export type Instant = Date | number;
+
+/** A number as new Date(number) takes it (TimeClip truncates). */
+export const timeValue = (time: Instant) => (typeof time === "number" ? Math.trunc(time) : time.getTime());
 
 /** new Date(time).toISOString(), the same text. */
 export function isoTimestamp(time: Date | number): string {

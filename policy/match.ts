@@ -20,7 +20,8 @@ export function approvalValidUntil(approvedOn: string, months: number, expiresOn
   const [year, month, day] = approvedOn.split("-").map(Number) as [number, number, number];
   const targetMonth = month - 1 + months;
   // Clamp to the month's last day: 2025-01-31 + 1 month is 2025-02-28, not 2025-03-03.
-  const lastDay = new Date(Date.UTC(year, targetMonth + 1, 0)).getUTCDate();
-  const until = isoDay(new Date(Date.UTC(year, targetMonth, Math.min(day, lastDay))));
+  // Time values only, no Date (policy/iso-time.ts, Instant).
+  const lastDay = Number(isoDay(Date.UTC(year, targetMonth + 1, 0)).slice(-2));
+  const until = isoDay(Date.UTC(year, targetMonth, Math.min(day, lastDay)));
   return expiresOn && expiresOn < until ? expiresOn : until;
 }

@@ -45,8 +45,8 @@ function joinPath(base: string, key: string | number): string {
 /** True for a real calendar date written YYYY-MM-DD (2026-02-30 is not one). */
 export function isIsoDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && isoDay(date) === text;
+  const time = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(time) && isoDay(time) === text;
 }
 
 function typeMatches(type: NonNullable<JsonSchema["type"]>, value: unknown): boolean {

@@ -4,6 +4,7 @@
 // out; the daemon's policy source does the reading and remembering.
 
 import { DocumentError } from "./document.ts";
+import { type Instant, timeValue } from "./iso-time.ts";
 import { policyFromText, policyTime } from "./load.ts";
 import { type PolicySignature, type TrustedKey, verifyPolicyBytes } from "./signature.ts";
 import type { LoadedPolicy } from "./types.ts";
@@ -34,7 +35,7 @@ export async function acceptPolicy(
   candidate: PolicyCandidate,
   trusted: readonly TrustedKey[],
   highWater: HighWater | undefined,
-  now: Date,
+  now: Instant,
 ): Promise<Acceptance> {
   const where = candidate.source;
   let signedBy: string | undefined;
@@ -58,7 +59,7 @@ export async function acceptPolicy(
       reason: `${where} refused: it carries no issuedAt, so it cannot be told from an older policy (fix: add issuedAt, then sign it again)`,
     };
   }
-  if (expiresAt && policyTime(expiresAt) <= now.getTime()) {
+  if (expiresAt && policyTime(expiresAt) <= timeValue(now)) {
     return { accepted: false, reason: `${where} refused: it expired at ${expiresAt}` };
   }
   if (trusted.length > 0 && issuedAt && highWater) {

@@ -7,6 +7,7 @@
 import type { Server } from "node:net";
 import { enforcedRules, enforcementSettings } from "../../policy/enforcement.ts";
 import { isWarning } from "../../policy/evaluate.ts";
+import { isoDay, isoTimestamp } from "../../policy/iso-time.ts";
 import type { LoadedPolicy, Policy } from "../../policy/types.ts";
 import type { Probe } from "../../probes/probe.ts";
 import type { Snapshot } from "../../probes/types.ts";
@@ -109,7 +110,8 @@ async function start(
   seams: DaemonSeams,
   started: (() => Promise<void> | void)[],
 ): Promise<RunningDaemon> {
-  const startedAt = new Date();
+  // Times are numbers (Date.now()): the daemon makes no Date (policy/iso-time.ts, Instant).
+  const startedAt = Date.now();
   const debounceMs = seams.debounceMs ?? DEBOUNCE_MS;
   const pollMs = timerDelay(config.pollIntervalSeconds, 1000, "pollIntervalSeconds");
   const heartbeatMs = timerDelay(config.heartbeatMinutes, 60_000, "heartbeatMinutes");
@@ -222,7 +224,7 @@ async function start(
           ...(statusChannel ? { statusChannel } : {}),
         },
         context,
-        new Date(),
+        Date.now(),
       ),
     ]);
   }
@@ -230,7 +232,7 @@ async function start(
   async function runScan(trigger: string): Promise<ScanReport> {
     // process.hrtime, not performance.now(): the `performance` global loads perf_hooks (~1 MB RSS).
     const began = process.hrtime.bigint();
-    const now = new Date();
+    const now = Date.now();
     const policy = await policySource.current();
     lastPolicy = policy.policy;
     context = eventContext(policy, context);
@@ -241,7 +243,7 @@ async function start(
     // re-reads two files per known device, BlueZ answers from its last reply while no signal came).
     // Not while a rule is enforced: a release by `eca unblock` lapses with time, not with the input.
     // The policy's context counts too: a refused policy (policy-untrusted) changes it, not the digest.
-    const fingerprint = `${policy.digest}\0${JSON.stringify(policy.context ?? null)}\0${now.toISOString().slice(0, 10)}\0${JSON.stringify(snapshot)}`;
+    const fingerprint = `${policy.digest}\0${JSON.stringify(policy.context ?? null)}\0${isoDay(now)}\0${JSON.stringify(snapshot)}`;
     const enforcing = enforcer !== undefined && enforcedRules(enforcementSettings(policy.policy)).length > 0;
     if (trigger === "poll" && lastReport && fingerprint === lastFingerprint && !enforcing) {
       lastScan = scanTiming(now, began, trigger, snapshot);
@@ -283,13 +285,13 @@ async function start(
   }
 
   function scanTiming(
-    now: Date,
+    now: number,
     began: bigint,
     trigger: string,
     snapshot: Snapshot,
   ): DaemonStatus["lastScan"] {
     return {
-      at: now.toISOString(),
+      at: isoTimestamp(now),
       durationMs: Math.round(Number(process.hrtime.bigint() - began) / 1e6),
       trigger,
       unavailable: snapshot.unavailable,
@@ -377,8 +379,8 @@ async function start(
       running: true,
       version: AGENT_VERSION,
       pid: process.pid,
-      startedAt: startedAt.toISOString(),
-      uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      startedAt: isoTimestamp(startedAt),
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       compliant: isCompliant(),
       unobserved: report.unobserved,
       policy: { ...report.policy, ...(problem ? { problem } : {}) },
@@ -393,7 +395,7 @@ async function start(
       delivery: {
         ...(config.endpoint ? { endpoint: config.endpoint.url } : {}),
         outboxDepth: stats.depth,
-        ...(lastDelivery ? { lastSuccessAt: new Date(lastDelivery).toISOString() } : {}),
+        ...(lastDelivery ? { lastSuccessAt: isoTimestamp(lastDelivery) } : {}),
         ...(lastError ? { lastError } : {}),
         pausedForAuth: delivery?.authPaused ?? stats.authPaused,
         deadLetters: stats.deadLetters,
@@ -404,7 +406,7 @@ async function start(
         ...(stats.lastRebuild
           ? {
               stateRebuilt: {
-                at: new Date(stats.lastRebuild.at).toISOString(),
+                at: isoTimestamp(stats.lastRebuild.at),
                 reason: stats.lastRebuild.reason,
               },
             }

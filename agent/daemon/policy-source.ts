@@ -21,6 +21,7 @@ import {
   readDocumentBytes,
   readDocumentFile,
 } from "../../policy/document.ts";
+import { type Instant, timeValue } from "../../policy/iso-time.ts";
 import { builtInPolicy, policyTime, readPolicyBytes } from "../../policy/load.ts";
 import {
   looksLikeBundle,
@@ -64,7 +65,7 @@ export interface PolicySourceOptions {
   proxyEnv?: NodeJS.ProcessEnv | null;
   /** This laptop, for approvals scoped to hosts; read with readHostFacts() when left out. */
   host?: HostFacts;
-  now?: () => Date;
+  now?: () => Instant;
   /** Injectable for tests; default createPolicyFetcher(url, tls). */
   fetcher?: (url: string) => PolicyFetcher;
 }
@@ -133,7 +134,7 @@ export async function openPolicySource(
   const downloadPath = join(stateDir, "policy-download");
   const downloadMetaPath = join(stateDir, "policy-download.json");
   const trusted = parseTrustedKeys(options.trustedKeys ?? []);
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? Date.now;
   const url = options.url;
   const fetcherFor =
     options.fetcher ??
@@ -315,7 +316,7 @@ export async function openPolicySource(
 
   function expiry(): string | undefined {
     const expiresAt = loaded.policy.expiresAt;
-    if (!expiresAt || policyTime(expiresAt) > now().getTime()) return undefined;
+    if (!expiresAt || policyTime(expiresAt) > timeValue(now())) return undefined;
     return `the policy in force, ${loaded.policy.id} ${loaded.policy.version}, expired at ${expiresAt} and no newer policy has arrived; it stays in force`;
   }
 

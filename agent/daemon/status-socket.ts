@@ -9,6 +9,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createConnection, Server, type Socket } from "node:net";
+import { isoTimestamp } from "../../policy/iso-time.ts";
 import type { StatusChannelHealth } from "../events/ocsf.ts";
 import type { Logger } from "../log.ts";
 import { redactUrl, redactUrlsIn } from "../text/redact.ts";
@@ -204,7 +205,7 @@ export function listenWhenFree(
     const { error } = await tryListen(server, socketPath, undefined);
     if (!error) {
       if (channel.taken && !channel.taken.until) {
-        channel.taken.until = new Date().toISOString();
+        channel.taken.until = isoTimestamp(Date.now());
         logger.warn({ socketPath, takenSince: channel.taken.since }, "status pipe free again: listening");
         onChange();
       }
@@ -212,7 +213,7 @@ export function listenWhenFree(
     }
     const taken = TAKEN_CODES.has(error.code ?? "");
     if (!channel.taken || channel.taken.until) {
-      channel.taken = { since: new Date().toISOString() };
+      channel.taken = { since: isoTimestamp(Date.now()) };
       logger.error(
         { socketPath, code: error.code, retryMs },
         taken

@@ -26,6 +26,7 @@
 // shown by `eca status`. Raise rsyslog's global(maxMessageSize=...) and this setting together.
 
 import type tls from "node:tls";
+import { isoTimestamp } from "../../policy/iso-time.ts";
 import type { Logger } from "../log.ts";
 import type { Sink } from "./deliverer.ts";
 import { warnIfTlsChecksDisabled } from "./http-sink.ts";
@@ -96,7 +97,7 @@ export function formatSyslogMessage(
   const event = JSON.parse(payload) as Parsed;
   const severity = SEVERITY[event.severity_id ?? 1] ?? 5;
   const pri = (config.facility ?? 13) * 8 + severity;
-  const timestamp = new Date(event.time ?? Date.now()).toISOString();
+  const timestamp = isoTimestamp(event.time ?? Date.now());
   const msgId = CLASS_NAMES[event.class_uid ?? 0] ?? `ocsf_${event.class_uid ?? 0}`;
   const sd = `[${config.sdId ?? "ocsf@32473"} uid="${sdEscape(event.metadata?.uid ?? "")}" class_uid="${event.class_uid ?? 0}" version="${sdEscape(event.metadata?.version ?? "")}"]`;
   const header = `<${pri}>1 ${timestamp} ${headerField(hostname, 255)} ${headerField(config.appName ?? "eca", 48)} ${headerField(procId, 128)} ${msgId} ${sd} `;

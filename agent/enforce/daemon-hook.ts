@@ -5,6 +5,7 @@
 import { mkdirSync, watch } from "node:fs";
 import { join } from "node:path";
 import { enforcedRules, enforcementSettings } from "../../policy/enforcement.ts";
+import type { Instant } from "../../policy/iso-time.ts";
 import type { Policy, RuleId } from "../../policy/types.ts";
 import type { AgentConfig } from "../config/config.ts";
 import type { EventContext } from "../events/ocsf.ts";
@@ -110,7 +111,7 @@ export function enforcementUpdates(
   openBefore: ReadonlySet<string>,
   stillOpen: OpenFinding[],
   context: EventContext,
-  now: Date,
+  now: Instant,
 ): NewEvent[] {
   const open = new Map(stillOpen.map((o) => [o.finding.id, o]));
   return changed

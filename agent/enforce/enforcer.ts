@@ -6,6 +6,7 @@
 // pass, so each change is reported once.
 
 import { enforcementSettings } from "../../policy/enforcement.ts";
+import { type Instant, isoTimestamp } from "../../policy/iso-time.ts";
 import type { Finding, Policy } from "../../policy/types.ts";
 import { isPowerObservation, type Snapshot, type UsbObservation } from "../../probes/types.ts";
 import type { ScanReport } from "../report.ts";
@@ -41,7 +42,7 @@ export interface EnforcementState {
 }
 
 export interface Enforcer {
-  enforce(report: ScanReport, snapshot: Snapshot, policy: Policy, now: Date): Promise<EnforcementPass>;
+  enforce(report: ScanReport, snapshot: Snapshot, policy: Policy, now: Instant): Promise<EnforcementPass>;
   state(): EnforcementState;
 }
 
@@ -127,7 +128,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
               findingId: action.findingId,
               level: action.level,
               targets,
-              at: now.toISOString(),
+              at: isoTimestamp(now),
               ...(finding ? { finding } : {}),
             });
           }

@@ -3,6 +3,7 @@
 // 1 Allowed, 2 Blocked, 9 Restored, 13 Uncorrected, 15 Detected, 99 Other). Kept apart from
 // agent/events/ocsf.ts: these functions only add fields to an event that module built.
 
+import type { Instant } from "../../policy/iso-time.ts";
 import type { EventContext, OcsfEvent } from "../events/ocsf.ts";
 import { buildFindingEvent, COMPLIANCE_FINDING, eventType } from "../events/ocsf.ts";
 import type { OpenFinding } from "../findings/lifecycle.ts";
@@ -72,7 +73,7 @@ export function buildEnforcementUpdate(
   open: OpenFinding,
   outcome: EnforcementOutcome,
   context: EventContext,
-  now: Date,
+  now: Instant,
 ): NewEvent & { payload: OcsfEvent } {
   const event = buildFindingEvent("opened", open, context, now);
   return withEnforcement(

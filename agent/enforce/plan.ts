@@ -10,6 +10,7 @@
 
 import { type EnforcementSettings, isEnforced, REPORT_ONLY_RULES } from "../../policy/enforcement.ts";
 import { findingId } from "../../policy/evaluate.ts";
+import { type Instant, timeValue } from "../../policy/iso-time.ts";
 import type { DeviceVerdict, RuleId } from "../../policy/types.ts";
 import type { UsbObservation } from "../../probes/types.ts";
 import type {
@@ -36,7 +37,7 @@ export interface PlanInput {
   view: AuthorizationView;
   memory: EnforcementMemory;
   releases: Release[];
-  now: Date;
+  now: Instant;
   /** False when no USB source could answer: nothing is forgotten or re-authorized then. */
   usbObserved: boolean;
 }
@@ -128,8 +129,8 @@ function sameDevice(blocked: BlockedDevice, device: { id: string; portPath?: str
 }
 
 /** Releases still in force: not past `until`. Unplugging ends one too (the enforcer drops it). */
-export function activeReleases(releases: Release[], now: Date): Release[] {
-  return releases.filter((r) => Date.parse(r.until) > now.getTime());
+export function activeReleases(releases: Release[], now: Instant): Release[] {
+  return releases.filter((r) => Date.parse(r.until) > timeValue(now));
 }
 
 export function plan(input: PlanInput): Plan {

@@ -6,6 +6,7 @@
 // documents every field; keep the three in step.
 
 import { createHash } from "node:crypto";
+import { type Instant, timeValue } from "../../policy/iso-time.ts";
 import type { DeviceRef, DeviceVerdict, Severity } from "../../policy/types.ts";
 import type { DeviceKind } from "../../probes/types.ts";
 import type { OpenFinding } from "../findings/lifecycle.ts";
@@ -122,10 +123,10 @@ export function buildFindingEvent(
   change: FindingChange,
   open: OpenFinding,
   context: EventContext,
-  now: Date,
+  now: Instant,
 ): NewEvent & { payload: OcsfEvent } {
   const { finding } = open;
-  const time = now.getTime();
+  const time = timeValue(now);
   const uid = (context.newUid ?? uuidv7)(time);
   const activityId = change === "opened" ? ACTIVITY_CREATE : ACTIVITY_CLOSE;
   const activityName = change === "opened" ? "Create" : "Close";
@@ -202,9 +203,9 @@ export interface StatusChannelHealth {
 export function buildHeartbeat(
   input: HeartbeatInput,
   context: EventContext,
-  now: Date,
+  now: Instant,
 ): NewEvent & { payload: OcsfEvent } {
-  const time = now.getTime();
+  const time = timeValue(now);
   const uid = (context.newUid ?? uuidv7)(time);
   const { report, outbox } = input;
   const payload: OcsfEvent = {
@@ -258,9 +259,9 @@ export function buildPeripheralActivity(
   change: PeripheralChange,
   verdict: DeviceVerdict,
   context: EventContext,
-  now: Date,
+  now: Instant,
 ): NewEvent & { payload: OcsfEvent } {
-  const time = now.getTime();
+  const time = timeValue(now);
   const uid = (context.newUid ?? uuidv7)(time);
   const activityId = change === "connected" ? ACTIVITY_CONNECT : ACTIVITY_DISCONNECT;
   const activityName = change === "connected" ? "Connect" : "Disconnect";

@@ -2,6 +2,7 @@
 // scans keep reporting it, and resolves in the first scan that no longer does. The open set is
 // persisted (through the outbox's state database) together with the events of each change.
 
+import { type Instant, isoTimestamp } from "../../policy/iso-time.ts";
 import type { Finding } from "../../policy/types.ts";
 import type { Bus } from "../../probes/types.ts";
 
@@ -31,7 +32,7 @@ export interface DiffOptions {
 export function diffFindings(
   open: Map<string, OpenFinding>,
   current: Finding[],
-  now: Date,
+  now: Instant,
   options: DiffOptions = {},
 ): FindingsDiff {
   const unobserved = new Set(options.unobservedBuses ?? []);
@@ -47,7 +48,7 @@ export function diffFindings(
       next.set(finding.id, existing);
       stillOpen.push(existing);
     } else {
-      next.set(finding.id, { finding, openedAt: now.toISOString() });
+      next.set(finding.id, { finding, openedAt: isoTimestamp(now) });
       opened.push(finding);
     }
   }
@@ -71,14 +72,14 @@ export interface OpenFindingsStore<E> {
 
 export interface FindingTracker {
   /** Diffs a scan's findings against the open set and commits the changes with their events. */
-  update(current: Finding[], now: Date, options?: DiffOptions): FindingsDiff;
+  update(current: Finding[], now: Instant, options?: DiffOptions): FindingsDiff;
   /** The findings open now. */
   open(): OpenFinding[];
 }
 
 export interface FindingEventBuilders<E> {
-  opened(open: OpenFinding, now: Date): E;
-  resolved(open: OpenFinding, now: Date): E;
+  opened(open: OpenFinding, now: Instant): E;
+  resolved(open: OpenFinding, now: Instant): E;
 }
 
 export function createFindingTracker<E>(
