@@ -23,7 +23,7 @@ const FILE_WORDS: Record<FileKind, { what: string; fill: string }> = {
   },
   ca: {
     what: "the CA certificate (PEM)",
-    fill: "give the PEM file of the CA that signed the collector's certificate, or remove caFile to trust the system's CAs",
+    fill: "give the PEM file of the CA that signed the collector's certificate, or remove caFile to trust the public CAs Node carries (Mozilla's list)",
   },
   cert: {
     what: "the client certificate (PEM)",
