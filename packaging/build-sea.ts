@@ -300,13 +300,18 @@ function nativeAddonPlugin(
   };
 }
 
+/** An esbuild filter matching exactly these package names ("@scope/name" included). */
+function packageNamesFilter(names: readonly string[]): RegExp {
+  const escaped = names.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+  return new RegExp(`^(${escaped.join("|")})$`);
+}
+
 /** Leaves LIBRARY_PACKAGES to a `require` the loader answers from their own assets (libraryAssetKey). */
 function libraryPackagesPlugin(names: string[]): esbuild.Plugin {
-  const escaped = names.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+  const filter = packageNamesFilter(names);
   return {
     name: "eca-library-packages",
     setup(build) {
-      const filter = new RegExp(`^(${escaped.join("|")})$`);
       // A require() stays one, to the loader. An import (a dynamic one above all: esbuild would leave
       // a real import(), which a script compiled by vm.Script cannot run) becomes a bundled module
       // that require()s the package when it is evaluated, which for import() is when that runs.
@@ -563,8 +568,7 @@ export function scanBundleLeavesOut(platform: NodeJS.Platform): LeftOut {
 
 /** A bundle built without what `leftOut` names: an import of it throws, naming it and the bundle. */
 function leaveOutPlugin(leftOut: LeftOut): esbuild.Plugin {
-  const escaped = leftOut.packages.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-  const packages = new RegExp(`^(${escaped.join("|")})$`);
+  const packages = packageNamesFilter(leftOut.packages);
   const folders = leftOut.folders.map((folder) => join(REPO, folder) + sep);
   const thrower = (what: string) => ({
     contents: `throw new Error(${JSON.stringify(`${what} is not in this bundle of eca (packaging/build-sea.ts)`)});`,

@@ -31,7 +31,7 @@ import type { Logger } from "../log.ts";
 import type { Sink } from "./deliverer.ts";
 import { warnIfTlsChecksDisabled } from "./http-sink.ts";
 import type { SendResult } from "./policy.ts";
-import { tlsOptionsFromFiles } from "./tls-files.ts";
+import { tlsModule, tlsOptionsFromFiles } from "./tls-files.ts";
 
 export interface SyslogConfig {
   /** relp+tls://host:port (RELP, acknowledged; port 2514 by default) or syslog+tls://host:port (RFC 5425, 6514). */
@@ -75,8 +75,6 @@ const CLASS_NAMES: Record<number, string> = {
   2003: "compliance_finding",
   5001: "inventory_info",
 };
-
-const tlsModule = () => process.getBuiltinModule("node:tls") as typeof tls;
 
 interface Parsed {
   time?: number;

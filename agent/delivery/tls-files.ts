@@ -54,12 +54,13 @@ export function readTokenFile(path: string): string {
  * certificates at start for a daemon whose caFile replaces them; without this list a connection
  * would trust OpenSSL's store instead (/etc/ssl/certs), which is another set.
  */
-export function defaultCaCertificates(): string[] {
+function defaultCaCertificates(): string[] {
   const { getCACertificates } = tlsModule();
   return [...getCACertificates("bundled"), ...getCACertificates("extra")];
 }
 
-const tlsModule = () => process.getBuiltinModule("node:tls") as typeof tls;
+/** node:tls, taken when a connection is first set up: a one-shot command never loads it. */
+export const tlsModule = () => process.getBuiltinModule("node:tls") as typeof tls;
 
 // Parsing the default list takes ~6 ms: made once, for the connections that have neither a caFile
 // nor a client certificate (a collector with a public certificate); the others parse their files.
