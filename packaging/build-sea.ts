@@ -138,9 +138,10 @@ export const EXEC_ARGV = [
  * In the executable's execArgv they cost every one-shot command ~6-8 ms: they change V8's flag
  * hash, so Node's code cache of its own built-in modules is rejected and those are compiled from
  * source (a trivial executable: 1.00-1.06x of `node -e 0` with them, 0.77-0.89x without).
- * Tried for the daemon's memory and left out (no gain): --optimize-for-size, --bytecode-old-age=2
- * (--single-threaded-gc and --v8-pool-size=1 saved no memory either; they are in EXEC_ARGV for
- * start-up).
+ * Tried for the daemon's memory and left out: --optimize-for-size (no gain), --bytecode-old-age=1
+ * (1.1 MB less idle, but idle CPU 0.039 against 0.016 % beside it: what was flushed is compiled
+ * again at every poll) (--single-threaded-gc and --v8-pool-size=1 saved no memory either; they are
+ * in EXEC_ARGV for start-up).
  */
 export const DAEMON_V8_FLAGS = ["--no-opt", "--no-maglev", "--no-sparkplug"];
 
@@ -179,7 +180,7 @@ export interface BuildResult {
  * `--backend hci`), kept out of the bundle. Each is a bundle of its own, a SEA asset
  * (libraryAssetKey) that the loader (agent/bin/eca-sea.cjs) compiles the first time the program
  * requires it. The bundle a command compiles and the daemon keeps (its whole source, in the heap
- * and in the executable's pages) is then 585 KiB instead of 937: 1.1 MB less idle RSS, side by side.
+ * and in the executable's pages) is then 570 KiB instead of 915: 1.0-1.1 MB less idle RSS, side by side.
  */
 export const LIBRARY_PACKAGES = ["systeminformation", "usb", "@stoprocent/bluetooth-hci-socket"];
 
@@ -491,7 +492,7 @@ function missingModulePlugin(missing: string[]): esbuild.Plugin {
 }
 
 // The loader (agent/bin/eca-sea.cjs) runs the bundle as a CommonJS module with a `require` of
-// built-in modules only; run directly by node (`node dist/eca.bundle.cjs`, bench/daemon.bench.ts)
+// built-in modules and LIBRARY_PACKAGES' assets only; run directly by node (`node dist/eca.bundle.cjs`, bench/daemon.bench.ts)
 // it calls main() itself.
 const FOOTER = `if (require.main === module) module.exports.main();`;
 
