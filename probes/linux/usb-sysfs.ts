@@ -304,10 +304,11 @@ function collectDevice(
   let connectType: RawAttribute | undefined;
   const hub = parent === undefined || parent.startsWith("usb") ? undefined : scan.ports.get(parent);
   if (parent === undefined) connectType = undefined;
-  else if (hub && hubUndescribed(hub)) {
-    connectType = UNKNOWN_CONNECT_TYPE;
-    port.portsShown = port.undescribed = true;
-  } else if (hub?.portsShown && kernelTree && !pathExists(`${directory}port/firmware_node`)) {
+  else if (
+    hub &&
+    (hubUndescribed(hub) || (hub.portsShown && kernelTree && !pathExists(`${directory}port/firmware_node`)))
+  ) {
+    // No ACPI companion for this port (its hub's ports have none, or it has no firmware_node).
     connectType = UNKNOWN_CONNECT_TYPE;
     port.portsShown = port.undescribed = true;
   } else {
