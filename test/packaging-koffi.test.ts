@@ -60,7 +60,7 @@ describe.skipIf(process.env.ECA_SKIP_SEA === "1" || process.platform !== "linux"
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "eca-sea-koffi-"));
       const entry = join(dir, "koffi-entry.ts");
-      // What probes/windows/koffi.ts and cm-notify.ts use: a lazy import("koffi"), load, func, proto, register.
+      // What probes/native/koffi.ts and cm-notify.ts use: a lazy import("koffi"), load, func, proto, register.
       writeFileSync(
         entry,
         [

@@ -24,7 +24,7 @@ import {
   describeNotification,
   notifyFilterBytes,
 } from "../probes/windows/cm-notify-parse.ts";
-import type { KoffiModule } from "../probes/windows/koffi.ts";
+import type { KoffiModule } from "../probes/native/koffi.ts";
 import { createWindowsPnpProbe } from "../probes/windows/pnp.ts";
 import { readShared } from "../probes/windows/read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "../probes/windows/sources.ts";

@@ -6,7 +6,7 @@
 // sign-extended on 64-bit Windows. Not yet run on Windows, like cfgmgr32.ts.
 
 import { type RegistryApi, RegistryError, type RegistryValue } from "./bthport-parse.ts";
-import { loadKoffi } from "./koffi.ts";
+import { loadKoffi } from "../native/koffi.ts";
 
 const HKEY_LOCAL_MACHINE = 0xffffffff80000002n;
 const KEY_READ = 0x20019;

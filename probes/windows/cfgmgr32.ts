@@ -24,7 +24,7 @@ import {
   type PropertyValue,
   pnpDeviceFromProperties,
 } from "./cfgmgr32-parse.ts";
-import { loadKoffi } from "./koffi.ts";
+import { loadKoffi } from "../native/koffi.ts";
 import type { PnpDevice } from "./pnp-document.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
 

@@ -19,7 +19,7 @@
 
 import type { LibraryHandle } from "koffi";
 import { type DeviceNotification, decodeNotification, notifyFilterBytes } from "./cm-notify-parse.ts";
-import { type KoffiModule, loadKoffi } from "./koffi.ts";
+import { type KoffiModule, loadKoffi } from "../native/koffi.ts";
 
 const CR_SUCCESS = 0;
 const ERROR_SUCCESS = 0;
