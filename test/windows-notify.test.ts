@@ -14,6 +14,7 @@ import { loadConfig } from "../agent/config/config.ts";
 import { type RunningDaemon, startDaemon } from "../agent/daemon/daemon.ts";
 import { silentLogger } from "../agent/log.ts";
 import type { CommandSource, SourceReader } from "../probes/capture/sources.ts";
+import type { KoffiModule } from "../probes/native/koffi.ts";
 import { createWindowsBluetoothProbe } from "../probes/windows/bluetooth.ts";
 import { cmNotifier, type DeviceNotifier } from "../probes/windows/cm-notify.ts";
 import {
@@ -24,7 +25,6 @@ import {
   describeNotification,
   notifyFilterBytes,
 } from "../probes/windows/cm-notify-parse.ts";
-import type { KoffiModule } from "../probes/native/koffi.ts";
 import { createWindowsPnpProbe } from "../probes/windows/pnp.ts";
 import { readShared } from "../probes/windows/read.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "../probes/windows/sources.ts";

@@ -5,8 +5,8 @@
 // Win32 signatures: winreg.h (Microsoft Learn); HKEY_LOCAL_MACHINE is (HKEY)(ULONG_PTR)(LONG)0x80000002,
 // sign-extended on 64-bit Windows. Not yet run on Windows, like cfgmgr32.ts.
 
-import { type RegistryApi, RegistryError, type RegistryValue } from "./bthport-parse.ts";
 import { loadKoffi } from "../native/koffi.ts";
+import { type RegistryApi, RegistryError, type RegistryValue } from "./bthport-parse.ts";
 
 const HKEY_LOCAL_MACHINE = 0xffffffff80000002n;
 const KEY_READ = 0x20019;

@@ -12,6 +12,7 @@
 // one-element array; a Buffer passed as `void *` is memory the callee writes into).
 
 import type { CommandSource, SourceOutput, SourceReader } from "../capture/sources.ts";
+import { loadKoffi } from "../native/koffi.ts";
 import type { CollectorUse } from "../types.ts";
 import { openRegistry } from "./bthport.ts";
 import { bluetoothRegistryDocument, type RegistryApi } from "./bthport-parse.ts";
@@ -24,7 +25,6 @@ import {
   type PropertyValue,
   pnpDeviceFromProperties,
 } from "./cfgmgr32-parse.ts";
-import { loadKoffi } from "../native/koffi.ts";
 import type { PnpDevice } from "./pnp-document.ts";
 import { BLUETOOTH_REGISTRY_SOURCE, PNP_DEVICES_SOURCE } from "./sources.ts";
 

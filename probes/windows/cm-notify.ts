@@ -18,8 +18,8 @@
 //   when CfgMgr32 can no longer call it.
 
 import type { LibraryHandle } from "koffi";
-import { type DeviceNotification, decodeNotification, notifyFilterBytes } from "./cm-notify-parse.ts";
 import { type KoffiModule, loadKoffi } from "../native/koffi.ts";
+import { type DeviceNotification, decodeNotification, notifyFilterBytes } from "./cm-notify-parse.ts";
 
 const CR_SUCCESS = 0;
 const ERROR_SUCCESS = 0;
