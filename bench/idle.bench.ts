@@ -263,6 +263,32 @@ try {
   }));
   const bare = spawn(process.execPath, ["-e", "setTimeout(() => {}, 2 ** 31 - 1)"], { stdio: "ignore" });
   children.push(bare);
+  // The floor for the same technique: a bare Node that gives back its start-up pages as eca does
+  // (agent/daemon/startup-pages.ts: koffi's madvise over its read-only file mappings, 10 s after
+  // start), in plain JavaScript (TypeScript would load Node's type stripper), run from a private
+  // copy of the binary: the kernel keeps pages another process maps, and this bench runs on it.
+  const privateNode = join(dir, "node");
+  cpSync(process.execPath, privateNode);
+  const releasing = join(dir, "bare-releasing.mjs");
+  writeFileSync(
+    releasing,
+    [
+      `import koffi from ${JSON.stringify(join(repo, "node_modules/koffi/index.js"))};`,
+      "import { readFileSync } from 'node:fs';",
+      "setTimeout(() => {",
+      "  const madvise = koffi.load(null).func('int madvise(uintptr_t addr, size_t length, int advice)');",
+      "  for (const line of readFileSync('/proc/self/maps', 'latin1').split('\\n')) {",
+      "    const [range = '', perms = '', , , , path = ''] = line.split(/\\s+/);",
+      "    const [start, end] = range.split('-').map((hex) => Number.parseInt(hex, 16));",
+      "    if (perms.startsWith('r-') && path.startsWith('/')) madvise(start, end - start, 21);",
+      "  }",
+      "}, 10_000);",
+      "setTimeout(() => {}, 2 ** 31 - 1);",
+      "",
+    ].join("\n"),
+  );
+  const bareReleasing = spawn(privateNode, [releasing], { stdio: ["ignore", "ignore", "inherit"] });
+  children.push(bareReleasing);
 
   // usbguard-daemon on the bench recording, under umockdev-run (this VM has no USB of its own).
   const usbguardNote: string[] = [];
@@ -317,6 +343,10 @@ try {
       pid: agent.pid as number,
     },
     { label: "bare node (`node -e` idling)", pid: bare.pid as number },
+    {
+      label: "bare node giving back its start-up pages as eca does (the floor for that technique)",
+      pid: bareReleasing.pid as number,
+    },
     ...others.map((other) => ({
       label: `eca run (${other.binary}), beside it`,
       pid: other.child.pid as number,

@@ -100,6 +100,9 @@ export function registerRunCommand(program: Command): void {
         setTimeout(() => process.exit(EXIT_ERROR), 3000).unref();
         throw error;
       }
+      // Linux: once start-up is over, its pages go back to the kernel (daemon/startup-pages.ts).
+      const { scheduleStartupPageRelease } = await import("../daemon/startup-pages.ts");
+      const cancelRelease = scheduleStartupPageRelease(logger);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, "stopping");
@@ -108,6 +111,7 @@ export function registerRunCommand(program: Command): void {
         process.once("SIGTERM", () => stop("SIGTERM"));
         process.once("SIGINT", () => stop("SIGINT"));
       });
+      cancelRelease();
       await daemon.stop();
     });
 }
