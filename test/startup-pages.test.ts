@@ -154,7 +154,7 @@ describe("releasePages", () => {
     });
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
       "start-up pages given back to the kernel",
-      "start-up pages kept: madvise cannot be called",
+      "start-up pages kept: madvise or /proc/self could not be used",
     ]);
     expect(lines[1]).toContain("no prebuild for this platform");
   });

@@ -86,7 +86,7 @@ export async function releaseStartupPages(
   try {
     outcome = releasePages(await advisor(), (path) => readFileSync(path, "latin1"));
   } catch (error) {
-    logger.info({ err: error }, "start-up pages kept: madvise cannot be called");
+    logger.info({ err: error }, "start-up pages kept: madvise or /proc/self could not be used");
     return undefined;
   }
   const { kept, before, after, advised, refused } = outcome;
