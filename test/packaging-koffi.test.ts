@@ -4,14 +4,21 @@
 // integrity checked like the Node binaries. The build itself is checked in
 // test/packaging-package.test.ts (each target's own addon bytes in its SEA blob, in no other).
 
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSea } from "../packaging/build-sea.ts";
 import { inspectExecutable } from "../packaging/inspect-executable.ts";
-import { installedKoffiAddon, KOFFI_VERSION, koffiAddon, TARGETS } from "../packaging/targets.ts";
+import {
+  installedKoffiAddon,
+  KOFFI_VERSION,
+  koffiAddon,
+  nodeBinary,
+  TARGETS,
+  targetById,
+} from "../packaging/targets.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8")) as {
@@ -91,8 +98,13 @@ describe.skipIf(process.env.ECA_SKIP_SEA === "1" || process.platform !== "linux"
   "koffi embedded in a single executable built as npm run build:sea builds the Linux one",
   () => {
     const PINNED_NODE = join(REPO, "node_modules", "node", "bin", "node");
+    // The linux-arm64 one too, cross-built as npm run package builds it, run under qemu-aarch64.
+    const qemu =
+      !skipPackage &&
+      spawnSync("qemu-aarch64", ["-version"], { stdio: "ignore" }).error === undefined &&
+      existsSync("/usr/aarch64-linux-gnu/lib/libstdc++.so.6");
     let dir = "";
-    const executables: Record<"with" | "without", string> = { with: "", without: "" };
+    const executables: Record<"with" | "without" | "arm64", string> = { with: "", without: "", arm64: "" };
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "eca-sea-koffi-"));
@@ -141,16 +153,35 @@ describe.skipIf(process.env.ECA_SKIP_SEA === "1" || process.platform !== "linux"
         );
         executables[kind] = built.executable;
       }
+      if (qemu) {
+        const arm64 = targetById("linux-arm64");
+        const built = await buildSea({
+          entry,
+          name: "koffi-arm64",
+          outDir: join(dir, "arm64"),
+          node: nodeBinary(arm64),
+          platform: "linux",
+          arch: "arm64",
+          libc: "glibc",
+          koffiAddon: koffiAddon(arm64) as string,
+        });
+        expect(built.addons).toEqual(["usb", "bluetooth-hci-socket", "koffi"]);
+        executables.arm64 = built.executable;
+      }
     }, 240_000);
 
     afterAll(() => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    function run(executable: string, env: Record<string, string> = {}): Record<string, unknown> {
+    function run(executable: string | string[], env: Record<string, string> = {}): Record<string, unknown> {
       const tmp = join(dir, "tmp");
       mkdirSync(tmp, { recursive: true });
-      const result = spawnSync(executable, [], {
+      const [command, ...args] = (typeof executable === "string" ? [executable] : executable) as [
+        string,
+        ...string[],
+      ];
+      const result = spawnSync(command, args, {
         cwd: dir,
         encoding: "utf8",
         timeout: 30_000,
@@ -163,6 +194,19 @@ describe.skipIf(process.env.ECA_SKIP_SEA === "1" || process.platform !== "linux"
     it("loads the embedded addon as koffi itself, no node_modules beside it, and madvise returns 0", () => {
       expect(run(executables.with)).toEqual({ version: KOFFI_VERSION, strlen: 12, madvise: 0 });
     });
+
+    it.skipIf(!qemu)(
+      "the linux-arm64 one, cross-built with the pinned arm64 addon, does the same under qemu-aarch64",
+      () => {
+        // An absolute path: the program runs with an empty PATH.
+        const qemuPath = execFileSync("sh", ["-c", "command -v qemu-aarch64"], { encoding: "utf8" }).trim();
+        expect(run([qemuPath, "-L", "/usr/aarch64-linux-gnu", executables.arm64])).toEqual({
+          version: KOFFI_VERSION,
+          strlen: 12,
+          madvise: 0,
+        });
+      },
+    );
 
     it("writes the addon where the others go: ECA_NATIVE_DIR or $STATE_DIRECTORY when the temporary directory is gone", () => {
       const missing = join(dir, "no-such-tmp");
