@@ -15,9 +15,10 @@
 //    (packaging/code-cache.ts: the bundle evaluated and warmed up by a scan of
 //    examples/laptop-with-phone-and-stick), more assets, so a scan starts with its code compiled
 //    (BENCHMARKS.md, Footprint; bench/results/startup.md).
-// 3. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket)
-//    for this platform are embedded as SEA assets; their `require("node-gyp-build")(dir)` is replaced
-//    by packaging/native-addon.ts, which extracts and dlopens the asset on first use.
+// 3. The prebuilt N-API addons of the optional native dependencies (usb, @stoprocent/bluetooth-hci-socket,
+//    and koffi's on Windows and Linux) for this platform are embedded as SEA assets; their
+//    `require("node-gyp-build")(dir)` (koffi: the package itself) is replaced by
+//    packaging/native-addon.ts, which extracts and dlopens the asset on first use.
 // 4. `node --build-sea` (the pinned Node, i.e. the Node running this script) writes the executable.
 //
 // Works offline: nothing is downloaded; the Node inside the artefact is the one running this script.
@@ -84,11 +85,13 @@ export interface BuildOptions {
   /** Linux: the C library the addon prebuilds are picked for. Default: the build machine's. */
   libc?: "glibc" | "musl";
   /**
-   * koffi's prebuilt addon for the target (packaging/targets.ts koffiAddon), embedded where given.
-   * Only the Windows probes call it (CfgMgr32), so by default only a Windows build embeds one: the
-   * one npm installed, when building on Windows for Windows.
+   * koffi's prebuilt addon for the target (packaging/targets.ts koffiAddon), or false for none.
+   * The Windows probes call CfgMgr32 through it and the Linux daemon madvise (probes/native/koffi.ts),
+   * so by default a Windows or Linux build embeds the one npm installed for the target, which npm
+   * does only on that platform (a build on Windows for Windows, on Linux for the same architecture,
+   * picked for `libc`); a cross build is given it (package.ts) or has none. macOS calls neither.
    */
-  koffiAddon?: string;
+  koffiAddon?: string | false;
   /** Node/V8 flags baked into the executable (the SEA's execArgv), for every command. Default: EXEC_ARGV. */
   execArgv?: string[];
   /** V8 flags `eca run` sets before the program is compiled (agent/bin/eca-sea.cjs). Default: DAEMON_V8_FLAGS. */
@@ -281,7 +284,8 @@ function nativeAddonPlugin(
       });
       // koffi's own loader looks for its addon in node_modules: here "koffi" is the embedded addon
       // itself (koffi 3's JavaScript only finds and checks it), or, where none is embedded, a module
-      // whose import fails saying so, and the Windows probes fall back to PowerShell.
+      // whose import fails saying so: the Windows probes then fall back to PowerShell, and the Linux
+      // daemon keeps its start-up pages.
       build.onResolve({ filter: /^koffi$/ }, () => ({ path: "koffi", namespace: "eca-koffi" }));
       build.onLoad({ filter: /.*/, namespace: "eca-koffi" }, () => ({
         contents: addons.has("koffi")
@@ -665,23 +669,23 @@ export async function buildSea(options: BuildOptions = {}): Promise<BuildResult>
   mkdirSync(outDir, { recursive: true });
 
   const addons = new Map<string, string>();
+  const libc = options.libc ?? (isGlibc() ? "glibc" : "musl");
   for (const [name, pkg] of Object.entries(NATIVE_PACKAGES)) {
     // Off Linux the HCI socket package resolves to its unsupported driver: its addon would never load.
     if (name === "bluetooth-hci-socket" && platform !== "linux") continue;
-    const prebuild = findPrebuild(
-      join(REPO, "node_modules", ...pkg.split("/")),
-      platform,
-      arch,
-      options.libc ?? (isGlibc() ? "glibc" : "musl"),
-    );
+    const prebuild = findPrebuild(join(REPO, "node_modules", ...pkg.split("/")), platform, arch, libc);
     if (prebuild) addons.set(name, prebuild);
     log(prebuild ? `embedding ${relative(REPO, prebuild)}` : `no prebuild of ${pkg} for this platform`);
   }
+  // koffi: the Windows probes (CfgMgr32) and the Linux daemon (madvise of its start-up pages) call it.
+  const wantsKoffi = platform === "win32" || platform === "linux";
   const koffi =
-    options.koffiAddon ??
-    (platform === "win32" ? installedKoffiAddon(join(REPO, "node_modules"), platform, arch) : undefined);
+    options.koffiAddon === false
+      ? undefined
+      : (options.koffiAddon ??
+        (wantsKoffi ? installedKoffiAddon(join(REPO, "node_modules"), platform, arch, libc) : undefined));
   if (koffi) addons.set("koffi", koffi);
-  if (platform === "win32") log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
+  if (wantsKoffi) log(koffi ? `embedding ${koffi}` : `no koffi addon for ${platform}-${arch}`);
 
   const name = options.name ?? "eca";
   const missingModules: string[] = [];

@@ -2,7 +2,8 @@
 //
 // Inside the single executable there is no node_modules, so `node-gyp-build` cannot find
 // `prebuilds/<platform>-<arch>/*.node`. build-sea.ts replaces `require("node-gyp-build")(dir)`
-// in `usb` and `@stoprocent/bluetooth-hci-socket` with a call to loadEmbeddedAddon(key), which
+// in `usb` and `@stoprocent/bluetooth-hci-socket`, and the `koffi` package itself (Windows and
+// Linux), with a call to loadEmbeddedAddon(key), which
 // writes the asset to a fresh private directory (mkdtemp: mode 0700, a name nobody can predict,
 // so no other user can swap the file between write and load), loads it with process.dlopen and
 // then deletes it (POSIX keeps a loaded library mapped after unlink).

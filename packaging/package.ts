@@ -151,7 +151,8 @@ export async function packageAll(options: PackageOptions = {}): Promise<PackageR
   mkdirSync(outDir, { recursive: true });
   // The tarballs are fetched (and extracted) one at a time, before any build starts.
   const nodes = new Map(targets.map((target) => [target.id, nodeBinary(target, cacheDir, log)]));
-  // And koffi's addon for the targets that embed it (Windows), at the version package-lock.json has.
+  // And koffi's addon for the targets that embed it (Windows and Linux: targets.ts), at the version
+  // package-lock.json has; fetched for linux-x64 too, so every build embeds the pinned tarball's bytes.
   const koffis = new Map(targets.map((target) => [target.id, koffiAddon(target, cacheDir, log)]));
   log(
     `koffi ${KOFFI_VERSION} addons: ${

@@ -33,9 +33,12 @@ export interface Target {
   /** Debian's name for the architecture, for the .deb. */
   debArch?: "amd64" | "arm64";
   /**
-   * koffi's prebuilt addon for this target (Windows only: the CfgMgr32 collector and device
-   * notifications, probes/windows/). koffi 3 ships each platform's addon in its own registry package,
-   * which npm installs only on that platform, so a cross build fetches it like the Node binary.
+   * koffi's prebuilt addon for this target: on Windows for the CfgMgr32 collector and device
+   * notifications (probes/windows/), on Linux for the daemon's madvise(MADV_PAGEOUT) of its
+   * start-up pages (probes/native/koffi.ts). koffi 3 ships each platform's addon in its own registry
+   * package, which npm installs only on that platform, so a cross build fetches it like the Node
+   * binary. The Linux members are the glibc builds (each package also has a musl_<arch> one): the
+   * registry's Node binaries these executables are built from are glibc builds.
    */
   koffi?: { package: string; member: string; integrity: string };
 }
@@ -54,6 +57,13 @@ export const TARGETS: readonly Target[] = [
       "sha512-OmAztarr1gK4PD+sNyoku4N5Q40d8eqMuLjNa/zRvxF33aCsVKVIQLs4V5HYPWSWWlMiTdkmbZE/6Phigma0hw==",
     format: "elf",
     debArch: "amd64",
+    koffi: {
+      package: "@koromix/koffi-linux-x64",
+      member: "package/linux_x64/koffi.node",
+      // npm view @koromix/koffi-linux-x64@3.3.4 dist.integrity
+      integrity:
+        "sha512-xi47MKuoQ9fA2SsrH6wljl9t9120hO66qEmb1le6q636q55J974cZfcwDrK5nW1GalJ+0NLXoH2T3/NGQBzPNw==",
+    },
   },
   {
     id: "linux-arm64",
@@ -65,6 +75,13 @@ export const TARGETS: readonly Target[] = [
       "sha512-idArV/cmqW9M9ODyGlbOIiyxFourDh1mJB0SdKCdMbSZjjef9CLEN3o1/eE4yf+B0+5BD+F74MpTTHiB3XXTBQ==",
     format: "elf",
     debArch: "arm64",
+    koffi: {
+      package: "@koromix/koffi-linux-arm64",
+      member: "package/linux_arm64/koffi.node",
+      // npm view @koromix/koffi-linux-arm64@3.3.4 dist.integrity
+      integrity:
+        "sha512-k6FPjEYDioyVihUqvRFX4QZK0RL/Rrn4xPEzrKxODxgLAUXlhBTut391zPzgsMcArXgN4YTuS11M/kxmA5s+Fg==",
+    },
   },
   {
     id: "win-x64",
@@ -207,18 +224,20 @@ export function koffiAddon(
 
 /**
  * koffi's addon for this platform where npm installed it (node_modules/@koromix/koffi-<os>-<arch>,
- * koffi 3's layout), for a native build of the Windows executable on Windows.
+ * koffi 3's layout), for a native build (the Windows executable on Windows, a Linux one on Linux).
+ * On Linux the package holds a glibc build (linux_<arch>) and a musl one (musl_<arch>): `libc` picks.
  */
 export function installedKoffiAddon(
   nodeModules: string,
   platform: NodeJS.Platform,
   arch: NodeJS.Architecture,
+  libc: "glibc" | "musl" = "glibc",
 ): string | undefined {
   const addon = join(
     nodeModules,
     "@koromix",
     `koffi-${platform}-${arch}`,
-    `${platform}_${arch}`,
+    platform === "linux" && libc === "musl" ? `musl_${arch}` : `${platform}_${arch}`,
     "koffi.node",
   );
   return existsSync(addon) ? addon : undefined;

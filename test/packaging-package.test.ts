@@ -25,7 +25,7 @@ import { inspectExecutable } from "../packaging/inspect-executable.ts";
 import { DEB_CONFIG, DEB_DEPENDS, DEB_EXECUTABLE, DEB_UNIT } from "../packaging/linux/deb.ts";
 import { MACOS_CONFIG_EXAMPLE, MACOS_EXECUTABLE, MACOS_PLIST } from "../packaging/macos/payload.ts";
 import { type PackageResult, packageAll } from "../packaging/package.ts";
-import { installedKoffiAddon, koffiAddon, TARGETS, type Target, targetById } from "../packaging/targets.ts";
+import { installedKoffiAddon, koffiAddon, TARGETS, type Target } from "../packaging/targets.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const EXAMPLE = join(REPO, "examples", "laptop-with-phone-and-stick");
@@ -127,10 +127,10 @@ describe.skipIf(skip)("npm run package", () => {
     it.skipIf(!wanted.includes(target.id))(`${target.id}: embeds its own platform's prebuilt addons`, () => {
       const built = first.executables.find((e) => e.target === target.id);
       // The HCI socket addon is Linux-only: elsewhere the package resolves to its unsupported driver.
-      // koffi is Windows-only: the probes that call CfgMgr32 through it run nowhere else.
+      // koffi is Windows's (the probes call CfgMgr32 through it) and Linux's (the daemon's madvise).
       expect(built?.addons).toEqual(
         target.platform === "linux"
-          ? ["usb", "bluetooth-hci-socket"]
+          ? ["usb", "bluetooth-hci-socket", "koffi"]
           : target.platform === "win32"
             ? ["usb", "koffi"]
             : ["usb"],
@@ -146,18 +146,22 @@ describe.skipIf(skip)("npm run package", () => {
           facts.seaBlob?.offset,
           (facts.seaBlob?.offset ?? 0) + (facts.seaBlob?.bytes ?? 0),
         );
-        const win = koffiAddon(targetById("win-x64"));
-        expect(win).toBeDefined();
-        const winAddon = readFileSync(win as string);
+        // Each koffi target's addon, from its pinned tarball (glibc on Linux).
+        const addons = new Map(
+          TARGETS.filter((t) => t.koffi).map((t) => [t.id, readFileSync(koffiAddon(t) as string)]),
+        );
+        expect([...addons.keys()]).toEqual(["linux-x64", "linux-arm64", "win-x64"]);
+        for (const [id, addon] of addons) {
+          // Only this target's prebuild, not another's.
+          expect(blob.includes(addon), `${id}'s addon`).toBe(id === target.id);
+        }
+        // Not the musl build npm installed beside the glibc one either.
+        const musl = installedKoffiAddon(join(REPO, "node_modules"), "linux", "x64", "musl");
+        if (musl) expect(blob.includes(readFileSync(musl))).toBe(false);
         if (target.koffi) {
           expect(blob.includes("native/koffi.node")).toBe(true);
-          expect(blob.includes(winAddon)).toBe(true);
-          // Only this target's prebuild: not the Linux one npm installed here.
-          const linux = installedKoffiAddon(join(REPO, "node_modules"), "linux", "x64");
-          if (linux) expect(blob.includes(readFileSync(linux))).toBe(false);
         } else {
           expect(blob.includes("native/koffi.node")).toBe(false);
-          expect(blob.includes(winAddon.subarray(0, 4096))).toBe(false);
           // The bundle's "koffi" is a module saying it is not there, so the probes fall back.
           expect(
             blob.includes(`koffi is not built into this executable for ${target.platform}-${target.arch}`),

@@ -48,7 +48,7 @@ export const DEB_CONFIG = "/etc/eca/config.yaml";
  * What the registry's Node 26 Linux builds need at run time, as dpkg-shlibdeps says from Debian
  * 12's shlibs and symbols files for the amd64 binary (the arm64 one links the same libraries with
  * the same symbol versions: GLIBC_2.28, GLIBCXX_3.4.21, CXXABI_1.3.11, GCC_4.2.0, libatomic).
- * test/packaging-deb.test.ts runs dpkg-shlibdeps on the built amd64 executable to keep it true.
+ * test/packaging-package.test.ts runs dpkg-shlibdeps on the built amd64 executable to keep it true.
  */
 export const DEB_DEPENDS = "libatomic1 (>= 4.8), libc6 (>= 2.34), libgcc-s1 (>= 4.2), libstdc++6 (>= 10.2)";
 
@@ -56,6 +56,9 @@ export const DEB_DEPENDS = "libatomic1 (>= 4.8), libc6 (>= 2.34), libgcc-s1 (>= 
  * The embedded addons are written out and loaded at run time, so dpkg-shlibdeps never sees them:
  * the usb addon (the optional libusb backend) links libudev.so.1 (`readelf -d` on
  * the .node files in node_modules/usb/prebuilds/linux-x64 and linux-arm64); bluez serves the default bluez-dbus backend.
+ * koffi's (glibc builds, @koromix/koffi-linux-x64 and -arm64 3.3.4) links only libraries Node
+ * itself needs, at older versions (`readelf -d`, `objdump -T`: libstdc++.so.6, libgcc_s.so.1,
+ * libc.so.6, libm.so.6; at most GLIBC_2.25, GLIBCXX_3.4.22, CXXABI_1.3.11), so DEB_DEPENDS covers it.
  */
 export const DEB_RECOMMENDS = "bluez, libudev1";
 
