@@ -3,7 +3,17 @@
 // skip with ECA_SKIP_SEA=1.
 
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,6 +79,10 @@ describe.skipIf(skip)("single executable (SEA)", () => {
       mkdirSync(join(runDir, dir), { recursive: true });
     eca = join(runDir, "bin", `eca${EXE}`);
     copyFileSync(built.executable, eca);
+    // On disk, as an installed executable is: the kernel pages out only clean pages (startup-pages).
+    const fd = openSync(eca, "r+");
+    fsyncSync(fd);
+    closeSync(fd);
     const compile = [
       'const { Script } = require("node:vm"), { readFileSync } = require("node:fs");',
       "const [bundle, cache, filename] = process.argv.slice(1);",
@@ -244,6 +258,45 @@ describe.skipIf(skip)("single executable (SEA)", () => {
     }
     expect((await exitWithin(daemon, RUN_TIMEOUT)).code).toBe(0);
   });
+
+  it.skipIf(!existsSync(example) || process.platform !== "linux")(
+    "eca run gives back its start-up pages once started, through the koffi built into it",
+    async () => {
+      const socket = join(runDir, "pages.sock");
+      const daemon = forkEca(
+        ["run", "--state-dir", join(runDir, "state-pages"), "--socket", socket, "--root", example],
+        {
+          node: eca,
+          entry: null,
+          cwd: runDir,
+          onlyEnv: {
+            PATH: join(runDir, "bin"),
+            HOME: runDir,
+            TMPDIR: join(runDir, "tmp"),
+            ECA_LOG_LEVEL: "info",
+          },
+        },
+      );
+      try {
+        await until(() => daemon.output().includes('"start-up pages '), "the start-up pages line", 30_000);
+        const line = daemon
+          .output()
+          .split("\n")
+          .find((text) => text.includes('"start-up pages ')) as string;
+        const logged = JSON.parse(line) as {
+          msg: string;
+          residentFileKB: number;
+          residentFileKBAfter: number;
+        };
+        expect(logged.msg).toBe("start-up pages given back to the kernel");
+        expect(logged.residentFileKBAfter * 2).toBeLessThan(logged.residentFileKB);
+      } finally {
+        daemon.child.kill("SIGTERM");
+      }
+      expect((await exitWithin(daemon, RUN_TIMEOUT)).code).toBe(0);
+    },
+    60_000,
+  );
 
   it("eca scan --backend hci never crashes: the HCI source is at worst unavailable", () => {
     const result = run(eca, ["scan", "--json", "--backend", "hci", "--root", join(runDir, "empty-root")]);
