@@ -504,6 +504,8 @@ try {
           ", ",
         )}); ECA_LOG_LEVEL=error here); the bare node without it (MALLOC_MMAP_THRESHOLD_ leaves a bare node's idle RSS where it is).`,
       "",
+      "On Linux `eca run` gives back its start-up pages 10 s after it starts (agent/daemon/startup-pages.ts: madvise(MADV_PAGEOUT) over its read-only file mappings, through koffi); the plain bare node does not, so the row after it is a bare node that does the same from a private copy of the binary: the floor for that technique.",
+      "",
       "| what runs | idle RSS | vs bare node | idle CPU, one core | wake-ups (quarter-seconds with any thread running) | context switches |",
       "| --- | ---: | ---: | ---: | ---: | ---: |",
       ...rows(),
