@@ -11,7 +11,7 @@
 // Every failure throws: the caller (a lazily imported probe backend) turns that into
 // "source unavailable", so a missing or unloadable addon never stops the agent.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getRawAsset, isSea } from "node:sea";
@@ -41,7 +41,15 @@ function tryLoad(base: string, name: string, bytes: Uint8Array): unknown {
   const file = join(dir, `${name}.node`);
   let keep = false;
   try {
-    writeFileSync(file, bytes, { mode: 0o500, flag: "wx" });
+    const fd = openSync(file, "wx", 0o500);
+    try {
+      writeFileSync(fd, bytes);
+      // Synced, the addon's pages are clean: the daemon can give them back to the kernel once it
+      // has started (agent/daemon/startup-pages.ts), which it cannot do for pages still dirty.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     const module = { exports: {} as unknown };
     process.dlopen(module, file);
     // Windows cannot delete a loaded DLL: leave it; the directory is private and small.
