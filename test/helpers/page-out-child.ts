@@ -3,6 +3,7 @@
 // copy was resident before and after (its file pages, from /proc/self/smaps) as one JSON line.
 
 import { readFileSync } from "node:fs";
+import { parseMaps } from "../../agent/daemon/proc-maps.ts";
 import { koffiPageAdvisor, releasePages } from "../../agent/daemon/startup-pages.ts";
 import type { KoffiModule } from "../../probes/native/koffi.ts";
 
@@ -13,7 +14,9 @@ function residentFileKilobytes(path: string): number {
   let total = 0;
   let inside = false;
   for (const line of readFileSync("/proc/self/smaps", "latin1").split("\n")) {
-    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inside = line.endsWith(` ${path}`);
+    // Each mapping's block opens with its line as /proc/self/maps has it.
+    const [mapping] = parseMaps(line);
+    if (mapping) inside = mapping.path === path;
     else if (inside && line.startsWith("Rss:")) total += Number(line.split(/\s+/)[1]);
     else if (inside && line.startsWith("Anonymous:")) total -= Number(line.split(/\s+/)[1]);
   }
